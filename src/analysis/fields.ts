@@ -1,0 +1,207 @@
+/**
+ * `dissect -T fields -e NAME`: field names and value formats as tshark 4.0 prints them, so that
+ * scripts written for tshark work unchanged. Each field pushes one string per occurrence; the
+ * renderer joins occurrences with ',' (tshark's default aggregator).
+ */
+import type { MptcpOption } from '../dissect/mptcp.js';
+import type { PacketView } from './packet-view.js';
+
+export type FieldGetter = (v: PacketView, out: string[]) => void;
+
+export interface FieldDef {
+  name: string;
+  description: string;
+  get: FieldGetter;
+}
+
+const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
+
+function eachMptcp(v: PacketView, fn: (o: MptcpOption) => void): void {
+  const tcp = v.pkt.tcp;
+  if (!tcp) return;
+  for (const opt of tcp.options) if (opt.kind === 'MPTCP') fn(opt.mptcp);
+}
+
+/** A per-option field: `pick` returns the value or null when the option has no such field. */
+function mptcpField(pick: (o: MptcpOption) => string | string[] | null): FieldGetter {
+  return (v, out) =>
+    eachMptcp(v, (o) => {
+      const x = pick(o);
+      if (x === null) return;
+      if (typeof x === 'string') out.push(x);
+      else out.push(...x);
+    });
+}
+
+function subtypeCode(o: MptcpOption): number {
+  return o.byte2 >> 4;
+}
+
+export function frameTimeEpoch(tsSec: number, tsNsec: number): string {
+  return `${tsSec}.${String(tsNsec).padStart(9, '0')}`;
+}
+
+const defs: FieldDef[] = [
+  { name: 'frame.number', description: 'Frame number (1-based)', get: (v, o) => void o.push(String(v.pkt.frame.number)) },
+  { name: 'frame.len', description: 'Frame length on the wire', get: (v, o) => void o.push(String(v.pkt.frame.origLen)) },
+  { name: 'frame.cap_len', description: 'Frame length captured', get: (v, o) => void o.push(String(v.pkt.frame.capLen)) },
+  { name: 'frame.time_epoch', description: 'Arrival time, seconds since the epoch', get: (v, o) => void o.push(frameTimeEpoch(v.pkt.frame.tsSec, v.pkt.frame.tsNsec)) },
+  { name: 'frame.time_relative', description: 'Seconds since the first frame', get: (v, o) => void o.push(v.relTime) },
+  { name: 'ip.src', description: 'IPv4 source (every IPv4 layer, outermost first)', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 4 && o.push(ip.src)) },
+  { name: 'ip.dst', description: 'IPv4 destination', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 4 && o.push(ip.dst)) },
+  { name: 'ipv6.src', description: 'IPv6 source', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 6 && o.push(ip.src)) },
+  { name: 'ipv6.dst', description: 'IPv6 destination', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 6 && o.push(ip.dst)) },
+  { name: 'tcp.srcport', description: 'TCP source port', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.srcPort))) },
+  { name: 'tcp.dstport', description: 'TCP destination port', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.dstPort))) },
+  { name: 'tcp.stream', description: 'TCP conversation index', get: (v, o) => void (v.tcpStream !== null && o.push(String(v.tcpStream))) },
+  { name: 'tcp.len', description: 'TCP payload length', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.payloadLen))) },
+  { name: 'tcp.seq_raw', description: 'TCP sequence number', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.seq))) },
+  { name: 'tcp.ack_raw', description: 'TCP acknowledgment number', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.ack))) },
+  { name: 'tcp.flags', description: 'TCP flags (12 bits)', get: (v, o) => void (v.pkt.tcp && o.push(hex4(v.pkt.tcp.flags))) },
+  { name: 'tcp.options.mptcp.subtype', description: 'MPTCP option subtype', get: mptcpField((m) => String(subtypeCode(m))) },
+  {
+    name: 'tcp.options.mptcp.version',
+    description: 'MP_CAPABLE version',
+    get: mptcpField((m) => (m.subtype === 'MP_CAPABLE' ? String(m.version) : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.flags',
+    description: 'MPTCP option flags',
+    get: mptcpField((m) => {
+      switch (m.subtype) {
+        case 'MP_CAPABLE':
+        case 'DSS':
+          return hex2(m.byte3);
+        case 'MP_TCPRST':
+        case 'MP_PRIO':
+          return hex2(m.byte2);
+        case 'MP_JOIN':
+          return m.phase === 'ACK' ? null : hex2(m.byte2);
+        default:
+          return null;
+      }
+    }),
+  },
+  {
+    name: 'tcp.options.mptcp.sendkey',
+    description: "Sender's key",
+    get: mptcpField((m) => (m.subtype === 'MP_CAPABLE' && m.senderKey !== null ? m.senderKey.toString() : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.recvkey',
+    description: "Receiver's key",
+    get: mptcpField((m) => (m.subtype === 'MP_CAPABLE' && m.receiverKey !== null ? m.receiverKey.toString() : m.subtype === 'MP_FASTCLOSE' ? m.receiverKey.toString() : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.recvtok',
+    description: "Receiver's token (MP_JOIN SYN)",
+    get: mptcpField((m) => (m.subtype === 'MP_JOIN' && m.receiverToken !== null ? String(m.receiverToken) : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.sendrand',
+    description: "Sender's nonce (MP_JOIN)",
+    get: mptcpField((m) => (m.subtype === 'MP_JOIN' && m.senderNonce !== null ? String(m.senderNonce) : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.sendtrunchmac',
+    description: "Sender's truncated HMAC (MP_JOIN SYN/ACK)",
+    get: mptcpField((m) => (m.subtype === 'MP_JOIN' && m.senderTruncHmac !== null ? m.senderTruncHmac.toString() : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.sendhmac',
+    description: "Sender's HMAC (MP_JOIN ACK)",
+    get: mptcpField((m) => (m.subtype === 'MP_JOIN' && m.senderHmac !== null ? m.senderHmac : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.addrid',
+    description: 'Address ID',
+    get: mptcpField((m) => {
+      switch (m.subtype) {
+        case 'MP_JOIN':
+          return m.addrId === null ? null : String(m.addrId);
+        case 'ADD_ADDR':
+          return String(m.addrId);
+        case 'REMOVE_ADDR':
+          return m.addrIds.map(String);
+        case 'MP_PRIO':
+          return m.addrId === null ? null : String(m.addrId);
+        default:
+          return null;
+      }
+    }),
+  },
+  {
+    name: 'tcp.options.mptcp.backup.flag',
+    description: 'Backup flag (MP_JOIN, MP_PRIO)',
+    get: mptcpField((m) => (m.subtype === 'MP_JOIN' && m.phase !== 'ACK' ? (m.backup ? '1' : '0') : m.subtype === 'MP_PRIO' ? (m.backup ? '1' : '0') : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.rawdataack',
+    description: 'Data ACK as on the wire',
+    get: mptcpField((m) => (m.subtype === 'DSS' && m.dataAck !== null ? m.dataAck.toString() : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.rawdataseqno',
+    description: 'Data sequence number as on the wire',
+    get: mptcpField((m) => (m.subtype === 'DSS' && m.dataSeq !== null ? m.dataSeq.toString() : m.subtype === 'MP_FAIL' ? m.dataSeq.toString() : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.subflowseqno',
+    description: 'Subflow sequence number (relative)',
+    get: mptcpField((m) => (m.subtype === 'DSS' && m.subflowSeq !== null ? String(m.subflowSeq) : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.datalvllen',
+    description: 'Data-level length',
+    get: mptcpField((m) => (m.subtype === 'DSS' || m.subtype === 'MP_CAPABLE' ? (m.dataLen === null ? null : String(m.dataLen)) : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.checksum',
+    description: 'DSS checksum (tshark 4.0 never prints it: see README)',
+    get: mptcpField((m) => ((m.subtype === 'DSS' || m.subtype === 'MP_CAPABLE') && m.checksum !== null ? hex4(m.checksum) : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.ipv4',
+    description: 'ADD_ADDR IPv4 address',
+    get: mptcpField((m) => (m.subtype === 'ADD_ADDR' && m.ipVersion === 4 ? m.address : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.ipv6',
+    description: 'ADD_ADDR IPv6 address',
+    get: mptcpField((m) => (m.subtype === 'ADD_ADDR' && m.ipVersion === 6 ? m.address : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.port',
+    description: 'ADD_ADDR port',
+    get: mptcpField((m) => (m.subtype === 'ADD_ADDR' && m.port !== null ? String(m.port) : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.echo',
+    description: 'ADD_ADDR echo flag (v1)',
+    get: mptcpField((m) => (m.subtype === 'ADD_ADDR' && m.format === 1 ? (m.echo ? '1' : '0') : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.addaddrtrunchmac',
+    description: 'ADD_ADDR truncated HMAC (v1)',
+    get: mptcpField((m) => (m.subtype === 'ADD_ADDR' && m.truncHmac !== null ? m.truncHmac.toString() : null)),
+  },
+  {
+    name: 'tcp.options.mptcp.rst_reason',
+    description: 'MP_TCPRST reason',
+    get: mptcpField((m) => (m.subtype === 'MP_TCPRST' ? hex2(m.reason) : null)),
+  },
+  { name: 'mptcp.stream', description: 'MPTCP connection index', get: (v, o) => void (v.mptcpStream !== null && o.push(String(v.mptcpStream))) },
+  { name: 'mptcp.expected_token', description: "Token expected from the sender's key", get: (v, o) => void (v.expectedToken !== null && o.push(String(v.expectedToken))) },
+  { name: 'mptcp.expected_idsn', description: "IDSN expected from the sender's key", get: (v, o) => void (v.expectedIdsn !== null && o.push(v.expectedIdsn.toString())) },
+  { name: 'mptcp.dsn', description: 'Data sequence number of the payload (relative)', get: (v, o) => void (v.dsn !== null && o.push(v.dsn.toString())) },
+  { name: 'mptcp.ack', description: 'Data ACK (relative)', get: (v, o) => void (v.dataAck !== null && o.push(v.dataAck.toString())) },
+];
+
+export const FIELDS: ReadonlyMap<string, FieldDef> = new Map(defs.map((d) => [d.name, d]));
+
+export function fieldValue(def: FieldDef, view: PacketView, scratch: string[]): string {
+  scratch.length = 0;
+  def.get(view, scratch);
+  return scratch.join(',');
+}

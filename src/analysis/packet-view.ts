@@ -1,0 +1,35 @@
+/**
+ * A decoded packet plus what the stateful layers know about it: the record every packet
+ * renderer (summary line, -V tree, JSON, fields) reads. Valid only while its frame is.
+ */
+import type { Packet } from '../dissect/packet.js';
+
+export interface PacketView {
+  pkt: Packet;
+  /** Seconds since the first frame, 9 decimals (frame.time_relative). */
+  relTime: string;
+  tcpStream: number | null;
+  mptcpStream: number | null;
+  expectedToken: number | null;
+  expectedIdsn: bigint | null;
+  /** Relative 64-bit DSN of the payload (mptcp.dsn), when known. */
+  dsn: bigint | null;
+  /** Relative 64-bit data ACK (mptcp.ack), when known. */
+  dataAck: bigint | null;
+}
+
+/** Seconds between two timestamps, printed with 9 decimals, as tshark's frame.time_relative. */
+export function relativeTime(tsSec: number, tsNsec: number, t0Sec: number, t0Nsec: number): string {
+  let s = tsSec - t0Sec;
+  let ns = tsNsec - t0Nsec;
+  if (ns < 0) {
+    ns += 1e9;
+    s -= 1;
+  }
+  if (s < 0) {
+    // earlier than the first frame: tshark prints a negative relative time
+    const total = -(s * 1e9 + ns);
+    return `-${Math.floor(total / 1e9)}.${String(total % 1e9).padStart(9, '0')}`;
+  }
+  return `${s}.${String(ns).padStart(9, '0')}`;
+}

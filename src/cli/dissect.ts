@@ -1,0 +1,205 @@
+/**
+ * `mpcap dissect`: packets one by one, as tshark shows them (summary, -V tree, JSON, fields).
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { readCapture } from '../dissect/capture/source.js';
+import type { CaptureProblem } from '../dissect/capture/types.js';
+import type { Frame } from '../dissect/frame.js';
+import { decodePacket } from '../dissect/packet.js';
+import { FIELDS, fieldValue, type FieldDef } from '../analysis/fields.js';
+import { packetJson } from '../analysis/packet-json.js';
+import { packetTree, summaryLine } from '../analysis/packet-text.js';
+import { relativeTime, type PacketView } from '../analysis/packet-view.js';
+import { MptcpTracker } from '../reassembly/tracker.js';
+import type { SetExit } from './commands.js';
+import { ExitCode, OutputSink, type CliIo } from './io.js';
+import { UsageError } from './main.js';
+
+type Format = 'text' | 'json' | 'ndjson' | 'fields';
+
+interface DissectOptions {
+  read?: string;
+  count?: string;
+  verbose?: boolean;
+  format: string;
+  field: string[];
+  E: string[];
+  problems: boolean;
+}
+
+function collect(value: string, prev: string[]): string[] {
+  return [...prev, value];
+}
+
+export function registerDissect(program: Command, io: CliIo, setExit: SetExit): void {
+  program
+    .command('dissect')
+    .description('decode every packet: TCP and every MPTCP option (v0 and v1)')
+    .argument('[file]', "capture file (pcap or pcapng, optionally gzip-compressed); '-' for standard input")
+    .option('-r, --read <file>', 'capture file to read (same as the argument)')
+    .option('-c, --count <n>', 'stop after n packets')
+    .option('-V, --verbose', 'show a tree of every field of each packet')
+    .addOption(new Option('-T, --format <fmt>', 'output format').choices(['text', 'json', 'ndjson', 'fields']).default('text'))
+    .option('-e, --field <name>', 'field to print with -T fields (repeatable; see `mpcap fields`)', collect, [])
+    .option('-E <option>', 'fields output option, as tshark: header=y|n, separator=/t|/s|<char>, quote=d|s|n, aggregator=<char>', collect, [])
+    .option('--no-problems', 'do not print the summary of damaged packets on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mpcap dissect capture.pcap
+  mpcap dissect -V -c 3 capture.pcap
+  mpcap dissect -T fields -E header=y -e frame.number -e tcp.stream -e tcp.options.mptcp.subtype capture.pcap
+  mpcap dissect -T ndjson capture.pcap | jq -c 'select(.mptcp | length > 0) | .mptcp'`,
+    )
+    .action(async (file: string | undefined, opts: DissectOptions) => {
+      setExit(await runDissect(file, opts, io));
+    });
+}
+
+interface FieldsStyle {
+  header: boolean;
+  separator: string;
+  quote: string;
+  aggregator: string;
+}
+
+function parseE(list: string[]): FieldsStyle {
+  const st: FieldsStyle = { header: false, separator: '\t', quote: '', aggregator: ',' };
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq < 0) throw new UsageError(`-E ${item}: expected name=value`);
+    const k = item.slice(0, eq);
+    const v = item.slice(eq + 1);
+    switch (k) {
+      case 'header':
+        st.header = v === 'y';
+        break;
+      case 'separator':
+        st.separator = v === '/t' ? '\t' : v === '/s' ? ' ' : v;
+        break;
+      case 'quote':
+        st.quote = v === 'd' ? '"' : v === 's' ? "'" : '';
+        break;
+      case 'aggregator':
+        st.aggregator = v === '/s' ? ' ' : v;
+        break;
+      default:
+        throw new UsageError(`-E ${k}: unknown fields option (header, separator, quote, aggregator)`);
+    }
+  }
+  return st;
+}
+
+function parseCount(s: string | undefined): number {
+  if (s === undefined) return Infinity;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`-c ${s}: expected a positive whole number of packets`);
+  return n;
+}
+
+export async function runDissect(file: string | undefined, opts: DissectOptions, io: CliIo): Promise<number> {
+  const path = opts.read ?? file;
+  if (path === undefined) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
+  if (opts.read !== undefined && file !== undefined) throw new UsageError('give the capture file once: either as an argument or with -r');
+  const format = (opts.verbose && opts.format === 'text' ? 'text' : opts.format) as Format;
+  const limit = parseCount(opts.count);
+  const style = parseE(opts.E);
+  let fieldDefs: FieldDef[] = [];
+  if (format === 'fields') {
+    if (opts.field.length === 0) throw new UsageError('-T fields needs at least one -e FIELD (see `mpcap fields`)');
+    fieldDefs = opts.field.map((name) => {
+      const def = FIELDS.get(name);
+      if (!def) throw new UsageError(`unknown field '${name}' (see \`mpcap fields\` for the list)`);
+      return def;
+    });
+  } else if (opts.field.length > 0) {
+    throw new UsageError('-e is only used with -T fields');
+  }
+
+  const out = new OutputSink(io.stdout);
+  const tracker = new MptcpTracker();
+  let t0Sec = -1;
+  let t0Nsec = 0;
+  let seen = 0;
+  let damaged = 0;
+  const firstDamaged: string[] = [];
+  const scratch: string[] = [];
+  const q = style.quote;
+  if (format === 'fields' && style.header) out.write(fieldDefs.map((d) => d.name).join(style.separator) + '\n');
+  if (format === 'json') out.write('[\n');
+
+  const onFrame = (frame: Frame): boolean => {
+    if (out.closed) return false;
+    if (t0Sec < 0) {
+      t0Sec = frame.tsSec;
+      t0Nsec = frame.tsNsec;
+    }
+    const pkt = decodePacket(frame);
+    const info = tracker.process(pkt);
+    const view: PacketView = {
+      pkt,
+      relTime: relativeTime(frame.tsSec, frame.tsNsec, t0Sec, t0Nsec),
+      tcpStream: info.tcpStream,
+      mptcpStream: info.mptcpStream,
+      expectedToken: info.expectedToken,
+      expectedIdsn: info.expectedIdsn,
+      dsn: info.dsn,
+      dataAck: info.dataAck,
+    };
+    if (pkt.problems.length > 0) {
+      damaged++;
+      if (firstDamaged.length < 5) firstDamaged.push(`packet ${frame.number}: ${pkt.problems.map((p) => `${p.message} (byte ${p.offset})`).join('; ')}`);
+    }
+    switch (format) {
+      case 'text':
+        out.write(opts.verbose ? packetTree(view) + '\n' : summaryLine(view) + '\n');
+        break;
+      case 'fields': {
+        let line = '';
+        for (let i = 0; i < fieldDefs.length; i++) {
+          scratch.length = 0;
+          (fieldDefs[i] as FieldDef).get(view, scratch);
+          const val = style.aggregator === ',' ? scratch.join(',') : scratch.join(style.aggregator);
+          line += (i ? style.separator : '') + (q && val ? q + val + q : val);
+        }
+        out.write(line + '\n');
+        break;
+      }
+      case 'json':
+        out.write((seen ? ',\n' : '') + JSON.stringify(packetJson(view), null, 2));
+        break;
+      case 'ndjson':
+        out.write(JSON.stringify(packetJson(view)) + '\n');
+        break;
+    }
+    seen++;
+    return seen < limit;
+  };
+
+  const problems: CaptureProblem[] = [];
+  const summary = await readCapture(path, onFrame, {
+    stdin: io.stdin,
+    onProblem: (p) => void problems.push(p),
+    afterChunk: () => out.drain(),
+  });
+  if (format === 'json') out.write(seen ? '\n]\n' : ']\n');
+  await out.end();
+  void fieldValue;
+
+  let code: number = ExitCode.OK;
+  const fatal = problems.find((p) => p.fatal);
+  for (const p of problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
+  if (problems.length > 10) io.stderr.write(`mpcap: ... and ${summary.problemCount - 10} more capture problems\n`);
+  if (fatal) {
+    io.stderr.write(`mpcap: the capture is damaged: ${summary.frames} packets before byte ${fatal.offset} were read, the rest could not be\n`);
+    code = ExitCode.DAMAGED;
+  }
+  if (damaged > 0 && opts.problems) {
+    io.stderr.write(`mpcap: ${damaged} packet${damaged === 1 ? ' has' : 's have'} truncated or malformed headers or options:\n`);
+    for (const d of firstDamaged) io.stderr.write(`  ${d}\n`);
+    if (damaged > firstDamaged.length) io.stderr.write(`  ... (see them all with -V)\n`);
+  }
+  return code;
+}

@@ -1,0 +1,91 @@
+/**
+ * The CLI's view of the outside world, so that `main()` can be driven from tests.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: Record<string, string | undefined>;
+}
+
+/** Exit codes (documented in the README). */
+export const ExitCode = {
+  OK: 0,
+  /** A bug in mpcap: an exception nobody expected. */
+  INTERNAL: 1,
+  /** Bad command line. */
+  USAGE: 2,
+  /** The input could not be opened or is not a capture file. */
+  INPUT: 3,
+  /** The capture is damaged (cut short, lying lengths): everything before the damage was analysed. */
+  DAMAGED: 4,
+  /** The requested result is incomplete: e.g. `extract` found holes and --fill-holes was not given. */
+  INCOMPLETE: 5,
+  /** Live capture could not start (no permission, no such interface, libpcap binding missing). */
+  CAPTURE: 6,
+} as const;
+
+/**
+ * Buffered output with back-pressure: lines are gathered into large writes, and `drain()`
+ * (awaited once per input chunk, never per packet) waits when the consumer is slow, so that a
+ * 10 GB capture piped into `less` does not pile up in memory. A closed pipe (EPIPE, as with
+ * `| head`) ends the output quietly and tells the producer to stop.
+ */
+export class OutputSink {
+  private buf = '';
+  private waiting: Promise<void> | null = null;
+  closed = false;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly highWater = 1 << 16,
+  ) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closed = true;
+      else throw err;
+    });
+  }
+
+  write(s: string): void {
+    if (this.closed) return;
+    this.buf += s;
+    if (this.buf.length >= this.highWater) this.flush();
+  }
+
+  flush(): void {
+    if (this.buf.length === 0 || this.closed) return;
+    const ok = this.stream.write(this.buf);
+    this.buf = '';
+    if (!ok && !this.waiting) {
+      this.waiting = new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stream.off('drain', done);
+          this.stream.off('close', done);
+          this.waiting = null;
+          resolve();
+        };
+        this.stream.once('drain', done);
+        this.stream.once('close', done);
+      });
+    }
+  }
+
+  async drain(): Promise<void> {
+    this.flush();
+    if (this.waiting) await this.waiting;
+  }
+
+  async end(): Promise<void> {
+    await this.drain();
+  }
+}
+
+export function useColor(stream: Writable, env: Record<string, string | undefined>, flag?: boolean): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (flag === true) return true;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}

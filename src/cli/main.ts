@@ -1,0 +1,87 @@
+/**
+ * mpcap's command line. `main()` parses argv, runs one command and returns the exit code;
+ * every error that reaches the user is turned into a message and a code here, and only here.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CaptureFormatError, InputError } from '../dissect/errors.js';
+import { ExitCode, type CliIo } from './io.js';
+import { registerCommands } from './commands.js';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A command's own "it ran but the result is incomplete" outcome, with its exit code. */
+export class CommandFailure extends Error {
+  override readonly name = 'CommandFailure';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const program = new Command();
+  let exitCode: number = ExitCode.OK;
+  program
+    .name('mpcap')
+    .description('Multipath TCP capture analyzer: dissects MPTCP v0/v1 options, links subflows into connections,\nverifies keys, tokens and HMACs.')
+    .version(version(), '-v, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  mpcap dissect capture.pcap                 one line per packet, MPTCP options in the Info column
+  mpcap dissect -V -c 5 capture.pcapng.gz    full tree of the first 5 packets
+  mpcap dissect -T fields -e frame.number -e tcp.stream -e tcp.options.mptcp.subtype capture.pcap
+  tcpdump -U -w - -i eth0 | mpcap dissect -   read a capture from standard input
+
+Exit codes: 0 ok, 2 usage, 3 unreadable or not a capture, 4 capture damaged (read up to the damage),
+5 result incomplete, 6 live capture could not start, 1 internal error.`,
+  );
+  registerCommands(program, io, (code) => {
+    exitCode = Math.max(exitCode, code);
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+function reportError(e: unknown, io: CliIo): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+    return ExitCode.USAGE; // commander already printed the message
+  }
+  if (e instanceof UsageError) {
+    io.stderr.write(`mpcap: ${e.message}\n(run with --help for usage)\n`);
+    return ExitCode.USAGE;
+  }
+  if (e instanceof InputError || e instanceof CaptureFormatError) {
+    io.stderr.write(`mpcap: ${e.message}\n`);
+    return ExitCode.INPUT;
+  }
+  if (e instanceof CommandFailure) {
+    io.stderr.write(`mpcap: ${e.message}\n`);
+    return e.exitCode;
+  }
+  io.stderr.write(`mpcap: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nPlease report this with the capture that caused it.\n`);
+  return ExitCode.INTERNAL;
+}

@@ -1,0 +1,36 @@
+/**
+ * Big-endian readers over a Uint8Array. Callers check lengths first (architecture rule 4):
+ * these do no bounds checks of their own.
+ */
+
+export function u16(b: Uint8Array, o: number): number {
+  return ((b[o] as number) << 8) | (b[o + 1] as number);
+}
+
+export function u32(b: Uint8Array, o: number): number {
+  return (((b[o] as number) << 24) >>> 0) + (((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number));
+}
+
+export function u64(b: Uint8Array, o: number): bigint {
+  return (BigInt(u32(b, o)) << 32n) | BigInt(u32(b, o + 4));
+}
+
+export function u32le(b: Uint8Array, o: number): number {
+  return (((b[o + 3] as number) << 24) >>> 0) + (((b[o + 2] as number) << 16) | ((b[o + 1] as number) << 8) | (b[o] as number));
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex without separators, as tshark prints byte fields. */
+export function hex(b: Uint8Array, start = 0, end = b.length): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += HEX[b[i] as number];
+  return s;
+}
+
+/** "00 01 ff" for messages. */
+export function hexSpaced(b: Uint8Array, start = 0, end = b.length): string {
+  const parts: string[] = [];
+  for (let i = start; i < end; i++) parts.push(HEX[b[i] as number] as string);
+  return parts.join(' ');
+}

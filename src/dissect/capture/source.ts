@@ -1,0 +1,167 @@
+/**
+ * Where capture bytes come from: a file or standard input, gzip-compressed or not.
+ *
+ * Async only at this edge: each chunk (1 MiB by default) is awaited, then all the packets in it
+ * are decoded synchronously by CaptureParser. Memory stays bounded by the chunk size, the gunzip
+ * window and the parser's assembly buffer, whatever the file size.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { constants as zlibConstants, createGunzip } from 'node:zlib';
+import { InputError } from '../errors.js';
+import { CaptureParser, type CaptureSummary, type FrameHandler, type ProblemHandler } from './parser.js';
+
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+/**
+ * gunzip output size. Smaller than the read size because when zlib fails (bad CRC, garbage)
+ * Node drops the output chunk it was filling: at most this much decoded data is lost.
+ */
+const GUNZIP_CHUNK_BYTES = 64 * 1024;
+/** RFC 1952 §2.3.1: ID1 ID2. Detected from content, not from a `.gz` name. */
+const GZIP_ID1 = 0x1f;
+const GZIP_ID2 = 0x8b;
+const GZIP_MAGIC_LEN = 2;
+/** The path that means standard input. */
+export const STDIN_PATH = '-';
+
+export interface ReadCaptureOptions {
+  /** Stream read for path '-' (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+  onProblem?: ProblemHandler;
+  /** Read size (and gunzip output size); default DEFAULT_CHUNK_BYTES. */
+  chunkBytes?: number;
+  /**
+   * Awaited after each chunk's packets: where a slow consumer (stdout into a pager) applies
+   * back-pressure, once per chunk rather than per packet.
+   */
+  afterChunk?: () => Promise<void> | void;
+}
+
+export type ReadCaptureSummary = CaptureSummary & { compressed: boolean };
+
+/**
+ * Reads a capture file ('-' = standard input), calling onFrame for each packet (return false
+ * to stop: the stream is then destroyed). Throws InputError when the input cannot be opened or
+ * read, CaptureFormatError when it is not a capture; anything else wrong is a problem in the
+ * summary (a cut or corrupt gzip stream is a 'truncated-file' problem, after every frame before
+ * it has been delivered).
+ */
+export async function readCapture(path: string, onFrame: FrameHandler, opts: ReadCaptureOptions = {}): Promise<ReadCaptureSummary> {
+  const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const shownName = path === STDIN_PATH ? 'standard input' : `'${path}'`;
+  let raw: NodeJS.ReadableStream;
+  if (path === STDIN_PATH) {
+    raw = opts.stdin ?? process.stdin;
+  } else {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (e) {
+      throw new InputError(`cannot open ${shownName}: ${describeIoError(e)}`, path, e);
+    }
+    raw = handle.createReadStream({ highWaterMark: chunkBytes }); // closes the handle when done or destroyed
+  }
+
+  const chunks = readChunks(raw, path, shownName);
+  try {
+    // Enough leading bytes to recognise gzip (stdin may deliver them one at a time).
+    const head: Uint8Array[] = [];
+    let headLen = 0;
+    while (headLen < GZIP_MAGIC_LEN) {
+      const r = await chunks.next();
+      if (r.done === true) break;
+      head.push(r.value);
+      headLen += r.value.length;
+    }
+    const first = concatSmall(head, GZIP_MAGIC_LEN);
+    const compressed = first[0] === GZIP_ID1 && first[1] === GZIP_ID2;
+
+    const parser = new CaptureParser(onFrame, opts.onProblem);
+    const all = prepend(head, chunks);
+    let cause: string | undefined;
+    if (compressed) {
+      const gunzip = createGunzip({ chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(chunkBytes, GUNZIP_CHUNK_BYTES)) });
+      // Errors are seen through the gunzip iteration below; this promise only must not go unhandled.
+      pipeline(Readable.from(all, { objectMode: false }), gunzip).catch(() => undefined);
+      try {
+        for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+          if (!parser.push(chunk)) break;
+          if (opts.afterChunk) await opts.afterChunk();
+        }
+      } catch (e) {
+        if (!isZlibError(e)) throw e;
+        cause = `gzip data is cut short or corrupt (${(e as Error).message})`;
+      }
+    } else {
+      for await (const chunk of all) {
+        if (!parser.push(chunk)) break;
+        if (opts.afterChunk) await opts.afterChunk();
+      }
+    }
+    return { ...parser.end(cause), compressed };
+  } finally {
+    // Stopped early or failed: destroy the stream (closing the file) rather than drain it.
+    // The generator may be waiting inside a read, so it is not awaited.
+    const stream = raw as { readableEnded?: boolean; destroy?: () => void };
+    if (stream.readableEnded !== true) stream.destroy?.();
+    chunks.return(undefined).catch(() => undefined);
+  }
+}
+
+/** The stream's chunks as bytes, read errors turned into InputError. */
+async function* readChunks(raw: NodeJS.ReadableStream, path: string, shownName: string): AsyncGenerator<Uint8Array, void, undefined> {
+  try {
+    for await (const chunk of raw) {
+      if (typeof chunk === 'string') throw new InputError(`cannot read ${shownName}: the stream was set to text mode`, path);
+      yield chunk;
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read ${shownName}: ${describeIoError(e)}`, path, e);
+  }
+}
+
+async function* prepend(head: Uint8Array[], rest: AsyncIterator<Uint8Array, void, undefined>): AsyncGenerator<Uint8Array, void, undefined> {
+  yield* head;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done === true) return;
+    yield r.value;
+  }
+}
+
+/** The first `n` bytes of a few chunks (copied: only used to look at the magic). */
+function concatSmall(chunks: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    const take = Math.min(c.length, n - at);
+    out.set(c.subarray(0, take), at);
+    at += take;
+    if (at === n) break;
+  }
+  return out.subarray(0, at);
+}
+
+function isZlibError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+const IO_ERROR_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent is not a directory',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
+function describeIoError(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return IO_ERROR_TEXT[code] ?? (e as Error).message;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,526 @@
+/**
+ * The stateful pass over decoded packets: TCP subflows, then MPTCP connections (keys, tokens,
+ * joins, addresses, HMACs, how things ended).
+ *
+ * Connections are numbered as Wireshark numbers `mptcp.stream` (packet-tcp.c, single pass), so
+ * that the two tools can be compared packet by packet: a v0 connection gets its number at its
+ * MP_CAPABLE SYN (which carries a key), a v1 connection at its SYN/ACK (the v1 SYN has none), a
+ * join with a token nobody announced gets a new number (and later joins with that token share
+ * it), and any other MPTCP option on a subflow of no known connection opens an "orphan" one.
+ */
+import { TCPRST_REASONS, type AddAddr, type Dss, type MpCapable, type MpJoin, type MptcpOption } from '../dissect/mptcp.js';
+import type { Packet } from '../dissect/packet.js';
+import { TcpFlag } from '../dissect/tcp.js';
+import { addAddrHmac, joinAckHmac, joinSynAckHmac, keyMaterial, type MptcpVersion } from './crypto.js';
+import { newSide, type Connection, type ConnectionProblem, type Side, type Subflow } from './model.js';
+import { widen32 } from './seq.js';
+import { TcpStreamTable } from './tcp-streams.js';
+
+/** What the stateful layers add to one packet. Reused: valid until the next `process()`. */
+export interface PacketInfo {
+  tcpStream: number | null;
+  mptcpStream: number | null;
+  /** The subflow the packet belongs to, and whether its sender is the subflow's client. */
+  subflow: Subflow | null;
+  fromClient: boolean;
+  expectedToken: number | null;
+  expectedIdsn: bigint | null;
+  dsn: bigint | null;
+  dataAck: bigint | null;
+  /** Seconds since the first frame. */
+  time: number;
+}
+
+const TWO64 = 1n << 64n;
+const MPC_FLAG_A = 0x80;
+const MPC_FLAG_H = 0x01;
+/** Problems of one kind kept per connection: a join flood must not grow memory without bound. */
+const MAX_PROBLEMS_PER_KIND = 20;
+
+export class MptcpTracker {
+  readonly streams = new TcpStreamTable();
+  /** By tcp.stream. */
+  readonly subflows: Subflow[] = [];
+  /** By mptcp.stream. */
+  readonly connections: Connection[] = [];
+  /** token → connection; first registration wins (as Wireshark). */
+  private readonly byToken = new Map<number, Connection>();
+  /** MP_CAPABLE SYN seen on this tcp.stream (version, flags), for fallback detection. */
+  private readonly capableSyn = new Map<number, { version: number; flags: number }>();
+  private readonly problemCounts = new Map<string, number>();
+  /** Last widened data ACK per connection side acknowledged (for 32-bit widening). */
+  private readonly lastAck = new Map<Side, bigint>();
+  private t0Sec = -1;
+  private t0Nsec = 0;
+  private readonly info: PacketInfo = {
+    tcpStream: null,
+    mptcpStream: null,
+    subflow: null,
+    fromClient: true,
+    expectedToken: null,
+    expectedIdsn: null,
+    dsn: null,
+    dataAck: null,
+    time: 0,
+  };
+
+  process(pkt: Packet): PacketInfo {
+    const info = this.info;
+    const f = pkt.frame;
+    if (this.t0Sec < 0) {
+      this.t0Sec = f.tsSec;
+      this.t0Nsec = f.tsNsec;
+    }
+    info.time = f.tsSec - this.t0Sec + (f.tsNsec - this.t0Nsec) / 1e9;
+    info.tcpStream = null;
+    info.mptcpStream = null;
+    info.subflow = null;
+    info.fromClient = true;
+    info.expectedToken = null;
+    info.expectedIdsn = null;
+    info.dsn = null;
+    info.dataAck = null;
+    const hit = this.streams.lookup(pkt);
+    const tcp = pkt.tcp;
+    const ip = pkt.ips[pkt.ips.length - 1];
+    if (!hit || !tcp || !ip) return info;
+    info.tcpStream = hit.stream.index;
+    let sub = this.subflows[hit.stream.index];
+    if (!sub) {
+      // The client is the SYN sender; a SYN/ACK names it as its destination; otherwise the
+      // first packet's sender stands in for it.
+      const synAck = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
+      const src = { addr: ip.src, port: tcp.srcPort };
+      const dst = { addr: ip.dst, port: tcp.dstPort };
+      sub = newSubflow(hit.stream.index, synAck ? dst : src, synAck ? src : dst, f.number, info.time);
+      this.subflows[hit.stream.index] = sub;
+    }
+    const fromClient = sub.client.addr === ip.src && sub.client.port === tcp.srcPort;
+    info.subflow = sub;
+    info.fromClient = fromClient;
+
+    let hasMptcp = false;
+    let hasCapable = false;
+    let tcpRst: { reason: number; transient: boolean } | null = null;
+    for (const opt of tcp.options) {
+      if (opt.kind !== 'MPTCP') continue;
+      hasMptcp = true;
+      const m = opt.mptcp;
+      if (m.subtype === 'MALFORMED') continue;
+      if (sub.connection === null && m.byte2 >> 4 > 1) this.attach(sub, this.allocate(f.number, info.time), true, 'orphan');
+      switch (m.subtype) {
+        case 'MP_CAPABLE':
+          hasCapable = true;
+          this.onCapable(m, sub, fromClient, tcp.flags, f.number, info);
+          break;
+        case 'MP_JOIN':
+          this.onJoin(m, sub, fromClient, f.number, info.time);
+          break;
+        case 'DSS':
+          this.onDss(m, sub, fromClient, f.number, info);
+          break;
+        case 'ADD_ADDR':
+          this.onAddAddr(m, sub, fromClient, f.number, info.time);
+          break;
+        case 'REMOVE_ADDR': {
+          const conn = this.conn(sub);
+          const by = conn ? this.role(sub, fromClient) : null;
+          for (const id of m.addrIds) {
+            const entry = conn?.addresses.findLast((a) => a.addrId === id && a.announcedBy === by && a.removedFrame === null);
+            if (entry) {
+              entry.removedFrame = f.number;
+              entry.removedTime = info.time;
+            }
+          }
+          break;
+        }
+        case 'MP_PRIO':
+          sub.backup = m.backup;
+          sub.backupHistory.push({ frame: f.number, time: info.time, backup: m.backup, via: 'MP_PRIO', by: fromClient ? 'client' : 'server' });
+          break;
+        case 'MP_FASTCLOSE': {
+          const conn = this.conn(sub);
+          if (conn && !conn.fastClose) conn.fastClose = { frame: f.number, time: info.time, by: this.role(sub, fromClient) };
+          if (tcp.flags & TcpFlag.RST || sub.end.how === 'open') endSubflow(sub, 'MP_FASTCLOSE', f.number, info.time, fromClient);
+          break;
+        }
+        case 'MP_TCPRST':
+          tcpRst = { reason: m.reason, transient: m.transient };
+          break;
+        case 'MP_FAIL':
+        case 'MP_EXPERIMENTAL':
+        case 'UNKNOWN':
+          break;
+      }
+    }
+    this.onTcpFlags(pkt, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
+    const conn = this.conn(sub);
+    if (conn) conn.lastTime = info.time;
+    if (hasMptcp && sub.connection !== null) info.mptcpStream = sub.connection;
+    return info;
+  }
+
+  private conn(sub: Subflow): Connection | null {
+    return sub.connection === null ? null : (this.connections[sub.connection] ?? null);
+  }
+
+  /** 'client'/'server' of the connection for the sender of a packet on this subflow. */
+  private role(sub: Subflow, fromClient: boolean): 'client' | 'server' {
+    const same = sub.clientIsConnectionClient !== false;
+    return fromClient === same ? 'client' : 'server';
+  }
+
+  private side(conn: Connection, sub: Subflow, fromClient: boolean): Side {
+    return this.role(sub, fromClient) === 'client' ? conn.client : conn.server;
+  }
+
+  private allocate(frame: number, time: number): Connection {
+    const conn: Connection = {
+      index: this.connections.length,
+      version: null,
+      clientEndpoint: null,
+      serverEndpoint: null,
+      client: newSide(),
+      server: newSide(),
+      checksums: false,
+      subflows: [],
+      addresses: [],
+      problems: [],
+      dataFin: { client: null, server: null },
+      fastClose: null,
+      firstFrame: frame,
+      startTime: time,
+      lastTime: time,
+      fallback: false,
+    };
+    this.connections.push(conn);
+    return conn;
+  }
+
+  private attach(sub: Subflow, conn: Connection, clientIsConnectionClient: boolean, kind: Subflow['kind']): void {
+    sub.connection = conn.index;
+    sub.clientIsConnectionClient = clientIsConnectionClient;
+    if (sub.kind === 'orphan') sub.kind = kind;
+    conn.subflows.push(sub.tcpStream);
+  }
+
+  private problem(conn: Connection, kind: ConnectionProblem['kind'], frame: number, message: string): void {
+    const k = `${conn.index}/${kind}`;
+    const n = (this.problemCounts.get(k) ?? 0) + 1;
+    this.problemCounts.set(k, n);
+    if (n <= MAX_PROBLEMS_PER_KIND) conn.problems.push({ frame, kind, message });
+  }
+
+  /** Problems of a kind beyond those kept, per connection. */
+  problemOverflow(conn: Connection): Array<{ kind: string; count: number }> {
+    const out: Array<{ kind: string; count: number }> = [];
+    for (const [k, n] of this.problemCounts) {
+      const [idx, kind] = k.split('/') as [string, string];
+      if (Number(idx) === conn.index && n > MAX_PROBLEMS_PER_KIND) out.push({ kind, count: n });
+    }
+    return out;
+  }
+
+  /**
+   * Record a key for a side. The first key a side announces is its key (later MP_CAPABLEs echo
+   * it); a different echo is reported, and the first stays (as Wireshark keeps it).
+   */
+  private setKey(conn: Connection, side: Side, key: bigint, version: number, frame: number, who: string): void {
+    if (side.key !== null) {
+      if (side.key !== key) {
+        this.problem(conn, 'echoed-key-mismatch', frame, `the ${who}'s key is echoed as ${key} but was ${side.key} when first sent`);
+      }
+      return;
+    }
+    side.key = key;
+    if (version !== 0 && version !== 1) {
+      this.problem(conn, 'unsupported-version', frame, `MPTCP version ${version} is unknown: no token or IDSN can be derived from the ${who}'s key`);
+      return;
+    }
+    const km = keyMaterial(key, version as MptcpVersion);
+    side.token = km.token;
+    side.idsn = km.idsn;
+    const other = this.byToken.get(km.token);
+    if (other && other !== conn) {
+      this.problem(conn, 'token-collision', frame, `token ${km.token} of the ${who}'s key is already used by connection ${other.index}`);
+    } else {
+      this.byToken.set(km.token, conn);
+    }
+  }
+
+  private onCapable(m: MpCapable, sub: Subflow, fromClient: boolean, tcpFlags: number, frame: number, info: PacketInfo): void {
+    if ((tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.capableSyn.set(sub.tcpStream, { version: m.version, flags: m.flags });
+    if (sub.kind === 'orphan' && sub.connection === null) sub.kind = 'initial';
+    if (m.senderKey === null) return; // v1 SYN: no key, no connection yet (as Wireshark)
+    let conn = this.conn(sub);
+    if (!conn) {
+      const known = this.byToken.get(keyMaterial(m.senderKey, m.version === 0 ? 0 : 1).token);
+      conn = known ?? this.allocate(frame, info.time);
+      this.attach(sub, conn, true, 'initial');
+      sub.kind = 'initial';
+      if (!known) {
+        conn.clientEndpoint = { ...sub.client };
+        conn.serverEndpoint = { ...sub.server };
+      }
+    }
+    if ((m.version === 0 || m.version === 1) && (conn.version === null || !fromClient)) conn.version = m.version; // the SYN/ACK's version is the one agreed
+    const role = this.role(sub, fromClient);
+    const sender = role === 'client' ? conn.client : conn.server;
+    const receiver = role === 'client' ? conn.server : conn.client;
+    if (sender.capableFlags === null) {
+      sender.capableFlags = m.flags;
+      if ((m.flags & MPC_FLAG_H) === 0) this.problem(conn, 'missing-crypto', frame, `the ${role} offers no HMAC algorithm it supports (flag H not set: flags 0x${m.flags.toString(16).padStart(2, '0')})`);
+    }
+    if (m.flags & MPC_FLAG_A) conn.checksums = true;
+    this.setKey(conn, sender, m.senderKey, m.version, frame, role);
+    info.expectedToken = sender.token;
+    info.expectedIdsn = sender.idsn;
+    if (m.receiverKey !== null) this.setKey(conn, receiver, m.receiverKey, m.version, frame, role === 'client' ? 'server' : 'client');
+    for (const sf of conn.subflows) {
+      const s = this.subflows[sf];
+      if (s?.join) this.verifyJoin(conn, s, frame);
+    }
+    for (const a of conn.addresses) if (a.hmacValid === null) this.verifyAddAddrLater(conn, a);
+  }
+
+  private onJoin(m: MpJoin, sub: Subflow, fromClient: boolean, frame: number, time: number): void {
+    sub.kind = 'join';
+    if (m.phase === 'SYN') {
+      if (!sub.join) {
+        sub.join = {
+          token: m.receiverToken as number,
+          tokenKnown: false,
+          nonceClient: null,
+          nonceServer: null,
+          synAckHmac: null,
+          ackHmac: null,
+          synAckHmacValid: null,
+          ackHmacValid: null,
+          refused: false,
+        };
+      }
+      if (fromClient) {
+        sub.join.nonceClient = m.senderNonce;
+        sub.addrIdClient = m.addrId;
+        if (sub.backupHistory.length === 0 || sub.backup !== m.backup) sub.backupHistory.push({ frame, time, backup: m.backup, via: 'join', by: 'client' });
+        sub.backup = m.backup;
+      }
+      if (sub.connection === null) {
+        const token = m.receiverToken as number;
+        let conn = this.byToken.get(token);
+        sub.join.tokenKnown = conn !== undefined && (conn.client.key !== null || conn.server.key !== null);
+        if (!conn) {
+          conn = this.allocate(frame, time);
+          conn.server.token = token;
+          this.byToken.set(token, conn);
+          this.problem(conn, 'unknown-token', frame, `join SYN to token ${token}, which no MP_CAPABLE in this capture produced (capture started after the handshake, or a wrong token)`);
+        }
+        // The token names the SYN's receiver: the join's client is the other side.
+        const receiverIsServer = conn.server.token === token;
+        this.attach(sub, conn, receiverIsServer, 'join');
+        if (!sub.join.tokenKnown && conn.subflows.length > 1 && conn.client.key === null && conn.server.key === null) sub.join.tokenKnown = false;
+      }
+    } else {
+      if (!sub.join) {
+        sub.join = { token: 0, tokenKnown: false, nonceClient: null, nonceServer: null, synAckHmac: null, ackHmac: null, synAckHmacValid: null, ackHmacValid: null, refused: false };
+      }
+      if (sub.connection === null) this.attach(sub, this.allocate(frame, time), true, 'join');
+      if (m.phase === 'SYN/ACK') {
+        sub.join.nonceServer = m.senderNonce;
+        sub.join.synAckHmac = m.senderTruncHmac;
+        sub.addrIdServer = m.addrId;
+        if (m.backup) sub.backupHistory.push({ frame, time, backup: true, via: 'join', by: 'server' });
+      } else {
+        sub.join.ackHmac = m.senderHmac;
+      }
+    }
+    const conn = this.conn(sub);
+    if (conn) {
+      this.markUsed(conn, sub);
+      this.verifyJoin(conn, sub, frame);
+    }
+  }
+
+  private markUsed(conn: Connection, sub: Subflow): void {
+    for (const a of conn.addresses) {
+      if ((a.address === sub.client.addr || a.address === sub.server.addr) && (a.port === null || a.port === sub.server.port || a.port === sub.client.port)) a.used = true;
+    }
+  }
+
+  /** RFC 8684 §3.2: A = the join's initiator (subflow client), B = its peer. */
+  private verifyJoin(conn: Connection, sub: Subflow, frame: number): void {
+    const j = sub.join;
+    if (!j || conn.version === null) return;
+    const a = this.side(conn, sub, true);
+    const b = this.side(conn, sub, false);
+    if (a.key === null || b.key === null || j.nonceClient === null || j.nonceServer === null) return;
+    if (j.synAckHmac !== null && j.synAckHmacValid === null) {
+      j.synAckHmacValid = joinSynAckHmac(conn.version, a.key, b.key, j.nonceClient, j.nonceServer) === j.synAckHmac;
+      if (!j.synAckHmacValid) this.problem(conn, 'join-hmac-invalid', frame, `subflow ${sub.tcpStream}: the join SYN/ACK's HMAC does not match the keys and nonces`);
+    }
+    if (j.ackHmac !== null && j.ackHmacValid === null) {
+      j.ackHmacValid = joinAckHmac(conn.version, a.key, b.key, j.nonceClient, j.nonceServer) === j.ackHmac;
+      if (!j.ackHmacValid) this.problem(conn, 'join-hmac-invalid', frame, `subflow ${sub.tcpStream}: the join third ACK's HMAC does not match the keys and nonces`);
+    }
+    const verdicts = [j.synAckHmacValid, j.ackHmacValid];
+    sub.hmacValid = verdicts.includes(false) ? false : verdicts.includes(true) ? true : null;
+  }
+
+  private onDss(m: Dss, sub: Subflow, fromClient: boolean, frame: number, info: PacketInfo): void {
+    const conn = this.conn(sub);
+    if (!conn) return;
+    const sender = this.side(conn, sub, fromClient);
+    const receiver = this.side(conn, sub, !fromClient);
+    if (m.dataSeq64) sender.dsn64Seen = true;
+    if (m.dataAck !== null && (receiver.idsn !== null || receiver.dsn64Seen)) {
+      // A data ACK acknowledges the receiver's data: relative to the receiver's IDSN.
+      const base = receiver.idsn ?? 0n;
+      const last = this.lastAck.get(receiver) ?? base;
+      const full = m.dataAck64 ? m.dataAck : widen32(m.dataAck, last);
+      this.lastAck.set(receiver, full);
+      if (info.dataAck === null) info.dataAck = (((full - base) % TWO64) + TWO64) % TWO64;
+    }
+    if (m.dataFin) {
+      const role = this.role(sub, fromClient);
+      if (!conn.dataFin[role]) conn.dataFin[role] = { frame, time: info.time, dataSeq: m.dataSeq };
+    }
+  }
+
+  private onAddAddr(m: AddAddr, sub: Subflow, fromClient: boolean, frame: number, time: number): void {
+    const conn = this.conn(sub);
+    if (!conn) return;
+    const by = this.role(sub, fromClient);
+    if (m.echo) {
+      const original = conn.addresses.findLast((a) => a.addrId === m.addrId && a.address === m.address && a.announcedBy !== by);
+      if (original) original.echoed = true;
+      return;
+    }
+    const same = conn.addresses.findLast((a) => a.addrId === m.addrId && a.announcedBy === by && a.removedFrame === null);
+    if (same && same.address === m.address && same.port === m.port) return; // retransmitted announcement
+    if (same) {
+      this.problem(conn, 'duplicate-address-id', frame, `the ${by} announces address ID ${m.addrId} as ${m.address} while it still stands for ${same.address} (frame ${same.frame})`);
+    }
+    const entry = {
+      addrId: m.addrId,
+      address: m.address,
+      port: m.port,
+      announcedBy: by,
+      frame,
+      time,
+      hmacValid: null as boolean | null,
+      echoed: false,
+      removedFrame: null,
+      removedTime: null,
+      used: false,
+      // kept only until the HMAC can be checked
+      pending: m.truncHmac !== null ? { hmac: m.truncHmac, bytes: m.addressBytes } : null,
+    };
+    conn.addresses.push(entry);
+    this.verifyAddAddrLater(conn, entry);
+    for (const sf of conn.subflows) {
+      const s = this.subflows[sf];
+      if (s) this.markUsed(conn, s);
+    }
+  }
+
+  private verifyAddAddrLater(conn: Connection, a: Connection['addresses'][number]): void {
+    const pending = (a as { pending?: { hmac: bigint; bytes: Uint8Array } | null }).pending;
+    if (!pending || a.announcedBy === null) return;
+    const sender = a.announcedBy === 'client' ? conn.client : conn.server;
+    const receiver = a.announcedBy === 'client' ? conn.server : conn.client;
+    if (sender.key === null || receiver.key === null) return;
+    a.hmacValid = addAddrHmac(sender.key, receiver.key, a.addrId, pending.bytes, a.port) === pending.hmac;
+    delete (a as { pending?: unknown }).pending;
+    if (!a.hmacValid) this.problem(conn, 'add-addr-hmac-invalid', a.frame, `ADD_ADDR of address ID ${a.addrId} (${a.address}) carries an HMAC that does not match the keys`);
+  }
+
+  private onTcpFlags(pkt: Packet, sub: Subflow, fromClient: boolean, hasCapable: boolean, tcpRst: { reason: number; transient: boolean } | null, frame: number, time: number): void {
+    const tcp = pkt.tcp;
+    if (!tcp) return;
+    const flags = tcp.flags;
+    const syn = (flags & TcpFlag.SYN) !== 0;
+    const ack = (flags & TcpFlag.ACK) !== 0;
+    if (syn && !ack && fromClient) {
+      sub.synSeen = true;
+      if (sub.isn.client === null) sub.isn.client = tcp.seq;
+    } else if (syn && ack && !fromClient) {
+      if (sub.isn.server === null) sub.isn.server = tcp.seq;
+      const offer = this.capableSyn.get(sub.tcpStream);
+      if (offer && !hasCapable && !sub.fallback) {
+        sub.fallback = true;
+        const conn = this.conn(sub);
+        if (conn) {
+          conn.fallback = true;
+          this.problem(conn, 'fallback', frame, `the server answered the MP_CAPABLE SYN without MP_CAPABLE: the connection fell back to plain TCP`);
+        }
+      }
+    } else if (ack && !syn && fromClient && sub.establishedTime === null && sub.isn.server !== null) {
+      sub.establishedTime = time;
+    }
+    if (flags & TcpFlag.FIN) {
+      if (fromClient) sub.finClient = true;
+      else sub.finServer = true;
+      if (sub.finClient && sub.finServer && sub.end.how === 'open') endSubflow(sub, 'FIN', frame, time, fromClient);
+    }
+    if (flags & TcpFlag.RST) {
+      if (tcpRst) {
+        endSubflow(sub, 'MP_TCPRST', frame, time, fromClient);
+        sub.end.reason = tcpRst.reason;
+        sub.end.reasonText = TCPRST_REASONS[tcpRst.reason] ?? 'unknown reason';
+        sub.end.transient = tcpRst.transient;
+      } else if (sub.end.how === 'open' || sub.end.how === 'FIN') {
+        endSubflow(sub, 'RST', frame, time, fromClient);
+      }
+      if (sub.join && sub.establishedTime === null && !fromClient) {
+        sub.join.refused = true;
+        const conn = this.conn(sub);
+        if (conn) this.problem(conn, 'join-refused', frame, `subflow ${sub.tcpStream} (${sub.client.addr}:${sub.client.port} → ${sub.server.addr}:${sub.server.port}): the join was refused with a RST`);
+      }
+    }
+  }
+
+  /** Subflows that offered MP_CAPABLE and got no MPTCP connection (v1 SYN never answered with MPTCP). */
+  unansweredOffers(): Array<{ tcpStream: number; version: number; fallback: boolean }> {
+    const out: Array<{ tcpStream: number; version: number; fallback: boolean }> = [];
+    for (const [stream, offer] of this.capableSyn) {
+      const sub = this.subflows[stream];
+      if (sub && sub.connection === null) out.push({ tcpStream: stream, version: offer.version, fallback: sub.fallback });
+    }
+    return out;
+  }
+}
+
+function newSubflow(tcpStream: number, client: { addr: string; port: number }, server: { addr: string; port: number }, frame: number, time: number): Subflow {
+  return {
+    tcpStream,
+    connection: null,
+    kind: 'orphan',
+    client,
+    server,
+    clientIsConnectionClient: null,
+    synSeen: false,
+    isn: { client: null, server: null },
+    addrIdClient: null,
+    addrIdServer: null,
+    backup: false,
+    backupHistory: [],
+    join: null,
+    hmacValid: null,
+    firstFrame: frame,
+    startTime: time,
+    establishedTime: null,
+    end: { how: 'open', frame: null, time: null, reason: null, reasonText: null, transient: null, by: null },
+    finClient: false,
+    finServer: false,
+    fallback: false,
+  };
+}
+
+function endSubflow(sub: Subflow, how: Subflow['end']['how'], frame: number, time: number, fromClient: boolean): void {
+  sub.end.how = how;
+  sub.end.frame = frame;
+  sub.end.time = time;
+  sub.end.by = fromClient ? 'client' : 'server';
+}
+
+export type { MptcpOption };

@@ -1,0 +1,60 @@
+import { describe, it, expect } from 'vitest';
+import type { Frame } from '../../src/dissect/frame.ts';
+import { setSecFrac, setTicks, tsScaleFromResol } from '../../src/dissect/capture/timestamp.ts';
+import { rng } from '../helpers/capture-builders.ts';
+
+function blankFrame(): Frame {
+  return { number: 0, tsSec: 0, tsNsec: 0, capLen: 0, origLen: 0, linkType: 0, interfaceId: 0, fileOffset: 0, data: new Uint8Array(0) };
+}
+
+/** The definition, in BigInt: seconds = floor(ticks / units), ns = floor(rem * 1e9 / units). */
+function reference(ticks: bigint, units: bigint): [number, number] {
+  return [Number(ticks / units), Number(((ticks % units) * 1_000_000_000n) / units)];
+}
+
+describe('setTicks is exact for every resolution', () => {
+  // 10^-0 .. 10^-19, 2^-0 .. 2^-64: every arithmetic path (integer ns per tick, integer ticks
+  // per ns, exact rem*1e9, BigInt fallback; 16-bit long division or BigInt division).
+  const resolutions = [
+    ...Array.from({ length: 20 }, (_, v) => v),
+    ...Array.from({ length: 65 }, (_, k) => 0x80 | k),
+  ];
+  it.each(resolutions)('if_tsresol %i', (resol) => {
+    const units = (resol & 0x80) !== 0 ? 1n << BigInt(resol & 0x7f) : 10n ** BigInt(resol);
+    const next = rng(resol + 1);
+    const f = blankFrame();
+    const cases: bigint[] = [0n, 1n, units - 1n, units, units + 1n, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn, (1n << 53n) + 1n];
+    for (let i = 0; i < 500; i++) {
+      const hi = BigInt(Math.floor(next() * 2 ** 32));
+      const lo = BigInt(Math.floor(next() * 2 ** 32));
+      cases.push(((hi >> BigInt(Math.floor(next() * 33))) << 32n) | lo);
+    }
+    for (const ticks of cases.filter((t) => t >= 0n && t <= 0xffffffffffffffffn)) {
+      const [sec, ns] = reference(ticks, units);
+      if (!Number.isSafeInteger(sec)) continue; // 10^0 and 2^0 with huge tick counts: seconds beyond 2^53
+      setTicks(f, Number(ticks >> 32n), Number(ticks & 0xffffffffn), tsScaleFromResol(resol), 0);
+      expect([f.tsSec, f.tsNsec], `ticks ${ticks}`).toEqual([sec, ns]);
+    }
+  });
+
+  it('adds the offset to the seconds only', () => {
+    const f = blankFrame();
+    setTicks(f, 0, 1_500_000, tsScaleFromResol(6), -3);
+    expect([f.tsSec, f.tsNsec]).toEqual([-2, 500_000_000]);
+  });
+});
+
+describe('setSecFrac (classic pcap)', () => {
+  it.each([
+    { sec: 1, frac: 0, nsPerFrac: 1000, want: [1, 0] },
+    { sec: 1, frac: 999_999, nsPerFrac: 1000, want: [1, 999_999_000] },
+    { sec: 1, frac: 1_000_000, nsPerFrac: 1000, want: [2, 0] },
+    { sec: 0xffffffff, frac: 0xffffffff, nsPerFrac: 1000, want: [0xffffffff + 4294, 967_295_000] },
+    { sec: 7, frac: 999_999_999, nsPerFrac: 1, want: [7, 999_999_999] },
+    { sec: 7, frac: 0xffffffff, nsPerFrac: 1, want: [11, 294_967_295] },
+  ])('$sec s + $frac × $nsPerFrac ns', ({ sec, frac, nsPerFrac, want }) => {
+    const f = blankFrame();
+    setSecFrac(f, sec, frac, nsPerFrac);
+    expect([f.tsSec, f.tsNsec]).toEqual(want);
+  });
+});
