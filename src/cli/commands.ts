@@ -1,10 +1,14 @@
 /** The sub-commands, each in a file of its own. */
 import type { Command } from 'commander';
-import type { CliIo } from './io.js';
+import { registerAnalyze } from './analyze.js';
 import { registerDissect } from './dissect.js';
+import { registerFields } from './fields-cmd.js';
+import type { CliIo } from './io.js';
 
 export type SetExit = (code: number) => void;
 
 export function registerCommands(program: Command, io: CliIo, setExit: SetExit): void {
   registerDissect(program, io, setExit);
+  registerAnalyze(program, io, setExit);
+  registerFields(program, io);
 }

@@ -93,6 +93,10 @@ export interface Subflow {
   finServer: boolean;
   /** An MP_CAPABLE SYN answered without MP_CAPABLE: fell back to plain TCP. */
   fallback: boolean;
+  /** Packets and TCP payload bytes (tcp.len) sent by each side. */
+  packets: { client: number; server: number };
+  payloadBytes: { client: number; server: number };
+  lastTime: number;
 }
 
 export interface AddressEntry {

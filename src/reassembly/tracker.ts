@@ -98,6 +98,14 @@ export class MptcpTracker {
     const fromClient = sub.client.addr === ip.src && sub.client.port === tcp.srcPort;
     info.subflow = sub;
     info.fromClient = fromClient;
+    if (fromClient) {
+      sub.packets.client++;
+      sub.payloadBytes.client += tcp.payloadLen;
+    } else {
+      sub.packets.server++;
+      sub.payloadBytes.server += tcp.payloadLen;
+    }
+    sub.lastTime = info.time;
 
     let hasMptcp = false;
     let hasCapable = false;
@@ -312,6 +320,8 @@ export class MptcpTracker {
         if (!conn) {
           conn = this.allocate(frame, time);
           conn.server.token = token;
+          conn.clientEndpoint = { ...sub.client };
+          conn.serverEndpoint = { ...sub.server };
           this.byToken.set(token, conn);
           this.problem(conn, 'unknown-token', frame, `join SYN to token ${token}, which no MP_CAPABLE in this capture produced (capture started after the handshake, or a wrong token)`);
         }
@@ -513,6 +523,9 @@ function newSubflow(tcpStream: number, client: { addr: string; port: number }, s
     finClient: false,
     finServer: false,
     fallback: false,
+    packets: { client: 0, server: 0 },
+    payloadBytes: { client: 0, server: 0 },
+    lastTime: time,
   };
 }
 

@@ -64,10 +64,9 @@ export function setTicks(frame: Frame, hi: number, lo: number, scale: TsScale, o
   // 64-bit ÷ units as schoolbook division on four 16-bit digits: every intermediate value is
   // below units * 2**16 ≤ 2**53, so `%` and the division of an exact multiple are exact.
   const u = scale.unitsPerSec;
-  let q = 0;
-  let r = 0;
   let cur = hi >>> 16;
-  r = cur % u; q = (cur - r) / u;
+  let r = cur % u;
+  let q = (cur - r) / u;
   cur = r * DIGIT + (hi & 0xffff);
   r = cur % u; q = q * DIGIT + (cur - r) / u;
   cur = r * DIGIT + (lo >>> 16);

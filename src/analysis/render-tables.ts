@@ -1,0 +1,119 @@
+/**
+ * `mpcap analyze` as tables for a person (cli-table3). Colour only when asked for by the caller.
+ */
+import Table from 'cli-table3';
+import type { ConnectionJson, Report, SubflowJson } from './report.js';
+
+export interface Style {
+  color: boolean;
+  /** Subflow and address rows shown per connection before "… and N more" (Infinity for all). */
+  maxRows: number;
+}
+
+const SGR = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' } as const;
+
+function paint(st: Style, code: keyof typeof SGR, s: string): string {
+  return st.color ? `\x1b[${SGR[code]}m${s}\x1b[0m` : s;
+}
+
+function table(st: Style, head: string[]): Table.Table {
+  return new Table({
+    head: head.map((h) => paint(st, 'bold', h)),
+    style: { head: [], border: st.color ? ['grey'] : [], compact: true },
+    chars: st.color ? {} : { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+}
+
+function verdict(st: Style, v: boolean | null): string {
+  if (v === true) return paint(st, 'green', 'valid');
+  if (v === false) return paint(st, 'red', 'INVALID');
+  return paint(st, 'dim', 'unknown');
+}
+
+const ep = (e: { address?: string; port?: number } | { address: string; port: number }): string =>
+  e.address === undefined ? '?' : e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+
+const secs = (t: number | null): string => (t === null ? '' : t.toFixed(6));
+
+function subflowEnd(s: SubflowJson): string {
+  const e = s.end;
+  if (e.how === 'open') return 'open';
+  const by = e.by ? ` by ${e.by}` : '';
+  const reason = e.how === 'MP_TCPRST' && e.reasonText ? ` (${e.reasonText}${e.transient ? ', transient' : ''})` : '';
+  return `${e.how}${by}${reason} @${secs(e.time)}`;
+}
+
+function tokenText(t: number | null): string {
+  return t === null ? '?' : `0x${t.toString(16).padStart(8, '0')}`;
+}
+
+export function renderConnection(c: ConnectionJson, st: Style): string {
+  const out: string[] = [];
+  const title = `MPTCP connection ${c.index}: v${c.version ?? '?'} ${ep(c.client)} → ${ep(c.server)}`;
+  out.push(paint(st, 'cyan', paint(st, 'bold', title)));
+  const info = table(st, ['', 'client', 'server']);
+  info.push(['key', c.client.key ?? '?', c.server.key ?? '?']);
+  info.push(['token', tokenText(c.client.token), tokenText(c.server.token)]);
+  info.push(['IDSN', c.client.idsn ?? '?', c.server.idsn ?? '?']);
+  info.push(['MP_CAPABLE flags', c.client.capableFlags ?? '?', c.server.capableFlags ?? '?']);
+  out.push(info.toString());
+  out.push(`  checksums: ${c.checksums ? 'on' : 'off'}   subflows: ${c.subflowCount}   ended: ${c.end.how}${c.end.time !== null ? ` @${secs(c.end.time)}` : ''} (${c.end.detail})${c.fallback ? '   ' + paint(st, 'yellow', 'FELL BACK TO TCP') : ''}`);
+  const subs = table(st, ['tcp.stream', 'kind', 'client', 'server', 'ids', 'backup', 'join HMAC', 'start', 'established', 'packets', 'bytes', 'end']);
+  for (const s of c.subflows.slice(0, st.maxRows)) {
+    subs.push([
+      String(s.tcpStream),
+      s.kind,
+      ep(s.client),
+      ep(s.server),
+      `${s.addrIdClient ?? '-'}/${s.addrIdServer ?? '-'}`,
+      s.backup ? 'yes' : 'no',
+      s.kind === 'join' ? (s.join?.refused ? paint(st, 'red', 'refused') : verdict(st, s.hmacValid)) : '',
+      secs(s.startTime),
+      secs(s.establishedTime),
+      String(s.packets),
+      String(s.payloadBytes),
+      subflowEnd(s),
+    ]);
+  }
+  out.push(subs.toString());
+  if (c.subflows.length > st.maxRows) out.push(`  ... and ${c.subflows.length - st.maxRows} more subflows (--all shows every row; --json has them all)`);
+  if (c.addresses.length > 0) {
+    const addrs = table(st, ['id', 'address', 'port', 'announced by', 'at', 'HMAC', 'echoed', 'removed', 'used']);
+    for (const a of c.addresses.slice(0, st.maxRows)) {
+      addrs.push([String(a.addrId), a.address, a.port === null ? '' : String(a.port), a.announcedBy ?? '?', secs(a.time), verdict(st, a.hmacValid), a.echoed ? 'yes' : 'no', a.removedTime === null ? '' : secs(a.removedTime), a.used ? 'yes' : 'no']);
+    }
+    out.push('  announced addresses:');
+    out.push(addrs.toString());
+    if (c.addresses.length > st.maxRows) out.push(`  ... and ${c.addresses.length - st.maxRows} more addresses`);
+  }
+  if (c.problems.length > 0) {
+    out.push(paint(st, 'yellow', '  problems:'));
+    for (const p of c.problems) out.push(`    frame ${p.frame}: ${p.message}`);
+    for (const p of c.problemsNotShown) out.push(`    ... ${p.count} ${p.kind} problems in all`);
+  }
+  return out.join('\n');
+}
+
+export function renderReport(r: Report, st: Style): string {
+  const out: string[] = [];
+  const c = r.capture;
+  out.push(
+    paint(st, 'bold', `${c.file}`) +
+      `: ${c.format}${c.compressed ? ' (gzip)' : ''}, ${c.packets} packets, ${c.durationSec.toFixed(3)} s${c.start ? ` from ${c.start.iso}` : ''}`,
+  );
+  out.push(`${r.summary.connections} MPTCP connection${r.summary.connections === 1 ? '' : 's'}, ${r.summary.subflows} subflows, ${r.summary.tcpStreams} TCP streams in all`);
+  if (r.connections.length > 0) {
+    const t = table(st, ['mptcp.stream', 'version', 'client → server', 'client token', 'server token', 'subflows', 'checksums', 'ended']);
+    for (const k of r.connections) {
+      t.push([String(k.index), `v${k.version ?? '?'}`, `${ep(k.client)} → ${ep(k.server)}`, tokenText(k.client.token), tokenText(k.server.token), String(k.subflowCount), k.checksums ? 'on' : 'off', k.end.how]);
+    }
+    out.push(t.toString());
+  }
+  for (const k of r.connections) out.push('', renderConnection(k, st));
+  if (r.unansweredCapable.length > 0) {
+    out.push('', paint(st, 'yellow', 'MP_CAPABLE offers that no MPTCP connection came of:'));
+    for (const u of r.unansweredCapable) out.push(`  tcp.stream ${u.tcpStream} ${ep(u.client)} → ${ep(u.server)} v${u.version}: ${u.fallback ? 'answered without MP_CAPABLE (fallback to TCP)' : 'not answered with MPTCP in this capture'}`);
+  }
+  for (const p of c.problems) out.push(paint(st, 'red', `capture ${p.fatal ? 'damaged' : 'warning'}: ${p.message}`));
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,298 @@
+/**
+ * The report of `mpcap analyze`: a plain, JSON-ready model built once from the tracker's state at
+ * the end of the capture. Its shape is written down in schema/report.schema.json; every change
+ * here changes the schema too.
+ *
+ * Conventions: times are seconds relative to the first packet (absolute start given once, in
+ * `capture.start`); 64-bit values (keys, IDSNs, truncated HMACs) are decimal strings, because
+ * JSON numbers lose precision past 2^53; tokens are numbers (32 bits).
+ */
+import type { ReadCaptureSummary } from '../dissect/capture/source.js';
+import type { Connection, Subflow } from '../reassembly/model.js';
+import type { MptcpTracker } from '../reassembly/tracker.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface EndpointJson {
+  address: string;
+  port: number;
+}
+
+export interface SideJson extends Partial<EndpointJson> {
+  address?: string;
+  port?: number;
+  key: string | null;
+  token: number | null;
+  idsn: string | null;
+  capableFlags: string | null;
+}
+
+export interface SubflowJson {
+  tcpStream: number;
+  kind: Subflow['kind'];
+  client: EndpointJson;
+  server: EndpointJson;
+  /** true when this subflow's client is the connection's client. */
+  clientIsConnectionClient: boolean | null;
+  addrIdClient: number | null;
+  addrIdServer: number | null;
+  backup: boolean;
+  backupChanges: Array<{ time: number; frame: number; backup: boolean; via: string; by: string }>;
+  hmacValid: boolean | null;
+  join: null | {
+    token: number;
+    tokenKnown: boolean;
+    nonceClient: number | null;
+    nonceServer: number | null;
+    synAckHmac: string | null;
+    synAckHmacValid: boolean | null;
+    ackHmac: string | null;
+    ackHmacValid: boolean | null;
+    refused: boolean;
+  };
+  fallback: boolean;
+  firstFrame: number;
+  startTime: number;
+  establishedTime: number | null;
+  lastTime: number;
+  end: Subflow['end'];
+  packets: number;
+  payloadBytes: number;
+  packetsByDirection: { c2s: number; s2c: number };
+  payloadBytesByDirection: { c2s: number; s2c: number };
+}
+
+export interface AddressJson {
+  addrId: number;
+  address: string;
+  port: number | null;
+  announcedBy: 'client' | 'server' | null;
+  frame: number;
+  time: number;
+  hmacValid: boolean | null;
+  echoed: boolean;
+  removedFrame: number | null;
+  removedTime: number | null;
+  used: boolean;
+}
+
+export interface ConnectionJson {
+  index: number;
+  version: number | null;
+  client: SideJson;
+  server: SideJson;
+  checksums: boolean;
+  fallback: boolean;
+  startTime: number;
+  lastTime: number;
+  firstFrame: number;
+  subflowCount: number;
+  subflows: SubflowJson[];
+  addresses: AddressJson[];
+  end: { how: 'DATA_FIN' | 'MP_FASTCLOSE' | 'MP_TCPRST' | 'RST' | 'FIN' | 'open'; time: number | null; detail: string };
+  dataFin: { client: { frame: number; time: number } | null; server: { frame: number; time: number } | null };
+  problems: Array<{ frame: number; kind: string; message: string }>;
+  problemsNotShown: Array<{ kind: string; count: number }>;
+}
+
+export interface Report {
+  schemaVersion: number;
+  generator: string;
+  capture: {
+    file: string;
+    format: string;
+    compressed: boolean;
+    packets: number;
+    bytes: number;
+    start: { epoch: string; iso: string } | null;
+    durationSec: number;
+    problems: Array<{ kind: string; offset: number; frame: number | null; message: string; fatal: boolean }>;
+  };
+  summary: {
+    connections: number;
+    subflows: number;
+    tcpStreams: number;
+    unansweredCapable: number;
+  };
+  connections: ConnectionJson[];
+  /** MP_CAPABLE SYNs that no MPTCP connection came of (v1 offer refused, unanswered, or fallback). */
+  unansweredCapable: Array<{ tcpStream: number; version: number; fallback: boolean; client: EndpointJson; server: EndpointJson; startTime: number }>;
+}
+
+export interface CaptureMeta {
+  file: string;
+  summary: ReadCaptureSummary;
+  start: { tsSec: number; tsNsec: number } | null;
+  lastTime: number;
+  generator: string;
+}
+
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+function sideJson(conn: Connection, which: 'client' | 'server'): SideJson {
+  const s = conn[which];
+  const ep = which === 'client' ? conn.clientEndpoint : conn.serverEndpoint;
+  const out: SideJson = {
+    key: s.key === null ? null : s.key.toString(),
+    token: s.token,
+    idsn: s.idsn === null ? null : s.idsn.toString(),
+    capableFlags: s.capableFlags === null ? null : `0x${s.capableFlags.toString(16).padStart(2, '0')}`,
+  };
+  if (ep) {
+    out.address = ep.addr;
+    out.port = ep.port;
+  }
+  return out;
+}
+
+function subflowJson(s: Subflow): SubflowJson {
+  const j = s.join;
+  return {
+    tcpStream: s.tcpStream,
+    kind: s.kind,
+    client: { address: s.client.addr, port: s.client.port },
+    server: { address: s.server.addr, port: s.server.port },
+    clientIsConnectionClient: s.clientIsConnectionClient,
+    addrIdClient: s.addrIdClient,
+    addrIdServer: s.addrIdServer,
+    backup: s.backup,
+    backupChanges: s.backupHistory.map((b) => ({ time: round6(b.time), frame: b.frame, backup: b.backup, via: b.via, by: b.by })),
+    hmacValid: s.hmacValid,
+    join: j && {
+      token: j.token,
+      tokenKnown: j.tokenKnown,
+      nonceClient: j.nonceClient,
+      nonceServer: j.nonceServer,
+      synAckHmac: j.synAckHmac === null ? null : j.synAckHmac.toString(),
+      synAckHmacValid: j.synAckHmacValid,
+      ackHmac: j.ackHmac,
+      ackHmacValid: j.ackHmacValid,
+      refused: j.refused,
+    },
+    fallback: s.fallback,
+    firstFrame: s.firstFrame,
+    startTime: round6(s.startTime),
+    establishedTime: s.establishedTime === null ? null : round6(s.establishedTime),
+    lastTime: round6(s.lastTime),
+    end: { ...s.end, time: s.end.time === null ? null : round6(s.end.time) },
+    packets: s.packets.client + s.packets.server,
+    payloadBytes: s.payloadBytes.client + s.payloadBytes.server,
+    packetsByDirection: directional(s, s.packets),
+    payloadBytesByDirection: directional(s, s.payloadBytes),
+  };
+}
+
+/** Per connection direction (c2s = from the connection's client), whatever side opened the subflow. */
+function directional(s: Subflow, v: { client: number; server: number }): { c2s: number; s2c: number } {
+  return s.clientIsConnectionClient === false ? { c2s: v.server, s2c: v.client } : { c2s: v.client, s2c: v.server };
+}
+
+function connectionEnd(conn: Connection, subs: Subflow[]): ConnectionJson['end'] {
+  if (conn.fastClose) return { how: 'MP_FASTCLOSE', time: round6(conn.fastClose.time), detail: `MP_FASTCLOSE from the ${conn.fastClose.by ?? 'unknown side'} in frame ${conn.fastClose.frame}` };
+  const { client, server } = conn.dataFin;
+  if (client && server) {
+    const t = Math.max(client.time, server.time);
+    return { how: 'DATA_FIN', time: round6(t), detail: `DATA_FIN from both sides (frames ${client.frame} and ${server.frame})` };
+  }
+  const ended = subs.filter((s) => s.end.how !== 'open');
+  if (subs.length > 0 && ended.length === subs.length) {
+    const last = ended.reduce((a, b) => ((a.end.time ?? 0) >= (b.end.time ?? 0) ? a : b));
+    const tcprst = ended.find((s) => s.end.how === 'MP_TCPRST');
+    const how = tcprst ? 'MP_TCPRST' : ended.every((s) => s.end.how === 'FIN') ? 'FIN' : 'RST';
+    const halfFin = client || server ? ` (DATA_FIN from the ${client ? 'client' : 'server'} only)` : ' (no DATA_FIN)';
+    return { how, time: last.end.time === null ? null : round6(last.end.time), detail: `every subflow ended by ${how}${halfFin}` };
+  }
+  const open = subs.length - ended.length;
+  return { how: 'open', time: null, detail: `${open} of ${subs.length} subflow${subs.length === 1 ? '' : 's'} still open at the end of the capture` };
+}
+
+/** Joins that were never answered, by the hundred: a SYN flood aimed at the token. */
+const FLOOD_MIN_JOINS = 32;
+
+function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; message: string }> {
+  const joins = subs.filter((s) => s.kind === 'join');
+  const unanswered = joins.filter((s) => s.join !== null && s.join.nonceServer === null && s.establishedTime === null);
+  if (unanswered.length < FLOOD_MIN_JOINS || unanswered.length < 0.9 * joins.length) return [];
+  const sources = new Set(unanswered.map((s) => s.client.addr)).size;
+  const first = unanswered[0] as Subflow;
+  return [
+    {
+      frame: first.firstFrame,
+      kind: 'join-flood',
+      message: `join flood: ${unanswered.length} subflows opened by MP_JOIN SYNs from ${sources} source address${sources === 1 ? '' : 'es'} to token ${first.join?.token}, none answered`,
+    },
+  ];
+}
+
+export function buildReport(tracker: MptcpTracker, meta: CaptureMeta): Report {
+  const connections: ConnectionJson[] = tracker.connections.map((conn) => {
+    const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
+    return {
+      index: conn.index,
+      version: conn.version,
+      client: sideJson(conn, 'client'),
+      server: sideJson(conn, 'server'),
+      checksums: conn.checksums,
+      fallback: conn.fallback,
+      startTime: round6(conn.startTime),
+      lastTime: round6(conn.lastTime),
+      firstFrame: conn.firstFrame,
+      subflowCount: subs.length,
+      subflows: subs.map(subflowJson),
+      addresses: conn.addresses.map((a) => ({
+        addrId: a.addrId,
+        address: a.address,
+        port: a.port,
+        announcedBy: a.announcedBy,
+        frame: a.frame,
+        time: round6(a.time),
+        hmacValid: a.hmacValid,
+        echoed: a.echoed,
+        removedFrame: a.removedFrame,
+        removedTime: a.removedTime === null ? null : round6(a.removedTime),
+        used: a.used,
+      })),
+      end: connectionEnd(conn, subs),
+      dataFin: {
+        client: conn.dataFin.client && { frame: conn.dataFin.client.frame, time: round6(conn.dataFin.client.time) },
+        server: conn.dataFin.server && { frame: conn.dataFin.server.frame, time: round6(conn.dataFin.server.time) },
+      },
+      problems: [...conn.problems.map((p) => ({ ...p })), ...derivedProblems(subs)],
+      problemsNotShown: tracker.problemOverflow(conn),
+    };
+  });
+  const unanswered = tracker.unansweredOffers().map((o) => {
+    const s = tracker.subflows[o.tcpStream] as Subflow;
+    return {
+      tcpStream: o.tcpStream,
+      version: o.version,
+      fallback: o.fallback,
+      client: { address: s.client.addr, port: s.client.port },
+      server: { address: s.server.addr, port: s.server.port },
+      startTime: round6(s.startTime),
+    };
+  });
+  const st = meta.start;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generator: meta.generator,
+    capture: {
+      file: meta.file,
+      format: meta.summary.format,
+      compressed: meta.summary.compressed,
+      packets: meta.summary.frames,
+      bytes: meta.summary.bytes,
+      start: st && { epoch: `${st.tsSec}.${String(st.tsNsec).padStart(9, '0')}`, iso: new Date(st.tsSec * 1000 + Math.floor(st.tsNsec / 1e6)).toISOString() },
+      durationSec: round6(meta.lastTime),
+      problems: meta.summary.problems.map((p) => ({ kind: p.kind, offset: p.offset, frame: p.frame, message: p.message, fatal: p.fatal })),
+    },
+    summary: {
+      connections: connections.length,
+      subflows: connections.reduce((n, c) => n + c.subflowCount, 0),
+      tcpStreams: tracker.streams.streams.length,
+      unansweredCapable: unanswered.length,
+    },
+    connections,
+    unansweredCapable: unanswered,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * `mpcap analyze`: connections, subflows, addresses, keys, tokens and HMAC verdicts.
+ */
+import type { Command } from 'commander';
+import { stat, writeFile } from 'node:fs/promises';
+import { readCapture, type ReadCaptureSummary } from '../dissect/capture/source.js';
+import type { Frame } from '../dissect/frame.js';
+import { decodePacket } from '../dissect/packet.js';
+import { buildReport, type Report } from '../analysis/report.js';
+import { renderReport } from '../analysis/render-tables.js';
+import { MptcpTracker } from '../reassembly/tracker.js';
+import type { SetExit } from './commands.js';
+import { ExitCode, useColor, type CliIo } from './io.js';
+import { UsageError, version } from './main.js';
+import { Progress } from './progress.js';
+
+interface AnalyzeOptions {
+  read?: string;
+  json?: boolean;
+  output?: string;
+  count?: string;
+  color?: boolean;
+  all?: boolean;
+}
+
+export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): void {
+  program
+    .command('analyze')
+    .description('link subflows into MPTCP connections; verify keys, tokens and HMACs; report how each ended')
+    .argument('[files...]', "capture files (pcap or pcapng, optionally gzip-compressed); '-' for standard input")
+    .option('-r, --read <file>', 'capture file to read')
+    .option('-c, --count <n>', 'stop after n packets')
+    .option('--json', 'print the report as JSON (schema: schema/report.schema.json)')
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('--all', 'show every subflow and address row (default: the first 50 per connection)')
+    .option('--color', 'colour the tables even when not on a terminal')
+    .option('--no-color', 'never colour the tables (NO_COLOR in the environment does the same)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mpcap analyze capture.pcap
+  mpcap analyze --json capture.pcap | jq '.connections[].subflows[] | {tcpStream, hmacValid}'
+  mpcap analyze --json -o report.json capture.pcapng.gz`,
+    )
+    .action(async (files: string[], opts: AnalyzeOptions) => {
+      setExit(await runAnalyze(files, opts, io));
+    });
+}
+
+export interface AnalysisRun {
+  report: Report;
+  tracker: MptcpTracker;
+  summary: ReadCaptureSummary;
+}
+
+/** One pass over a capture: decode, track, report. Shared by analyze and the tests. */
+export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stderr'>, limit = Infinity, progress: Progress | null = null): Promise<AnalysisRun> {
+  const tracker = new MptcpTracker();
+  let start: { tsSec: number; tsNsec: number } | null = null;
+  let lastTime = 0;
+  let n = 0;
+  const onFrame = (frame: Frame): boolean => {
+    if (start === null) start = { tsSec: frame.tsSec, tsNsec: frame.tsNsec };
+    const info = tracker.process(decodePacket(frame));
+    if (info.time > lastTime) lastTime = info.time;
+    n++;
+    if (progress) progress.at(frame.fileOffset, n);
+    return n < limit;
+  };
+  const summary = await readCapture(path, onFrame, { stdin: io.stdin as NodeJS.ReadableStream, ...(progress ? { afterChunk: () => progress.draw() } : {}) });
+  progress?.done();
+  const report = buildReport(tracker, { file: path === '-' ? '(standard input)' : path, summary, start, lastTime, generator: `mpcap ${version()}` });
+  return { report, tracker, summary };
+}
+
+async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Promise<number> {
+  const paths = opts.read !== undefined ? [opts.read, ...files] : files;
+  if (paths.length === 0) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
+  const limit = opts.count === undefined ? Infinity : Number(opts.count);
+  if (!(limit >= 1 && Number.isInteger(limit) || limit === Infinity)) throw new UsageError(`-c ${opts.count}: expected a positive whole number of packets`);
+  const color = opts.output === undefined && !opts.json && useColor(io.stdout, io.env, opts.color);
+  const reports: Report[] = [];
+  let code: number = ExitCode.OK;
+  for (const path of paths) {
+    let size = 0;
+    if (path !== '-') size = (await stat(path).catch(() => ({ size: 0 }))).size;
+    const progress = Progress.maybe(io.stderr, io.env, size, path);
+    const run = await analyzeFile(path, io, limit, progress);
+    reports.push(run.report);
+    const fatal = run.summary.problems.find((p) => p.fatal);
+    for (const p of run.summary.problems.slice(0, 10)) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
+    if (fatal) {
+      io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${run.summary.frames} packets before byte ${fatal.offset}\n`);
+      code = ExitCode.DAMAGED;
+    }
+  }
+  let text: string;
+  if (opts.json) {
+    text = JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n';
+  } else {
+    text = reports.map((r) => renderReport(r, { color, maxRows: opts.all ? Infinity : 50 })).join('\n');
+  }
+  if (opts.output !== undefined) await writeFile(opts.output, text);
+  else await new Promise<void>((resolve) => io.stdout.write(text, () => resolve()));
+  return code;
+}
