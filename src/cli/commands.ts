@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerDissect } from './dissect.js';
+import { registerExtract } from './extract.js';
 import { registerFields } from './fields-cmd.js';
 import type { CliIo } from './io.js';
 
@@ -10,5 +11,6 @@ export type SetExit = (code: number) => void;
 export function registerCommands(program: Command, io: CliIo, setExit: SetExit): void {
   registerDissect(program, io, setExit);
   registerAnalyze(program, io, setExit);
+  registerExtract(program, io, setExit);
   registerFields(program, io);
 }

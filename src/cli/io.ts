@@ -89,3 +89,47 @@ export function useColor(stream: Writable, env: Record<string, string | undefine
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
   return (stream as { isTTY?: boolean }).isTTY === true;
 }
+
+/**
+ * Binary output (extract): bytes are copied when written (the caller's buffer is reused) and
+ * handed to the stream in large pieces; `drain()` applies back-pressure once per input chunk.
+ */
+export class BinarySink {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private waiting: Promise<void> | null = null;
+  written = 0;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly highWater = 1 << 20,
+  ) {}
+
+  write(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.parts.push(Buffer.from(bytes)); // copy: ownership changes
+    this.size += bytes.length;
+    this.written += bytes.length;
+    if (this.size >= this.highWater) this.flush();
+  }
+
+  private flush(): void {
+    if (this.size === 0) return;
+    const ok = this.stream.write(Buffer.concat(this.parts, this.size));
+    this.parts = [];
+    this.size = 0;
+    if (!ok && !this.waiting) this.waiting = new Promise<void>((resolve) => this.stream.once('drain', () => {
+      this.waiting = null;
+      resolve();
+    }));
+  }
+
+  async drain(): Promise<void> {
+    this.flush();
+    if (this.waiting) await this.waiting;
+  }
+
+  async end(): Promise<void> {
+    await this.drain();
+  }
+}

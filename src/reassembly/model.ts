@@ -3,6 +3,8 @@
  * Kept for the whole capture (they are the analysis), so they hold no packet bytes.
  */
 import type { MptcpVersion } from './crypto.js';
+import type { DataStream } from './data-stream.js';
+import type { MappingTable } from './mapping.js';
 
 export interface Endpoint {
   addr: string;
@@ -97,6 +99,8 @@ export interface Subflow {
   packets: { client: number; server: number };
   payloadBytes: { client: number; server: number };
   lastTime: number;
+  /** DSS mappings of what the client and the server send on this subflow. */
+  mappings: { client: MappingTable; server: MappingTable };
 }
 
 export interface AddressEntry {
@@ -160,6 +164,8 @@ export interface Connection {
   startTime: number;
   lastTime: number;
   fallback: boolean;
+  /** The data stream of each direction: c2s is what the connection's client sends. */
+  data: { c2s: DataStream; s2c: DataStream };
 }
 
 export function newSide(): Side {

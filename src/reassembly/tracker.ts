@@ -13,7 +13,9 @@ import type { Packet } from '../dissect/packet.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import { addAddrHmac, joinAckHmac, joinSynAckHmac, keyMaterial, type MptcpVersion } from './crypto.js';
 import { newSide, type Connection, type ConnectionProblem, type Side, type Subflow } from './model.js';
-import { widen32 } from './seq.js';
+import { DataStream } from './data-stream.js';
+import { MappingTable, newMapping, sumBytes, type Mapping } from './mapping.js';
+import { seqDiff, widen32 } from './seq.js';
 import { TcpStreamTable } from './tcp-streams.js';
 
 /** What the stateful layers add to one packet. Reused: valid until the next `process()`. */
@@ -48,8 +50,10 @@ export class MptcpTracker {
   /** MP_CAPABLE SYN seen on this tcp.stream (version, flags), for fallback detection. */
   private readonly capableSyn = new Map<number, { version: number; flags: number }>();
   private readonly problemCounts = new Map<string, number>();
-  /** Last widened data ACK per connection side acknowledged (for 32-bit widening). */
-  private readonly lastAck = new Map<Side, bigint>();
+  /** Called when a connection is created (e.g. to attach an extraction sink to its data streams). */
+  onConnection: ((conn: Connection) => void) | null = null;
+  /** Mappings seen in the current packet, applied to its payload after all options are read. */
+  private readonly packetMappings: Mapping[] = [];
   private t0Sec = -1;
   private t0Nsec = 0;
   private readonly info: PacketInfo = {
@@ -107,6 +111,7 @@ export class MptcpTracker {
     }
     sub.lastTime = info.time;
 
+    this.packetMappings.length = 0;
     let hasMptcp = false;
     let hasCapable = false;
     let tcpRst: { reason: number; transient: boolean } | null = null;
@@ -155,13 +160,18 @@ export class MptcpTracker {
         case 'MP_TCPRST':
           tcpRst = { reason: m.reason, transient: m.transient };
           break;
-        case 'MP_FAIL':
+        case 'MP_FAIL': {
+          const conn = this.conn(sub);
+          if (conn) conn.data[this.role(sub, fromClient) === 'client' ? 's2c' : 'c2s'].mpFail.push({ frame: f.number, dsn: m.dataSeq.toString() });
+          break;
+        }
         case 'MP_EXPERIMENTAL':
         case 'UNKNOWN':
           break;
       }
     }
     this.onTcpFlags(pkt, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
+    this.onPayload(pkt, sub, fromClient, info);
     const conn = this.conn(sub);
     if (conn) conn.lastTime = info.time;
     if (hasMptcp && sub.connection !== null) info.mptcpStream = sub.connection;
@@ -200,7 +210,9 @@ export class MptcpTracker {
       startTime: time,
       lastTime: time,
       fallback: false,
+      data: { c2s: new DataStream(), s2c: new DataStream() },
     };
+    if (this.onConnection) this.onConnection(conn);
     this.connections.push(conn);
     return conn;
   }
@@ -284,6 +296,10 @@ export class MptcpTracker {
     info.expectedToken = sender.token;
     info.expectedIdsn = sender.idsn;
     if (m.receiverKey !== null) this.setKey(conn, receiver, m.receiverKey, m.version, frame, role === 'client' ? 'server' : 'client');
+    // RFC 8684 §3.1: a v1 third ACK with data carries an implicit mapping at IDSN+1, SSN 1.
+    if (m.dataLen !== null && sender.idsn !== null) {
+      this.addMapping(conn, sub, fromClient, sender.idsn + 1n, 1, m.dataLen, false, m.checksum, frame, true);
+    }
     for (const sf of conn.subflows) {
       const s = this.subflows[sf];
       if (s?.join) this.verifyJoin(conn, s, frame);
@@ -382,17 +398,126 @@ export class MptcpTracker {
     const sender = this.side(conn, sub, fromClient);
     const receiver = this.side(conn, sub, !fromClient);
     if (m.dataSeq64) sender.dsn64Seen = true;
-    if (m.dataAck !== null && (receiver.idsn !== null || receiver.dsn64Seen)) {
-      // A data ACK acknowledges the receiver's data: relative to the receiver's IDSN.
-      const base = receiver.idsn ?? 0n;
-      const last = this.lastAck.get(receiver) ?? base;
-      const full = m.dataAck64 ? m.dataAck : widen32(m.dataAck, last);
-      this.lastAck.set(receiver, full);
-      if (info.dataAck === null) info.dataAck = (((full - base) % TWO64) + TWO64) % TWO64;
+    const role = this.role(sub, fromClient);
+    // A data ACK acknowledges the other direction's data.
+    const acked = conn.data[role === 'client' ? 's2c' : 'c2s'];
+    const own = conn.data[role === 'client' ? 'c2s' : 's2c'];
+    if (acked.base === null && receiver.idsn !== null) {
+      acked.base = receiver.idsn;
+      acked.baseFromKey = true;
+    }
+    if (own.base === null && sender.idsn !== null) {
+      own.base = sender.idsn;
+      own.baseFromKey = true;
+    }
+    if (m.dataAck !== null) {
+      const ref = acked.lastAckAbs ?? acked.lastDsnAbs ?? receiver.idsn ?? m.dataAck;
+      const full = m.dataAck64 ? m.dataAck : widen32(m.dataAck, ref);
+      acked.lastAckAbs = full;
+      if (acked.base !== null) acked.ack(Number(BigInt.asIntN(64, full - acked.base)), info.time);
+      if (receiver.idsn !== null || receiver.dsn64Seen) {
+        // mptcp.ack as Wireshark: relative to the receiver's IDSN (0 when only a 64-bit DSN was seen)
+        const base = receiver.idsn ?? 0n;
+        if (info.dataAck === null) info.dataAck = (((full - base) % TWO64) + TWO64) % TWO64;
+      }
+    }
+    if (m.dataSeq !== null && m.subflowSeq !== null && m.dataLen !== null) {
+      const full = m.dataSeq64 ? m.dataSeq : widen32(m.dataSeq, own.lastDsnAbs ?? own.base ?? m.dataSeq);
+      // The checksum covers the 64-bit DSN: a 32-bit one can only be widened right when the
+      // IDSN (the key) or an earlier 64-bit DSN gives the high half.
+      if (m.dataSeq64) own.dsnHighKnown = true;
+      this.addMapping(conn, sub, fromClient, full, m.subflowSeq, m.dataLen, m.dataFin, m.checksum, frame, own.dsnHighKnown || own.baseFromKey);
     }
     if (m.dataFin) {
-      const role = this.role(sub, fromClient);
       if (!conn.dataFin[role]) conn.dataFin[role] = { frame, time: info.time, dataSeq: m.dataSeq };
+    }
+  }
+
+  private addMapping(conn: Connection, sub: Subflow, fromClient: boolean, dsn: bigint, ssn: number, dataLen: number, dataFin: boolean, checksum: number | null, frame: number, dsnExact: boolean): void {
+    const stream = conn.data[this.role(sub, fromClient) === 'client' ? 'c2s' : 's2c'];
+    stream.lastDsnAbs = dsn;
+    const table = fromClient ? sub.mappings.client : sub.mappings.server;
+    // Without the SYN, the subflow's ISN follows from the first mapping (its bytes start here).
+    const fresh = newMapping(dsn, ssn, dataLen, dataFin, checksum, frame);
+    if (!dsnExact && checksum !== null) {
+      fresh.unverifiable = true;
+      fresh.checksumValid = null;
+    }
+    const { mapping, conflict } = table.add(fresh);
+    if (mapping === fresh && fresh.unverifiable && checksum !== null) {
+      (fresh as { counted?: boolean }).counted = true;
+      stream.checksumsUnverifiable++;
+    }
+    if (mapping.frame === frame) stream.mappings++;
+    if (conflict && stream.mappingConflicts.length < 100) stream.mappingConflicts.push({ frame, message: `subflow ${sub.tcpStream}: ${conflict}` });
+    if (dataLen === 0 && !stream.infiniteMapping) stream.infiniteMapping = { frame, subflow: sub.tcpStream };
+    if (dataFin && dataLen > 0) stream.dataFinRel = stream.rel(dsn) + dataLen - 1;
+    if (mapping.checksumValid !== null && mapping.frame === frame && mapping.payloadLen === 0) this.checksumResult(stream, mapping, sub, mapping.checksumValid);
+    this.packetMappings.push(mapping);
+  }
+
+  private checksumResult(stream: DataStream, m: Mapping, sub: Subflow, ok: boolean): void {
+    if (ok) stream.checksumsVerified++;
+    else {
+      stream.checksumFailures++;
+      if (stream.checksumFailureList.length < 100) stream.checksumFailureList.push({ frame: m.frame, subflow: sub.tcpStream, dsn: stream.rel(m.dsn), dataLen: m.dataLen });
+    }
+  }
+
+  /** Place the payload of a segment at its DSN, through the mappings that cover it. */
+  private onPayload(pkt: Packet, sub: Subflow, fromClient: boolean, info: PacketInfo): void {
+    const tcp = pkt.tcp;
+    const conn = this.conn(sub);
+    if (!tcp || !conn) return;
+    const role = this.role(sub, fromClient);
+    const stream = conn.data[role === 'client' ? 'c2s' : 's2c'];
+    let isn = fromClient ? sub.isn.client : sub.isn.server;
+    if (isn === null) {
+      const first = this.packetMappings[0];
+      if (!first || tcp.payloadLen === 0) {
+        if (tcp.payloadLen > 0) stream.unmappedBytes += tcp.payloadLen;
+        return;
+      }
+      // No SYN captured: take the first mapping to start at this segment's first byte.
+      isn = (tcp.seq - first.ssn) >>> 0;
+      if (fromClient) sub.isn.client = isn;
+      else sub.isn.server = isn;
+    }
+    const len = tcp.payloadLen;
+    if (len === 0) return;
+    if (stream.base === null) {
+      const side = this.side(conn, sub, fromClient);
+      if (side.idsn !== null) {
+        stream.base = side.idsn;
+        stream.baseFromKey = true;
+      }
+    }
+    // Data on a SYN (TCP Fast Open) starts one after the ISN.
+    const relSeq = ((tcp.flags & TcpFlag.SYN ? 1 : 0) + tcp.seq - isn) >>> 0;
+    const table = fromClient ? sub.mappings.client : sub.mappings.server;
+    let off = 0;
+    while (off < len) {
+      const seq = (relSeq + off) >>> 0;
+      const m = table.find(seq);
+      if (!m) {
+        stream.unmappedBytes += len - off;
+        break;
+      }
+      const into = seqDiff(seq, m.ssn);
+      const take = Math.min(len - off, m.payloadLen - into);
+      const dsnRel = stream.rel(m.dsn + BigInt(into));
+      if (off === 0) info.dsn = BigInt(dsnRel);
+      const view = tcp.payload.subarray(Math.min(off, tcp.payload.length), Math.min(off + take, tcp.payload.length));
+      stream.add(dsnRel, take, view, sub.tcpStream, info.time);
+      if (m.checksum !== null) {
+        const verdict = sumBytes(m, into, view, take);
+        if (verdict !== null) this.checksumResult(stream, m, sub, verdict);
+        else if (m.unverifiable && !(m as { counted?: boolean }).counted) {
+          (m as { counted?: boolean }).counted = true;
+          stream.checksumsUnverifiable++;
+        }
+      }
+      off += take;
     }
   }
 
@@ -526,6 +651,7 @@ function newSubflow(tcpStream: number, client: { addr: string; port: number }, s
     packets: { client: 0, server: 0 },
     payloadBytes: { client: 0, server: 0 },
     lastTime: time,
+    mappings: { client: new MappingTable(), server: new MappingTable() },
   };
 }
 

@@ -1,0 +1,114 @@
+/**
+ * DSS mappings of one subflow direction (RFC 8684 §3.3.1): subflow sequence range → data
+ * sequence range. A mapping may cover many segments, a segment may straddle mappings, and a
+ * segment with no DSS belongs to the mapping that covers its bytes.
+ */
+import { addPayload, checksumValid, pseudoHeaderSum } from './dss-checksum.js';
+import { seqDiff } from './seq.js';
+
+export interface Mapping {
+  /** Absolute 64-bit DSN of the mapping's first byte. */
+  dsn: bigint;
+  /** Relative subflow sequence number of its first byte. */
+  ssn: number;
+  /** Data-level length as on the wire (DATA_FIN included); 0 = infinite mapping. */
+  dataLen: number;
+  dataFin: boolean;
+  /** Payload bytes the mapping covers (data-level length less the DATA_FIN byte). */
+  payloadLen: number;
+  checksum: number | null;
+  /** Running checksum sum, and how far (offset in the mapping) bytes have been added in order. */
+  sum: number;
+  summedTo: number;
+  /** true/false once every byte was summed; null while open or if a gap made it unverifiable. */
+  checksumValid: boolean | null;
+  unverifiable: boolean;
+  frame: number;
+}
+
+/** Mappings kept per subflow direction; older ones are done with. */
+const MAX_MAPPINGS = 64;
+
+export class MappingTable {
+  readonly list: Mapping[] = [];
+
+  /**
+   * Add a mapping. Returns a description when it contradicts an earlier mapping of the same bytes
+   * (same subflow bytes, different data sequence numbers), else null. A repeat is not added twice.
+   */
+  add(m: Mapping): { mapping: Mapping; conflict: string | null } {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const old = this.list[i] as Mapping;
+      if (old.ssn === m.ssn && old.dsn === m.dsn && old.dataLen === m.dataLen) return { mapping: old, conflict: null };
+      if (old.dataLen === 0 || m.dataLen === 0 || old.payloadLen === 0 || m.payloadLen === 0) continue;
+      const a = seqDiff(m.ssn, old.ssn);
+      if (a >= 0 && a < old.payloadLen) {
+        const expected = old.dsn + BigInt(a);
+        if (expected !== m.dsn) {
+          this.push(m);
+          return { mapping: m, conflict: `subflow bytes from ${m.ssn} are mapped to DSN ${m.dsn} but an earlier mapping (frame ${old.frame}) put them at ${expected}` };
+        }
+      }
+    }
+    this.push(m);
+    return { mapping: m, conflict: null };
+  }
+
+  private push(m: Mapping): void {
+    this.list.push(m);
+    if (this.list.length > MAX_MAPPINGS) this.list.shift();
+  }
+
+  /** The newest mapping that covers relative subflow sequence number `seq`. */
+  find(seq: number): Mapping | null {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const m = this.list[i] as Mapping;
+      if (m.dataLen === 0) return m; // infinite mapping covers everything after it
+      const d = seqDiff(seq, m.ssn);
+      if (d >= 0 && d < m.payloadLen) return m;
+    }
+    return null;
+  }
+}
+
+export function newMapping(dsn: bigint, ssn: number, dataLen: number, dataFin: boolean, checksum: number | null, frame: number): Mapping {
+  const payloadLen = dataLen === 0 ? Infinity : Math.max(0, dataLen - (dataFin ? 1 : 0));
+  const m: Mapping = {
+    dsn,
+    ssn,
+    dataLen,
+    dataFin,
+    payloadLen,
+    checksum,
+    sum: checksum === null ? 0 : pseudoHeaderSum(dsn, ssn, dataLen, checksum),
+    summedTo: 0,
+    checksumValid: null,
+    unverifiable: false,
+    frame,
+  };
+  if (checksum !== null && payloadLen === 0) m.checksumValid = checksumValid(m.sum);
+  return m;
+}
+
+/**
+ * Add payload bytes at offset `off` of the mapping to its checksum. Returns the verdict when this
+ * completes the mapping, else null. Bytes already summed (retransmissions) are skipped; bytes
+ * past a gap make the mapping unverifiable (we never saw the missing ones).
+ */
+export function sumBytes(m: Mapping, off: number, bytes: Uint8Array, len: number): boolean | null {
+  if (m.checksum === null || m.checksumValid !== null || m.unverifiable) return null;
+  const end = off + len;
+  if (end <= m.summedTo) return null;
+  if (off > m.summedTo || bytes.length < len) {
+    m.unverifiable = true;
+    return null;
+  }
+  const skip = m.summedTo - off;
+  m.sum = addPayload(m.sum, bytes.subarray(skip, len), m.summedTo);
+  m.summedTo = end;
+  if (m.summedTo >= m.payloadLen) {
+    m.checksumValid = checksumValid(m.sum);
+    return m.checksumValid;
+  }
+  return null;
+}
