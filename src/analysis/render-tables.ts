@@ -86,6 +86,25 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
     out.push(addrs.toString());
     if (c.addresses.length > st.maxRows) out.push(`  ... and ${c.addresses.length - st.maxRows} more addresses`);
   }
+  const data = table(st, ['direction', 'delivered', 'retransmitted', 'reinjected', 'out of order', 'HoL mean/max ms', 'holes', 'DSS checksums', 'DATA_FIN']);
+  for (const dir of ['c2s', 's2c'] as const) {
+    const d = c.data[dir];
+    const holes = d.holes.length === 0 ? 'none' : paint(st, 'red', `${d.holes.length} (${d.holes.reduce((n, h) => n + h.bytes, 0)} B)`);
+    const csum = c.checksums || d.checksumsVerified + d.checksumFailures + d.checksumsUnverifiable > 0 ? `${d.checksumsVerified} ok${d.checksumFailures ? ', ' + paint(st, 'red', `${d.checksumFailures} BAD`) : ''}${d.checksumsUnverifiable ? `, ${d.checksumsUnverifiable} unverifiable` : ''}` : 'off';
+    data.push([
+      dir === 'c2s' ? 'client → server' : 'server → client',
+      String(d.deliveredBytes),
+      String(d.retransmittedBytes),
+      String(d.reinjectedBytes),
+      String(d.outOfOrderBytes),
+      `${(d.headOfLine.meanDelaySec * 1000).toFixed(2)}/${(d.headOfLine.maxDelaySec * 1000).toFixed(2)}`,
+      holes,
+      csum,
+      d.dataFin === null ? 'no' : 'yes',
+    ]);
+  }
+  out.push('  data level:');
+  out.push(data.toString());
   if (c.problems.length > 0) {
     out.push(paint(st, 'yellow', '  problems:'));
     for (const p of c.problems) out.push(`    frame ${p.frame}: ${p.message}`);

@@ -8,6 +8,7 @@
  * JSON numbers lose precision past 2^53; tokens are numbers (32 bits).
  */
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
+import { HOL_BUCKETS, type DataStream } from '../reassembly/data-stream.js';
 import type { Connection, Subflow } from '../reassembly/model.js';
 import type { MptcpTracker } from '../reassembly/tracker.js';
 
@@ -76,6 +77,34 @@ export interface AddressJson {
   used: boolean;
 }
 
+export interface DataDirectionJson {
+  /** Relative DSNs are offsets from the IDSN (keys known) or from the first DSN seen. */
+  relativeTo: 'idsn' | 'first-dsn' | null;
+  deliveredBytes: number;
+  retransmittedBytes: number;
+  reinjectedBytes: number;
+  duplicateUnattributedBytes: number;
+  reinjections: Array<{ fromSubflow: number; toSubflow: number; bytes: number; count: number; maxDelaySec: number }>;
+  holes: Array<{ start: number; end: number; bytes: number }>;
+  outOfOrderSegments: number;
+  outOfOrderBytes: number;
+  headOfLine: { meanDelaySec: number; maxDelaySec: number; histogram: Array<{ upToSec: number | null; bytes: number }> };
+  dataAck: number | null;
+  dataFin: number | null;
+  mappings: number;
+  mappingConflicts: Array<{ frame: number; message: string }>;
+  checksumsVerified: number;
+  checksumFailures: number;
+  checksumFailureList: Array<{ frame: number; subflow: number; dsn: number; dataLen: number }>;
+  checksumsUnverifiable: number;
+  unmappedBytes: number;
+  infiniteMapping: { frame: number; subflow: number } | null;
+  mpFail: Array<{ frame: number; dsn: string }>;
+  firstTime: number | null;
+  lastTime: number | null;
+  goodputBps: number | null;
+}
+
 export interface ConnectionJson {
   index: number;
   version: number | null;
@@ -93,6 +122,7 @@ export interface ConnectionJson {
   dataFin: { client: { frame: number; time: number } | null; server: { frame: number; time: number } | null };
   problems: Array<{ frame: number; kind: string; message: string }>;
   problemsNotShown: Array<{ kind: string; count: number }>;
+  data: { c2s: DataDirectionJson; s2c: DataDirectionJson };
 }
 
 export interface Report {
@@ -206,6 +236,42 @@ function connectionEnd(conn: Connection, subs: Subflow[]): ConnectionJson['end']
   return { how: 'open', time: null, detail: `${open} of ${subs.length} subflow${subs.length === 1 ? '' : 's'} still open at the end of the capture` };
 }
 
+export function dataJson(d: DataStream): DataDirectionJson {
+  const holeBytes = d.holes();
+  const ooo = d.holBytes.reduce((a, b) => a + b, 0) - (d.holBytes[0] ?? 0);
+  const span = d.firstTime !== null && d.lastTime !== null ? d.lastTime - d.firstTime : 0;
+  return {
+    relativeTo: d.base === null ? null : d.baseFromKey ? 'idsn' : 'first-dsn',
+    deliveredBytes: d.deliveredBytes,
+    retransmittedBytes: d.retransmittedBytes,
+    reinjectedBytes: d.reinjectedBytes,
+    duplicateUnattributedBytes: d.duplicateUnattributedBytes,
+    reinjections: [...d.reinjections.values()].map((r) => ({ ...r, maxDelaySec: round6(r.maxDelaySec) })),
+    holes: holeBytes.map((h) => ({ start: h.start, end: h.end, bytes: h.end - h.start })),
+    outOfOrderSegments: d.outOfOrderSegments,
+    outOfOrderBytes: d.outOfOrderBytes,
+    headOfLine: {
+      meanDelaySec: ooo > 0 ? round6(d.holDelaySumSec / (ooo + (d.holBytes[0] ?? 0))) : 0,
+      maxDelaySec: round6(d.holDelayMaxSec),
+      histogram: HOL_BUCKETS.map((b, i) => ({ upToSec: Number.isFinite(b) ? b : null, bytes: d.holBytes[i] ?? 0 })),
+    },
+    dataAck: d.dataAckRel,
+    dataFin: d.dataFinRel,
+    mappings: d.mappings,
+    mappingConflicts: d.mappingConflicts.slice(),
+    checksumsVerified: d.checksumsVerified,
+    checksumFailures: d.checksumFailures,
+    checksumFailureList: d.checksumFailureList.slice(),
+    checksumsUnverifiable: d.checksumsUnverifiable,
+    unmappedBytes: d.unmappedBytes,
+    infiniteMapping: d.infiniteMapping,
+    mpFail: d.mpFail.slice(),
+    firstTime: d.firstTime === null ? null : round6(d.firstTime),
+    lastTime: d.lastTime === null ? null : round6(d.lastTime),
+    goodputBps: span > 0 ? Math.round((d.deliveredBytes * 8) / span) : null,
+  };
+}
+
 /** Joins that were never answered, by the hundred: a SYN flood aimed at the token. */
 const FLOOD_MIN_JOINS = 32;
 
@@ -259,6 +325,7 @@ export function buildReport(tracker: MptcpTracker, meta: CaptureMeta): Report {
       },
       problems: [...conn.problems.map((p) => ({ ...p })), ...derivedProblems(subs)],
       problemsNotShown: tracker.problemOverflow(conn),
+      data: { c2s: dataJson(conn.data.c2s), s2c: dataJson(conn.data.s2c) },
     };
   });
   const unanswered = tracker.unansweredOffers().map((o) => {
