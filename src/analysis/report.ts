@@ -11,6 +11,9 @@ import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import { HOL_BUCKETS, type DataStream } from '../reassembly/data-stream.js';
 import type { Connection, Subflow } from '../reassembly/model.js';
 import type { MptcpTracker } from '../reassembly/tracker.js';
+import { closing, type Closing } from './closing.js';
+import type { Samples } from './series.js';
+import type { StatsReducer, SubflowStats } from './subflow-stats.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -61,6 +64,35 @@ export interface SubflowJson {
   payloadBytes: number;
   packetsByDirection: { c2s: number; s2c: number };
   payloadBytesByDirection: { c2s: number; s2c: number };
+  /** Share of the connection's packets and payload bytes carried by this subflow (0..1). */
+  packetShare: number;
+  byteShare: number;
+  /** TCP-level retransmitted payload bytes (sequence space sent again), both directions. */
+  retransmittedBytes: number;
+  retransmittedBytesByDirection: { c2s: number; s2c: number };
+  /** Payload bytes × 8 / (lastTime − startTime). */
+  throughputBps: number | null;
+  rtt: RttJson;
+  /** Seconds from the connection's first packet to this subflow's established handshake. */
+  joinLatencySec: number | null;
+  /** Data-level bytes the connection had delivered when this subflow was established. */
+  bytesBeforeEstablished: number | null;
+  series: { cumulativeBytes: Array<[number, number]>; rttUs: Array<[number, number]> };
+}
+
+export interface RttStatsJson {
+  samples: number;
+  minUs: number | null;
+  meanUs: number | null;
+  medianUs: number | null;
+  p95Us: number | null;
+  maxUs: number | null;
+  /** false when more samples were taken than kept (quantiles from a uniform reservoir). */
+  exact: boolean;
+}
+
+export interface RttJson extends RttStatsJson {
+  timestamps: RttStatsJson;
 }
 
 export interface AddressJson {
@@ -123,6 +155,8 @@ export interface ConnectionJson {
   problems: Array<{ frame: number; kind: string; message: string }>;
   problemsNotShown: Array<{ kind: string; count: number }>;
   data: { c2s: DataDirectionJson; s2c: DataDirectionJson };
+  closing: Closing;
+  series: { cumulativeBytes: { c2s: Array<[number, number]>; s2c: Array<[number, number]> } };
 }
 
 export interface Report {
@@ -145,6 +179,8 @@ export interface Report {
     unansweredCapable: number;
   };
   connections: ConnectionJson[];
+  /** Per IP address, as Wireshark's Statistics › Endpoints / IPv4 All Addresses. */
+  endpoints: Array<{ address: string; packets: number; share: number; bytes: number; txPackets: number; rxPackets: number; txBytes: number; rxBytes: number }>;
   /** MP_CAPABLE SYNs that no MPTCP connection came of (v1 offer refused, unanswered, or fallback). */
   unansweredCapable: Array<{ tcpStream: number; version: number; fallback: boolean; client: EndpointJson; server: EndpointJson; startTime: number }>;
 }
@@ -175,8 +211,27 @@ function sideJson(conn: Connection, which: 'client' | 'server'): SideJson {
   return out;
 }
 
-function subflowJson(s: Subflow): SubflowJson {
+const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
+
+function rttStats(x: Samples | undefined): RttStatsJson {
+  if (!x || x.count === 0) return { samples: 0, minUs: null, meanUs: null, medianUs: null, p95Us: null, maxUs: null, exact: true };
+  return {
+    samples: x.count,
+    minUs: round1(x.min),
+    meanUs: round1(x.sum / x.count),
+    medianUs: round1(x.quantile(0.5)),
+    p95Us: round1(x.quantile(0.95)),
+    maxUs: round1(x.max),
+    exact: x.exact,
+  };
+}
+
+function subflowJson(s: Subflow, st: SubflowStats | undefined, conn: Connection, totals: { packets: number; bytes: number }): SubflowJson {
   const j = s.join;
+  const packets = s.packets.client + s.packets.server;
+  const bytes = s.payloadBytes.client + s.payloadBytes.server;
+  const span = s.lastTime - s.startTime;
+  const retx = { client: st?.dir[0].retransmittedBytes ?? 0, server: st?.dir[1].retransmittedBytes ?? 0 };
   return {
     tcpStream: s.tcpStream,
     kind: s.kind,
@@ -209,6 +264,18 @@ function subflowJson(s: Subflow): SubflowJson {
     payloadBytes: s.payloadBytes.client + s.payloadBytes.server,
     packetsByDirection: directional(s, s.packets),
     payloadBytesByDirection: directional(s, s.payloadBytes),
+    packetShare: totals.packets > 0 ? round6(packets / totals.packets) : 0,
+    byteShare: totals.bytes > 0 ? round6(bytes / totals.bytes) : 0,
+    retransmittedBytes: retx.client + retx.server,
+    retransmittedBytesByDirection: directional(s, retx),
+    throughputBps: span > 0 ? Math.round((bytes * 8) / span) : null,
+    rtt: { ...rttStats(st?.rtt), timestamps: rttStats(st?.rttTs) },
+    joinLatencySec: s.establishedTime === null ? null : round6(s.establishedTime - conn.startTime),
+    bytesBeforeEstablished: s.bytesBeforeEstablished,
+    series: {
+      cumulativeBytes: (st?.cumulative.points ?? []).map(([t, v]) => [round6(t), v] as [number, number]),
+      rttUs: (st?.rttSeries.points ?? []).map(([t, v]) => [round6(t), Math.round(v * 10) / 10] as [number, number]),
+    },
   };
 }
 
@@ -290,9 +357,10 @@ function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; 
   ];
 }
 
-export function buildReport(tracker: MptcpTracker, meta: CaptureMeta): Report {
+export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null): Report {
   const connections: ConnectionJson[] = tracker.connections.map((conn) => {
     const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
+    const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
     return {
       index: conn.index,
       version: conn.version,
@@ -304,7 +372,7 @@ export function buildReport(tracker: MptcpTracker, meta: CaptureMeta): Report {
       lastTime: round6(conn.lastTime),
       firstFrame: conn.firstFrame,
       subflowCount: subs.length,
-      subflows: subs.map(subflowJson),
+      subflows: subs.map((s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals)),
       addresses: conn.addresses.map((a) => ({
         addrId: a.addrId,
         address: a.address,
@@ -326,6 +394,13 @@ export function buildReport(tracker: MptcpTracker, meta: CaptureMeta): Report {
       problems: [...conn.problems.map((p) => ({ ...p })), ...derivedProblems(subs)],
       problemsNotShown: tracker.problemOverflow(conn),
       data: { c2s: dataJson(conn.data.c2s), s2c: dataJson(conn.data.s2c) },
+      closing: closing(conn, subs),
+      series: {
+        cumulativeBytes: {
+          c2s: conn.data.c2s.delivery.map(([t, v]) => [round6(t), v] as [number, number]),
+          s2c: conn.data.s2c.delivery.map(([t, v]) => [round6(t), v] as [number, number]),
+        },
+      },
     };
   });
   const unanswered = tracker.unansweredOffers().map((o) => {
@@ -360,6 +435,11 @@ export function buildReport(tracker: MptcpTracker, meta: CaptureMeta): Report {
       unansweredCapable: unanswered.length,
     },
     connections,
+    endpoints: stats
+      ? [...stats.endpoints.entries()]
+          .map(([address, e]) => ({ address, packets: e.packets, share: stats.totalPackets > 0 ? round6(e.packets / stats.totalPackets) : 0, bytes: e.bytes, txPackets: e.txPackets, rxPackets: e.rxPackets, txBytes: e.txBytes, rxBytes: e.rxBytes }))
+          .sort((a, b) => b.packets - a.packets || (a.address < b.address ? -1 : 1))
+      : [],
     unansweredCapable: unanswered,
   };
 }

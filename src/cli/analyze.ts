@@ -9,6 +9,7 @@ import { decodePacket } from '../dissect/packet.js';
 import { buildReport, type Report } from '../analysis/report.js';
 import { renderReport } from '../analysis/render-tables.js';
 import { MptcpTracker } from '../reassembly/tracker.js';
+import { StatsReducer } from '../analysis/subflow-stats.js';
 import type { SetExit } from './commands.js';
 import { ExitCode, useColor, type CliIo } from './io.js';
 import { UsageError, version } from './main.js';
@@ -57,12 +58,15 @@ export interface AnalysisRun {
 /** One pass over a capture: decode, track, report. Shared by analyze and the tests. */
 export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stderr'>, limit = Infinity, progress: Progress | null = null): Promise<AnalysisRun> {
   const tracker = new MptcpTracker();
+  const stats = new StatsReducer();
   let start: { tsSec: number; tsNsec: number } | null = null;
   let lastTime = 0;
   let n = 0;
   const onFrame = (frame: Frame): boolean => {
     if (start === null) start = { tsSec: frame.tsSec, tsNsec: frame.tsNsec };
-    const info = tracker.process(decodePacket(frame));
+    const pkt = decodePacket(frame);
+    const info = tracker.process(pkt);
+    stats.add(pkt, info);
     if (info.time > lastTime) lastTime = info.time;
     n++;
     if (progress) progress.at(frame.fileOffset, n);
@@ -70,7 +74,7 @@ export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stder
   };
   const summary = await readCapture(path, onFrame, { stdin: io.stdin as NodeJS.ReadableStream, ...(progress ? { afterChunk: () => progress.draw() } : {}) });
   progress?.done();
-  const report = buildReport(tracker, { file: path === '-' ? '(standard input)' : path, summary, start, lastTime, generator: `mpcap ${version()}` });
+  const report = buildReport(tracker, { file: path === '-' ? '(standard input)' : path, summary, start, lastTime, generator: `mpcap ${version()}` }, stats);
   return { report, tracker, summary };
 }
 

@@ -52,6 +52,7 @@ export const IP_PROTOCOL_NAMES: Record<number, string> = {
   47: 'GRE',
   50: 'ESP',
   58: 'ICMPv6',
+  59: 'IPv6 (no next header)',
   89: 'OSPF',
   132: 'SCTP',
 };

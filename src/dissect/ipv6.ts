@@ -78,6 +78,11 @@ export function decodeIpv6(b: Uint8Array, o: number, problems: Problem[]): IpHea
         }
         return ip;
     }
+    if (p + extLen > o + IPV6_HEADER + payloadLen) {
+      problems.push(malformed('ipv6', p, `IPv6 extension header of ${extLen} bytes at byte ${p} runs past the ${payloadLen}-byte payload`));
+      return stopAt(ip, p);
+    }
+    if (p + extLen > b.length) return extTruncated(ip, p, problems);
     next = b[p] as number;
     p += extLen;
   }
@@ -88,6 +93,11 @@ export function decodeIpv6(b: Uint8Array, o: number, problems: Problem[]): IpHea
 
 function extTruncated(ip: IpHeader, p: number, problems: Problem[]): IpHeader {
   problems.push(truncated('ipv6', p, `IPv6 extension header cut short at byte ${p}`));
+  return stopAt(ip, p);
+}
+
+/** Nothing decodable follows the extension header at `p`. */
+function stopAt(ip: IpHeader, p: number): IpHeader {
   ip.protocol = IpProtocol.NONE;
   ip.headerLen = p - ip.offset;
   ip.payloadLen = 0;

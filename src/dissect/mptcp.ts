@@ -462,8 +462,8 @@ function decodeAddAddr(opt: Uint8Array, offset: number): AddAddr | MpMalformed {
     return malformedOption(opt, offset, MptcpSubtype.ADD_ADDR, `ADD_ADDR cannot be ${length} bytes (IPv4: 8, 10, 16, 18; IPv6: 20, 22, 28, 30)`);
   }
   const [, ipVersion, hasPort, hasHmac] = layout;
-  if (echo && hasHmac) problem = `ADD_ADDR echo (E=1) of ${length} bytes carries an HMAC`;
-  if (!echo && !hasHmac) problem = `ADD_ADDR of ${length} bytes without echo (E=0) has no HMAC`;
+  const layoutProblem = echo && hasHmac ? `ADD_ADDR echo (E=1) of ${length} bytes carries an HMAC` : !echo && !hasHmac ? `ADD_ADDR of ${length} bytes without echo (E=0) has no HMAC` : null;
+  if (layoutProblem) problem = problem ? `${problem}; ${layoutProblem}` : layoutProblem;
   const rec = addAddr(opt, offset, 1, echo, ipVersion, addrId, hasPort, hasHmac);
   rec.problem = problem;
   return rec;

@@ -42,6 +42,14 @@ export function decodePacket(frame: Frame): Packet {
   pkt.link = link.name;
   pkt.vlanIds = link.vlanIds;
   if (link.etherType === EtherType.IPV4 || link.etherType === EtherType.IPV6) {
+    const said = link.etherType === EtherType.IPV4 ? 4 : 6;
+    const nibble = b.length > link.offset ? (b[link.offset] as number) >> 4 : said;
+    if (nibble !== said) {
+      // as Wireshark's "Bogus IP version": the link layer and the header disagree
+      pkt.problems.push(malformed(`ipv${said}`, link.offset, `the link layer says IPv${said} but the IP header has version ${nibble}`));
+      pkt.protocol = `IPv${said}`;
+      return pkt;
+    }
     decodeIp(b, link.offset, pkt);
   } else {
     pkt.protocol = link.etherType === EtherType.NONE ? link.name : (ETHERTYPE_NAMES[link.etherType] ?? `EtherType 0x${link.etherType.toString(16).padStart(4, '0')}`);

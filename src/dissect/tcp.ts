@@ -79,6 +79,11 @@ export interface TcpSegment {
  * of which `avail` are in the capture. Returns null when not even the fixed header is there.
  */
 export function decodeTcp(b: Uint8Array, o: number, segLen: number, avail: number, problems: Problem[]): TcpSegment | null {
+  if (segLen < TCP_MIN_HEADER) {
+    // (the fault is in the IP length; point at the segment, or at the frame's last byte if it is empty)
+    problems.push(malformed('tcp', Math.min(o, Math.max(0, b.length - 1)), `the IP header leaves ${segLen} bytes for TCP, less than its 20-byte header`));
+    return null;
+  }
   if (avail < TCP_MIN_HEADER) {
     problems.push(truncated('tcp', o, `TCP header cut short: ${avail} of 20 bytes captured`));
     return null;
@@ -111,7 +116,7 @@ export function decodeTcp(b: Uint8Array, o: number, segLen: number, avail: numbe
   }
   const optAvail = Math.min(headerLen, avail);
   if (optAvail < headerLen) problems.push(truncated('tcp', o + optAvail, `TCP options cut short: ${avail} of ${headerLen} header bytes captured`));
-  decodeOptions(b, o + TCP_MIN_HEADER, o + optAvail, flags, seg.options, problems);
+  decodeOptions(b, o + TCP_MIN_HEADER, o + optAvail, o + headerLen, flags, seg.options, problems);
   seg.payloadLen = segLen - headerLen;
   const capEnd = o + Math.min(segLen, avail);
   seg.payloadOffset = o + headerLen;
@@ -119,7 +124,12 @@ export function decodeTcp(b: Uint8Array, o: number, segLen: number, avail: numbe
   return seg;
 }
 
-function decodeOptions(b: Uint8Array, start: number, end: number, flags: number, out: TcpOption[], problems: Problem[]): void {
+/**
+ * Walk the options in [start, end) — `end` is where the capture stops, `headerEnd` where the
+ * header does: an option that runs past the capture (snaplen) was already reported as truncated,
+ * one that runs past the header is malformed.
+ */
+function decodeOptions(b: Uint8Array, start: number, end: number, headerEnd: number, flags: number, out: TcpOption[], problems: Problem[]): void {
   let o = start;
   while (o < end) {
     const kind = b[o] as number;
@@ -132,6 +142,7 @@ function decodeOptions(b: Uint8Array, start: number, end: number, flags: number,
       o++;
       continue;
     }
+    if (o + 1 >= end && end < headerEnd) return; // cut by the snap length: reported already
     if (o + 1 >= end) {
       const reason = `option kind ${kind} has no length byte`;
       out.push({ kind: 'MALFORMED', offset: o, code: kind, raw: hex(b, o, end), reason });
@@ -139,6 +150,7 @@ function decodeOptions(b: Uint8Array, start: number, end: number, flags: number,
       return;
     }
     const len = b[o + 1] as number;
+    if (len >= 2 && o + len > end && o + len <= headerEnd) return; // cut by the snap length: reported already
     if (len < 2 || o + len > end) {
       const reason = len < 2 ? `option kind ${kind} has length ${len} (at least 2)` : `option kind ${kind} has length ${len} but only ${end - o} header bytes are left`;
       out.push({ kind: 'MALFORMED', offset: o, code: kind, raw: hex(b, o, end), reason });

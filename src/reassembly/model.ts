@@ -90,6 +90,8 @@ export interface Subflow {
   startTime: number;
   /** When the three-way handshake completed (third ACK), seconds since the first frame. */
   establishedTime: number | null;
+  /** Data-level bytes the connection had delivered (both directions) when this subflow was established. */
+  bytesBeforeEstablished: number | null;
   end: SubflowEnd;
   finClient: boolean;
   finServer: boolean;

@@ -591,6 +591,8 @@ export class MptcpTracker {
       }
     } else if (ack && !syn && fromClient && sub.establishedTime === null && sub.isn.server !== null) {
       sub.establishedTime = time;
+      const conn = this.conn(sub);
+      sub.bytesBeforeEstablished = conn ? conn.data.c2s.deliveredBytes + conn.data.s2c.deliveredBytes : null;
     }
     if (flags & TcpFlag.FIN) {
       if (fromClient) sub.finClient = true;
@@ -644,6 +646,7 @@ function newSubflow(tcpStream: number, client: { addr: string; port: number }, s
     firstFrame: frame,
     startTime: time,
     establishedTime: null,
+    bytesBeforeEstablished: null,
     end: { how: 'open', frame: null, time: null, reason: null, reasonText: null, transient: null, by: null },
     finClient: false,
     finServer: false,

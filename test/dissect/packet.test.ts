@@ -111,6 +111,24 @@ describe('link types', () => {
     expect(pkt.tcp).toBeNull();
   });
 
+  /*
+   * BUG (src/dissect/packet.ts decodeIp): the IP decoder is chosen from the version nibble alone,
+   * so what the link layer said (EtherType 0x0800 / 0x86dd, LINKTYPE_IPV4 228 / IPV6 229, PPP
+   * 0x0021 / 0x0057, NULL AF) is ignored and a mismatch goes unreported: an IPv6 packet under
+   * EtherType 0x0800 decodes as IPv6 with no problem. Wireshark flags it ("Bogus IP version");
+   * ipv4.ts/ipv6.ts already have the message ("IP version 6 where 4 was expected") but never see it.
+   *   Ethernet: 02 00 00 00 00 01 02 00 00 00 00 02 | 08 00 | 60 00 00 00 00 14 06 40 ... (IPv6 + TCP)
+   */
+  it.each([
+    { name: 'EtherType IPv4, version 6', linkType: 1, data: ethernet(0x0800, V6), at: 14 },
+    { name: 'EtherType IPv6, version 4', linkType: 1, data: ethernet(0x86dd, V4), at: 14 },
+    { name: 'LINKTYPE_IPV4 (228), version 6', linkType: 228, data: V6, at: 0 },
+    { name: 'LINKTYPE_IPV6 (229), version 4', linkType: 229, data: V4, at: 0 },
+  ])('link says one IP version, the header another: malformed ($name)', ({ linkType, data, at }) => {
+    const pkt = decodePacket(frame(data, linkType));
+    expect(pkt.problems).toContainEqual({ kind: 'malformed', layer: expect.stringMatching(/^ipv[46]$/), offset: at, message: expect.stringMatching(/version/) });
+  });
+
   it('802.1Q tag cut short → truncated at the tag', () => {
     const data = ethernet(0x0800, V4, [{ tpid: 0x8100, id: 5 }]).subarray(0, 16);
     const pkt = decodePacket(frame(data, 1, 100));
@@ -247,6 +265,34 @@ describe('IPv6 extension headers', () => {
     const pkt = decodePacket(frame(data.subarray(0, 40 + 16 + 4), 101, data.length));
     expect(pkt.problems).toEqual([{ kind: 'truncated', layer: 'ipv6', offset: 56, message: expect.any(String) }]);
     expect(pkt.tcp).toBeNull();
+  });
+
+  /*
+   * BUG (src/dissect/ipv6.ts decodeIpv6): the walk does `p += extLen` without checking that the
+   * extension header fits in the captured bytes (or in the payload length), so a header length
+   * byte can move `p`, and so `headerLen`, past the end of the frame. Then the next extension
+   * header is reported "cut short at byte 128" in a 56-byte frame, or decodePacket starts TCP/UDP
+   * at offset 128 of a 48-byte frame: "TCP header cut short: 0 of 20 bytes captured" at 128,
+   * "UDP header cut short: -80 of 8 bytes captured" at 128, plus a bogus "IPv6 length field
+   * promises 0 bytes after the header, the frame holds 0". Expected: a truncated/malformed problem
+   * at the extension header itself (offset 40), nothing beyond the frame. Found by fuzz.test.ts.
+   *
+   *   60 00 00 00 | 00 08 | 00 hop-by-hop | 40 | src 2001:db8::1 | dst 2001:db8::2
+   *   06 0a 01 04 00 00 00 00   hop-by-hop: next TCP, length (10+1)*8 = 88 bytes, only 8 captured
+   */
+  it.each([
+    { name: 'hop-by-hop too long, then TCP', hex: '60000000 0008 00 40 20010db8000000000000000000000001 20010db8000000000000000000000002 06 0a 01 04 00000000' },
+    { name: 'hop-by-hop too long, then UDP', hex: '60000000 0008 00 40 20010db8000000000000000000000001 20010db8000000000000000000000002 11 0a 01 04 00000000' },
+    { name: 'hop-by-hop too long, then routing', hex: '60000000 0010 00 40 20010db8000000000000000000000001 20010db8000000000000000000000002 2b 0a 01 04 00000000 06 00 01 04 00000000' },
+  ])('extension header longer than the frame: problems stay inside the frame ($name)', ({ hex }) => {
+    const data = fromHex(hex);
+    const pkt = decodePacket(frame(data, 101));
+    expect(pkt.problems.length).toBeGreaterThan(0);
+    for (const p of pkt.problems) {
+      expect(p.offset).toBeLessThanOrEqual(data.length);
+      expect(p.message).not.toMatch(/-\d+ of|promises 0 bytes/);
+    }
+    expect(pkt.ips[0]?.headerLen).toBeLessThanOrEqual(data.length);
   });
 
   it('payload length 0 (offloaded): the captured length is used', () => {

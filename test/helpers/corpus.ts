@@ -255,6 +255,8 @@ export interface FoundOption {
   /** Offset of the option's kind byte in the file. */
   fileOffset: number;
   bytes: Uint8Array;
+  srcPort: number;
+  dstPort: number;
 }
 
 /**
@@ -289,7 +291,12 @@ export function findMptcpOptions(buf: Uint8Array, match: (opt: Uint8Array) => bo
       const len = opts[i + 1];
       if (len === undefined || len < 2 || i + len > opts.length) break;
       const opt = opts.subarray(i, i + len);
-      if (kind === MPTCP_KIND && match(opt)) found.push({ frame: rec.number, fileOffset: rec.dataOffset + l4 + 20 + i, bytes: opt });
+      if (kind === MPTCP_KIND && match(opt)) {
+        found.push({
+          frame: rec.number, fileOffset: rec.dataOffset + l4 + 20 + i, bytes: opt,
+          srcPort: ((d[l4] as number) << 8) | (d[l4 + 1] as number), dstPort: ((d[l4 + 2] as number) << 8) | (d[l4 + 3] as number),
+        });
+      }
       i += len;
     }
   }

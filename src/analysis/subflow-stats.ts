@@ -1,0 +1,161 @@
+/**
+ * Per-subflow figures, computed in the same single pass as everything else (a reducer over each
+ * packet and what src/reassembly said of it): retransmitted bytes, RTT, cumulative bytes.
+ *
+ * RTT, as Wireshark's tcp.analysis.ack_rtt: an ACK whose number is exactly the end of a data
+ * segment (or SYN/FIN) still unacknowledged gives one sample, the time since that segment; a
+ * segment sent more than once gives none (Karn's rule). RTT from TCP timestamps is kept apart: an
+ * echoed TSval gives a sample the first time it is echoed.
+ */
+import type { Packet } from '../dissect/packet.js';
+import { TcpFlag } from '../dissect/tcp.js';
+import type { PacketInfo } from '../reassembly/tracker.js';
+import { seqBefore, seqDiff } from '../reassembly/seq.js';
+import { Samples, Series } from './series.js';
+
+interface Unacked {
+  seq: number;
+  nextSeq: number;
+  time: number;
+  retransmitted: boolean;
+}
+
+/** Unacknowledged segments remembered per direction: bounded by the window, capped for safety. */
+const MAX_UNACKED = 65_536;
+/** TSvals remembered per direction awaiting their echo. */
+const MAX_TSVALS = 4096;
+
+export class DirectionStats {
+  /** Highest sequence number sent + 1 (null until a segment is seen). */
+  maxSeqEnd: number | null = null;
+  retransmittedBytes = 0;
+  retransmittedSegments = 0;
+  unacked: Unacked[] = [];
+  /** TSval → time first sent, for timestamp RTT. */
+  tsSent = new Map<number, number>();
+  tsOrder: number[] = [];
+}
+
+export class SubflowStats {
+  readonly dir: [DirectionStats, DirectionStats] = [new DirectionStats(), new DirectionStats()];
+  readonly rtt = new Samples();
+  readonly rttTs = new Samples();
+  readonly rttSeries = new Series(0.001);
+  readonly cumulative = new Series(0.001);
+  cumulativeBytes = 0;
+  /** Connection's delivered data-level bytes when this subflow's handshake completed. */
+  bytesBeforeEstablished: number | null = null;
+}
+
+export class StatsReducer {
+  readonly subflows: SubflowStats[] = [];
+  /** Packets and frame bytes per IP address (as source or destination), as Wireshark's Endpoints. */
+  readonly endpoints = new Map<string, { packets: number; bytes: number; txPackets: number; rxPackets: number; txBytes: number; rxBytes: number }>();
+  totalPackets = 0;
+  ipPackets = 0;
+
+  add(pkt: Packet, info: PacketInfo): void {
+    this.totalPackets++;
+    const ip = pkt.ips[pkt.ips.length - 1];
+    if (ip) {
+      this.ipPackets++;
+      const len = pkt.frame.origLen;
+      const s = this.endpoint(ip.src);
+      s.packets++;
+      s.bytes += len;
+      s.txPackets++;
+      s.txBytes += len;
+      if (ip.dst !== ip.src) {
+        const d = this.endpoint(ip.dst);
+        d.packets++;
+        d.bytes += len;
+        d.rxPackets++;
+        d.rxBytes += len;
+      }
+    }
+    const tcp = pkt.tcp;
+    const sub = info.subflow;
+    if (!tcp || !sub || info.tcpStream === null) return;
+    let st = this.subflows[info.tcpStream];
+    if (!st) {
+      st = new SubflowStats();
+      this.subflows[info.tcpStream] = st;
+    }
+    const t = info.time;
+    const d = info.fromClient ? 0 : 1;
+    const fwd = st.dir[d];
+    const rev = st.dir[d === 0 ? 1 : 0];
+    const syn = (tcp.flags & TcpFlag.SYN) !== 0;
+    const fin = (tcp.flags & TcpFlag.FIN) !== 0;
+    const segLen = tcp.payloadLen + (syn ? 1 : 0) + (fin ? 1 : 0);
+
+    if (tcp.payloadLen > 0) {
+      st.cumulativeBytes += tcp.payloadLen;
+      st.cumulative.push(t, st.cumulativeBytes);
+    }
+    if (segLen > 0) {
+      const end = (tcp.seq + segLen) >>> 0;
+      let retrans = false;
+      if (fwd.maxSeqEnd !== null && seqBefore(tcp.seq, fwd.maxSeqEnd)) {
+        const overlap = Math.min(seqDiff(fwd.maxSeqEnd, tcp.seq), tcp.payloadLen);
+        if (overlap > 0) {
+          fwd.retransmittedBytes += overlap;
+          fwd.retransmittedSegments++;
+          retrans = true;
+        } else if (segLen > 0 && !seqBefore(fwd.maxSeqEnd, end)) retrans = true; // SYN/FIN again
+      }
+      if (fwd.maxSeqEnd === null || seqBefore(fwd.maxSeqEnd, end)) fwd.maxSeqEnd = end;
+      if (retrans) {
+        for (const u of fwd.unacked) if (seqBefore(u.seq, end) && seqBefore(tcp.seq, u.nextSeq)) u.retransmitted = true;
+      } else if (fwd.unacked.length < MAX_UNACKED) {
+        fwd.unacked.push({ seq: tcp.seq, nextSeq: end, time: t, retransmitted: false });
+      }
+    }
+    if (tcp.flags & TcpFlag.ACK) {
+      const ack = tcp.ack;
+      const list = rev.unacked;
+      let drop = 0;
+      for (const u of list) {
+        if (u.nextSeq === ack) {
+          if (!u.retransmitted) {
+            const us = (t - u.time) * 1e6;
+            st.rtt.add(us);
+            st.rttSeries.push(t, us);
+          }
+          drop++;
+          break;
+        }
+        if (seqBefore(ack, u.nextSeq)) {
+          if (seqBefore(u.seq, ack)) u.seq = ack; // partly acknowledged
+          break;
+        }
+        drop++;
+      }
+      if (drop > 0) list.splice(0, drop);
+    }
+    for (const opt of tcp.options) {
+      if (opt.kind !== 'TIMESTAMPS') continue;
+      if (!fwd.tsSent.has(opt.tsVal)) {
+        fwd.tsSent.set(opt.tsVal, t);
+        fwd.tsOrder.push(opt.tsVal);
+        if (fwd.tsOrder.length > MAX_TSVALS) fwd.tsSent.delete(fwd.tsOrder.shift() as number);
+      }
+      if (tcp.flags & TcpFlag.ACK) {
+        const sent = rev.tsSent.get(opt.tsEcr);
+        if (sent !== undefined) {
+          st.rttTs.add((t - sent) * 1e6);
+          rev.tsSent.delete(opt.tsEcr); // first echo only
+        }
+      }
+    }
+  }
+
+  private endpoint(addr: string): { packets: number; bytes: number; txPackets: number; rxPackets: number; txBytes: number; rxBytes: number } {
+    let e = this.endpoints.get(addr);
+    if (!e) {
+      e = { packets: 0, bytes: 0, txPackets: 0, rxPackets: 0, txBytes: 0, rxBytes: 0 };
+      this.endpoints.set(addr, e);
+    }
+    return e;
+  }
+}

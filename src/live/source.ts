@@ -1,0 +1,43 @@
+/**
+ * Where live packets come from: what `mpcap live` needs of a capture source, whichever it is
+ * (libpcap through the `cap` binding, or a pcap/pcapng stream on standard input).
+ */
+import type { Frame } from '../dissect/frame.js';
+import type { CaptureProblem } from '../dissect/capture/types.js';
+
+/** Return false to stop the capture (-c N, a closed stdout). */
+export type LiveFrameHandler = (frame: Frame) => boolean | void;
+
+export interface SourceStats {
+  /** Packets the kernel dropped (libpcap's ps_drop), null when the source cannot tell. */
+  kernelDropped: number | null;
+  /** Packets the interface or driver dropped (ps_ifdrop), null when unknown. */
+  ifDropped: number | null;
+  /** Why the counts are null, for the user. */
+  dropsNote: string | null;
+  /** Packets cut to the snap length by mpcap's capture buffer. */
+  truncated: number;
+}
+
+export interface SourceEnd {
+  /** Problems of the input stream (pcap/pcapng damage); none for an interface. */
+  problems: CaptureProblem[];
+  problemCount: number;
+  /** Container format of a stream; 'pcap' for an interface (what -w writes). */
+  format: 'pcap' | 'pcapng';
+}
+
+export interface PacketSource {
+  /** For messages and the report's `capture.file`: 'live:eth0', '(standard input)', a path. */
+  readonly name: string;
+  /** 'kernel': libpcap's or the stream's timestamps; 'wall-clock': taken when mpcap reads the packet. */
+  readonly timestamps: 'kernel' | 'wall-clock';
+  /**
+   * Delivers frames (synchronously, one reused Frame whose `data` is valid only during the call)
+   * until the input ends, `stop()` is called or the handler returns false; resolves then.
+   */
+  run(onFrame: LiveFrameHandler): Promise<SourceEnd>;
+  /** Ends the capture: run() resolves soon after. Safe to call more than once. */
+  stop(): void;
+  stats(): SourceStats;
+}

@@ -1,0 +1,161 @@
+/**
+ * The periodic `stats` event (and the terminal table drawn from it): per MPTCP connection still
+ * open (or closed since the last one), its subflows with packets, bytes, their share of the
+ * connection's bytes, their rate over the interval, and their state.
+ *
+ * Built once per interval from the connections known to be open, never from all connections.
+ */
+import type { Subflow } from '../reassembly/model.js';
+import type { MptcpTracker } from '../reassembly/tracker.js';
+import type { EndpointJson } from './events.js';
+
+export interface SubflowStats {
+  tcpStream: number;
+  kind: Subflow['kind'];
+  client: EndpointJson;
+  server: EndpointJson;
+  /** 'handshake' (join not yet complete), 'open', or how it ended (FIN, RST, MP_TCPRST, MP_FASTCLOSE). */
+  state: string;
+  backup: boolean;
+  packets: number;
+  payloadBytes: number;
+  /** This subflow's part of the connection's payload bytes so far, 0..1. */
+  share: number;
+  /** Payload bytes per second over the last interval. */
+  bytesPerSec: number;
+}
+
+export interface ConnectionStats {
+  connection: number;
+  version: number | null;
+  client: EndpointJson | null;
+  server: EndpointJson | null;
+  state: 'open' | 'closed';
+  addressesAnnounced: number;
+  addressesRemoved: number;
+  packets: number;
+  payloadBytes: number;
+  subflows: SubflowStats[];
+}
+
+export interface StatsEvent {
+  event: 'stats';
+  /** Wall-clock seconds since the capture started. */
+  elapsedSec: number;
+  /** Packets and captured bytes in all, and over the last interval. */
+  packets: number;
+  bytes: number;
+  intervalPackets: number;
+  intervalBytes: number;
+  intervalSec: number;
+  connectionsOpen: number;
+  connectionsSeen: number;
+  kernelDropped: number | null;
+  connections: ConnectionStats[];
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+const ep = (e: { addr: string; port: number } | null): EndpointJson | null => (e === null ? null : { address: e.addr, port: e.port });
+
+function subflowState(s: Subflow): string {
+  if (s.end.how !== 'open') return s.end.how;
+  return s.synSeen && s.establishedTime === null ? 'handshake' : 'open';
+}
+
+export class StatsBuilder {
+  /** Connections to report: open ones, and closed ones not yet reported closed. */
+  private readonly live = new Set<number>();
+  private readonly closedPending = new Set<number>();
+  private readonly prevBytes = new Map<number, number>();
+  private lastPackets = 0;
+  private lastBytes = 0;
+  private lastAtMs: number;
+
+  constructor(
+    private readonly tracker: MptcpTracker,
+    private readonly startMs: number,
+  ) {
+    this.lastAtMs = startMs;
+  }
+
+  opened(conn: number): void {
+    this.live.add(conn);
+  }
+
+  closed(conn: number): void {
+    this.closedPending.add(conn);
+  }
+
+  build(nowMs: number, packets: number, bytes: number, kernelDropped: number | null): StatsEvent {
+    const intervalSec = Math.max(1e-3, (nowMs - this.lastAtMs) / 1000);
+    const connections: ConnectionStats[] = [];
+    for (const index of this.live) {
+      const conn = this.tracker.connections[index];
+      if (!conn) continue;
+      const subs: SubflowStats[] = [];
+      let total = 0;
+      let connPackets = 0;
+      for (const i of conn.subflows) {
+        const s = this.tracker.subflows[i];
+        if (s) total += s.payloadBytes.client + s.payloadBytes.server;
+      }
+      for (const i of conn.subflows) {
+        const s = this.tracker.subflows[i];
+        if (!s) continue;
+        const b = s.payloadBytes.client + s.payloadBytes.server;
+        const p = s.packets.client + s.packets.server;
+        connPackets += p;
+        const prev = this.prevBytes.get(i) ?? 0;
+        this.prevBytes.set(i, b);
+        subs.push({
+          tcpStream: i,
+          kind: s.kind,
+          client: { address: s.client.addr, port: s.client.port },
+          server: { address: s.server.addr, port: s.server.port },
+          state: subflowState(s),
+          backup: s.backup,
+          packets: p,
+          payloadBytes: b,
+          share: total > 0 ? round3(b / total) : 0,
+          bytesPerSec: Math.round((b - prev) / intervalSec),
+        });
+      }
+      const closed = this.closedPending.has(index);
+      connections.push({
+        connection: index,
+        version: conn.version,
+        client: ep(conn.clientEndpoint),
+        server: ep(conn.serverEndpoint),
+        state: closed ? 'closed' : 'open',
+        addressesAnnounced: conn.addresses.length,
+        addressesRemoved: conn.addresses.reduce((n, a) => n + (a.removedFrame !== null ? 1 : 0), 0),
+        packets: connPackets,
+        payloadBytes: total,
+        subflows: subs,
+      });
+      if (closed) {
+        // Reported closed once; then dropped from the stats.
+        this.live.delete(index);
+        this.closedPending.delete(index);
+        for (const i of conn.subflows) this.prevBytes.delete(i);
+      }
+    }
+    const ev: StatsEvent = {
+      event: 'stats',
+      elapsedSec: round3((nowMs - this.startMs) / 1000),
+      packets,
+      bytes,
+      intervalPackets: packets - this.lastPackets,
+      intervalBytes: bytes - this.lastBytes,
+      intervalSec: round3(intervalSec),
+      connectionsOpen: connections.filter((c) => c.state === 'open').length,
+      connectionsSeen: this.tracker.connections.length,
+      kernelDropped,
+      connections,
+    };
+    this.lastPackets = packets;
+    this.lastBytes = bytes;
+    this.lastAtMs = nowMs;
+    return ev;
+  }
+}
