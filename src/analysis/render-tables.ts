@@ -58,7 +58,7 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
   info.push(['MP_CAPABLE flags', c.client.capableFlags ?? '?', c.server.capableFlags ?? '?']);
   out.push(info.toString());
   out.push(`  checksums: ${c.checksums ? 'on' : 'off'}   subflows: ${c.subflowCount}   ended: ${c.end.how}${c.end.time !== null ? ` @${secs(c.end.time)}` : ''} (${c.end.detail})${c.fallback ? '   ' + paint(st, 'yellow', 'FELL BACK TO TCP') : ''}`);
-  const subs = table(st, ['tcp.stream', 'kind', 'client', 'server', 'ids', 'backup', 'join HMAC', 'start', 'established', 'packets', 'bytes', 'end']);
+  const subs = table(st, ['tcp.stream', 'kind', 'client', 'server', 'ids', 'backup', 'join HMAC', 'established', 'packets', 'bytes', 'share pkts/bytes', 'retx B', 'RTT med/p95 ms', 'end']);
   for (const s of c.subflows.slice(0, st.maxRows)) {
     subs.push([
       String(s.tcpStream),
@@ -68,10 +68,12 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
       `${s.addrIdClient ?? '-'}/${s.addrIdServer ?? '-'}`,
       s.backup ? 'yes' : 'no',
       s.kind === 'join' ? (s.join?.refused ? paint(st, 'red', 'refused') : verdict(st, s.hmacValid)) : '',
-      secs(s.startTime),
       secs(s.establishedTime),
       String(s.packets),
       String(s.payloadBytes),
+      `${(s.packetShare * 100).toFixed(1)}% / ${(s.byteShare * 100).toFixed(1)}%`,
+      String(s.retransmittedBytes),
+      s.rtt.medianUs === null ? '' : `${(s.rtt.medianUs / 1000).toFixed(3)}/${((s.rtt.p95Us ?? 0) / 1000).toFixed(3)}`,
       subflowEnd(s),
     ]);
   }
@@ -105,6 +107,10 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
   }
   out.push('  data level:');
   out.push(data.toString());
+  if (c.closing.anomalies.length > 0) {
+    out.push(paint(st, 'yellow', '  closing (RFC 8684 §3.3.3):'));
+    for (const a of c.closing.anomalies) out.push(`    ${a}`);
+  }
   if (c.problems.length > 0) {
     out.push(paint(st, 'yellow', '  problems:'));
     for (const p of c.problems) out.push(`    frame ${p.frame}: ${p.message}`);
@@ -129,6 +135,12 @@ export function renderReport(r: Report, st: Style): string {
     out.push(t.toString());
   }
   for (const k of r.connections) out.push('', renderConnection(k, st));
+  if (r.endpoints.length > 0) {
+    const e = table(st, ['address', 'packets', 'share', 'bytes', 'tx packets', 'rx packets']);
+    for (const x of r.endpoints.slice(0, st.maxRows)) e.push([x.address, String(x.packets), `${(x.share * 100).toFixed(2)}%`, String(x.bytes), String(x.txPackets), String(x.rxPackets)]);
+    out.push('', paint(st, 'bold', 'Endpoints (IP addresses):'), e.toString());
+    if (r.endpoints.length > st.maxRows) out.push(`  ... and ${r.endpoints.length - st.maxRows} more addresses`);
+  }
   if (r.unansweredCapable.length > 0) {
     out.push('', paint(st, 'yellow', 'MP_CAPABLE offers that no MPTCP connection came of:'));
     for (const u of r.unansweredCapable) out.push(`  tcp.stream ${u.tcpStream} ${ep(u.client)} → ${ep(u.server)} v${u.version}: ${u.fallback ? 'answered without MP_CAPABLE (fallback to TCP)' : 'not answered with MPTCP in this capture'}`);

@@ -25,9 +25,49 @@ const MAX_UNACKED = 65_536;
 /** TSvals remembered per direction awaiting their echo. */
 const MAX_TSVALS = 4096;
 
+/** Sequence ranges remembered per direction to tell a retransmission from a reordered segment. */
+const MAX_RANGES = 256;
+
 export class DirectionStats {
   /** Highest sequence number sent + 1 (null until a segment is seen). */
   maxSeqEnd: number | null = null;
+  /** Sequence space seen so far, as unwrapped offsets from the first segment: merged [start, end). */
+  ranges: Array<[number, number]> = [];
+  firstSeq: number | null = null;
+  /** Unwrapped offset of the last segment's sequence number (to follow 32-bit wrap). */
+  lastOff = 0;
+  lastSeq = 0;
+
+  /** Bytes of [seq, seq+len) seen before; records the range. */
+  overlapAndAdd(seq: number, len: number): number {
+    if (this.firstSeq === null) {
+      this.firstSeq = seq;
+      this.lastSeq = seq;
+    }
+    const start = this.lastOff + seqDiff(seq, this.lastSeq);
+    this.lastOff = start;
+    this.lastSeq = seq;
+    const end = start + len;
+    let overlap = 0;
+    const r = this.ranges;
+    let i = r.length;
+    while (i > 0 && (r[i - 1] as [number, number])[0] > start) i--;
+    // i: first range starting after `start`; the one before may overlap too
+    const lo = i > 0 && (r[i - 1] as [number, number])[1] >= start ? i - 1 : i;
+    let hi = lo;
+    let ns = start;
+    let ne = end;
+    while (hi < r.length && (r[hi] as [number, number])[0] <= end) {
+      const [a, b] = r[hi] as [number, number];
+      overlap += Math.max(0, Math.min(b, end) - Math.max(a, start));
+      ns = Math.min(ns, a);
+      ne = Math.max(ne, b);
+      hi++;
+    }
+    r.splice(lo, hi - lo, [ns, ne]);
+    if (r.length > MAX_RANGES) r.shift();
+    return overlap;
+  }
   retransmittedBytes = 0;
   retransmittedSegments = 0;
   unacked: Unacked[] = [];
@@ -95,14 +135,12 @@ export class StatsReducer {
     }
     if (segLen > 0) {
       const end = (tcp.seq + segLen) >>> 0;
-      let retrans = false;
-      if (fwd.maxSeqEnd !== null && seqBefore(tcp.seq, fwd.maxSeqEnd)) {
-        const overlap = Math.min(seqDiff(fwd.maxSeqEnd, tcp.seq), tcp.payloadLen);
-        if (overlap > 0) {
-          fwd.retransmittedBytes += overlap;
-          fwd.retransmittedSegments++;
-          retrans = true;
-        } else if (segLen > 0 && !seqBefore(fwd.maxSeqEnd, end)) retrans = true; // SYN/FIN again
+      // A retransmission carries sequence space seen before; a reordered segment does not.
+      const overlap = fwd.overlapAndAdd(tcp.seq, segLen);
+      const retrans = overlap > 0;
+      if (retrans) {
+        fwd.retransmittedBytes += Math.min(overlap, tcp.payloadLen);
+        fwd.retransmittedSegments++;
       }
       if (fwd.maxSeqEnd === null || seqBefore(fwd.maxSeqEnd, end)) fwd.maxSeqEnd = end;
       if (retrans) {

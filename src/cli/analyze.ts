@@ -8,6 +8,8 @@ import type { Frame } from '../dissect/frame.js';
 import { decodePacket } from '../dissect/packet.js';
 import { buildReport, type Report } from '../analysis/report.js';
 import { renderReport } from '../analysis/render-tables.js';
+import { writeCsv } from '../analysis/csv.js';
+import { basename } from 'node:path';
 import { MptcpTracker } from '../reassembly/tracker.js';
 import { StatsReducer } from '../analysis/subflow-stats.js';
 import type { SetExit } from './commands.js';
@@ -22,6 +24,7 @@ interface AnalyzeOptions {
   count?: string;
   color?: boolean;
   all?: boolean;
+  csv?: string;
 }
 
 export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): void {
@@ -33,6 +36,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
     .option('-c, --count <n>', 'stop after n packets')
     .option('--json', 'print the report as JSON (schema: schema/report.schema.json)')
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('--csv <dir>', 'also write one CSV file per table and per time series into this directory')
     .option('--all', 'show every subflow and address row (default: the first 50 per connection)')
     .option('--color', 'colour the tables even when not on a terminal')
     .option('--no-color', 'never colour the tables (NO_COLOR in the environment does the same)')
@@ -42,7 +46,8 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
 Examples:
   mpcap analyze capture.pcap
   mpcap analyze --json capture.pcap | jq '.connections[].subflows[] | {tcpStream, hmacValid}'
-  mpcap analyze --json -o report.json capture.pcapng.gz`,
+  mpcap analyze --json -o report.json capture.pcapng.gz
+  mpcap analyze --csv out/ capture.pcap     # out/subflows.csv, out/series_subflow_rtt.csv, ...`,
     )
     .action(async (files: string[], opts: AnalyzeOptions) => {
       setExit(await runAnalyze(files, opts, io));
@@ -97,6 +102,13 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
     if (fatal) {
       io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${run.summary.frames} packets before byte ${fatal.offset}\n`);
       code = ExitCode.DAMAGED;
+    }
+  }
+  if (opts.csv !== undefined) {
+    for (const r of reports) {
+      const dir = reports.length === 1 ? opts.csv : `${opts.csv}/${basename(r.capture.file).replace(/[^\w.-]/g, '_')}`;
+      const names = await writeCsv(r, dir);
+      io.stderr.write(`mpcap: wrote ${names.length} CSV files to ${dir}/\n`);
     }
   }
   let text: string;
