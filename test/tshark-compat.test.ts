@@ -251,7 +251,7 @@ function cell(file: string, frame: number, field: string): { tshark: string; mpc
   return { tshark: r.tshark[frame - 1]?.[i] ?? '', mpcap: r.mpcap[frame - 1]?.[i] ?? '' };
 }
 
-describe.skipIf(!hasTshark)('tshark compatibility (skipped: tshark is not installed)', () => {
+describe.skipIf(!hasTshark)(`tshark compatibility${hasTshark ? '' : ' (skipped: tshark is not installed)'}`, () => {
   beforeAll(async () => {
     if (!hasDist) throw new Error(NO_DIST);
     // Largest first, so that the long ones (flood.pcap: 4 s of tshark) start at once.
@@ -272,7 +272,7 @@ describe.skipIf(!hasTshark)('tshark compatibility (skipped: tshark is not instal
     it.each(fixtureFiles.map((f) => [shortName(f), f]))('%s: every field as tshark prints it', (_n, file) => checkFile(file));
   });
 
-  describe.skipIf(!hasCorpus)(`public corpus (skipped: not found at ${corpusDir})`, () => {
+  describe.skipIf(!hasCorpus)(`public corpus${hasCorpus ? '' : ` (skipped: not found at ${corpusDir})`}`, () => {
     it.each(corpus.map((f) => [shortName(f), f]))('%s: every field as tshark prints it', (_n, file) => checkFile(file));
 
     it('covers more than 20 corpus files and, with the fixtures, more than 25,000 packets', () => {

@@ -211,7 +211,7 @@ export function packetTree(v: PacketView): string {
   out.push(`    Time since first frame: ${v.relTime} seconds`);
   out.push(`    Link type: ${f.linkType}`);
   out.push(`${p.link}${p.vlanIds.length ? `, VLAN ${p.vlanIds.join(', ')}` : ''}`);
-  for (const ip of p.ips) {
+  for (const [i, ip] of p.ips.entries()) {
     if (ip.version === 4) {
       out.push(`Internet Protocol Version 4, Src: ${ip.src}, Dst: ${ip.dst}`);
       out.push(`    Header Length: ${ip.headerLen} bytes`, `    Payload Length: ${ip.payloadLen}`, `    Identification: ${hx(ip.id, 4)} (${ip.id})`, `    Time to Live: ${ip.ttl}`, `    Protocol: ${ip.protocol}`);
@@ -220,9 +220,10 @@ export function packetTree(v: PacketView): string {
       out.push(`    Payload Length: ${ip.payloadLen}`, `    Next Header: ${ip.protocol}`, `    Hop Limit: ${ip.ttl}`);
     }
     if (ip.fragment) out.push(`    Fragment: offset ${ip.fragmentOffset}${ip.moreFragments ? ', more fragments' : ''} (not reassembled)`);
+    // the UDP/GTP-U tunnel sits between the outer and the inner IP header
+    if (i === 0 && p.udp) out.push(`User Datagram Protocol, Src Port: ${p.udp.srcPort}, Dst Port: ${p.udp.dstPort}`);
+    if (i === 0 && p.tunnel) out.push('GPRS Tunneling Protocol (GTP-U)');
   }
-  if (p.udp) out.push(`User Datagram Protocol, Src Port: ${p.udp.srcPort}, Dst Port: ${p.udp.dstPort}`);
-  if (p.tunnel) out.push(`GPRS Tunneling Protocol (GTP-U)`);
   const t = p.tcp;
   if (t) {
     out.push(`Transmission Control Protocol, Src Port: ${t.srcPort}, Dst Port: ${t.dstPort}, Seq: ${t.seq}, Ack: ${t.ack}, Len: ${t.payloadLen}`);

@@ -4,6 +4,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerDissect } from './dissect.js';
 import { registerExtract } from './extract.js';
 import { registerFields } from './fields-cmd.js';
+import { registerLive } from './live.js';
 import type { CliIo } from './io.js';
 
 export type SetExit = (code: number) => void;
@@ -13,4 +14,5 @@ export function registerCommands(program: Command, io: CliIo, setExit: SetExit):
   registerAnalyze(program, io, setExit);
   registerExtract(program, io, setExit);
   registerFields(program, io);
+  registerLive(program, io, setExit);
 }

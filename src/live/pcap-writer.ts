@@ -30,18 +30,20 @@ export class PcapWriter {
   packets = 0;
   bytes = FILE_HEADER_LEN;
 
-  /** Opens (truncates) `path` and writes the file header at once. Throws the fs error as is. */
+  /** Opens (truncates) `path`; throws the fs error as is. `begin()` writes the header. */
   constructor(
     readonly path: string,
-    linkType: number,
-    snapLen: number,
     readonly precision: TimePrecision,
   ) {
     this.fd = openSync(path, 'w');
     this.buf = Buffer.allocUnsafe(FLUSH_BYTES + 64 * 1024);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  /** Writes the file header at once (before any record). */
+  begin(linkType: number, snapLen: number): void {
     const v = this.view;
-    v.setUint32(0, precision === 'nano' ? MAGIC_NS : MAGIC_US, true);
+    v.setUint32(0, this.precision === 'nano' ? MAGIC_NS : MAGIC_US, true);
     v.setUint16(4, VERSION_MAJOR, true);
     v.setUint16(6, VERSION_MINOR, true);
     v.setInt32(8, 0, true); // thiszone

@@ -66,9 +66,9 @@ export interface ScreenOptions {
 export function renderScreen(s: StatsEvent, o: ScreenOptions): string {
   const out: string[] = [];
   const drops = s.kernelDropped === null ? 'kernel drops: not reported' : `kernel drops: ${s.kernelDropped}`;
-  out.push(paint(o.color, 'bold', `mpcap live ${o.source}`) + `   ${s.elapsedSec.toFixed(0)} s   ${s.packets} packets (${Math.round(s.intervalPackets / s.intervalSec)}/s, ${formatRate(s.intervalBytes / s.intervalSec)})   ${s.connectionsOpen} open / ${s.connectionsSeen} MPTCP connections   ${drops}   (Ctrl-C ends)`);
+  out.push(paint(o.color, 'bold', `mpcap live: ${o.source}`) + `   ${s.elapsedSec.toFixed(0)} s   ${s.packets} packets (${Math.round(s.intervalPackets / s.intervalSec)}/s, ${formatRate(s.intervalBytes / s.intervalSec)})   ${s.connectionsOpen} open / ${s.connectionsSeen} MPTCP connections   ${drops}   (Ctrl-C ends)`);
   const t = new Table({
-    head: ['conn', 'tcp.stream', 'kind', 'client → server', 'state', 'packets', 'bytes', 'share', 'rate'].map((h) => paint(o.color, 'bold', h)),
+    head: ['conn', 'tcp.stream', 'kind', 'client → server', 'ids / addresses', 'state', 'packets', 'bytes', 'share', 'rate'].map((h) => paint(o.color, 'bold', h)),
     style: { head: [], border: [], compact: true },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
@@ -78,18 +78,20 @@ export function renderScreen(s: StatsEvent, o: ScreenOptions): string {
       '',
       `v${c.version ?? '?'}`,
       `${ep(c.client)} → ${ep(c.server)}`,
+      `${c.addressesAnnounced} announced${c.addressesRemoved ? `, ${c.addressesRemoved} removed` : ''}`,
       c.state === 'open' ? 'open' : paint(o.color, 'dim', 'closed'),
       String(c.packets),
       formatBytes(c.payloadBytes),
-      `${c.addressesAnnounced} addr${c.addressesRemoved ? ` (-${c.addressesRemoved})` : ''}`,
       '',
+      formatRate(c.bytesPerSec),
     ]);
     for (const f of c.subflows) {
       const state = f.state === 'open' ? paint(o.color, 'green', 'open') : f.state === 'handshake' ? 'handshake' : paint(o.color, f.state === 'FIN' ? 'dim' : 'yellow', f.state);
-      t.push(['', String(f.tcpStream), f.kind + (f.backup ? ' (backup)' : ''), `${ep(f.client)} → ${ep(f.server)}`, state, String(f.packets), formatBytes(f.payloadBytes), `${(f.share * 100).toFixed(1)}%`, formatRate(f.bytesPerSec)]);
+      t.push(['', String(f.tcpStream), f.kind + (f.backup ? ' (backup)' : ''), `${ep(f.client)} → ${ep(f.server)}`, `${f.addrIdClient ?? '-'}/${f.addrIdServer ?? '-'}`, state, String(f.packets), formatBytes(f.payloadBytes), `${(f.share * 100).toFixed(1)}%`, formatRate(f.bytesPerSec)]);
     }
   }
-  const tableLines = s.connections.length > 0 ? t.toString().split('\n') : ['  (no MPTCP connection seen yet)'];
+  const none = s.connectionsSeen === 0 ? '  (no MPTCP connection seen yet)' : '  (no MPTCP connection open)';
+  const tableLines = s.connections.length > 0 ? t.toString().split('\n') : [none];
   const room = Math.max(4, o.rows - 3 - Math.min(o.recent.length, 8));
   if (tableLines.length > room) {
     const hidden = tableLines.length - room + 1;

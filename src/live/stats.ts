@@ -11,6 +11,8 @@ import type { EndpointJson } from './events.js';
 
 export interface SubflowStats {
   tcpStream: number;
+  addrIdClient: number | null;
+  addrIdServer: number | null;
   kind: Subflow['kind'];
   client: EndpointJson;
   server: EndpointJson;
@@ -35,6 +37,8 @@ export interface ConnectionStats {
   addressesRemoved: number;
   packets: number;
   payloadBytes: number;
+  /** Payload bytes per second over the last interval, all subflows. */
+  bytesPerSec: number;
   subflows: SubflowStats[];
 }
 
@@ -63,33 +67,37 @@ function subflowState(s: Subflow): string {
 }
 
 export class StatsBuilder {
-  /** Connections to report: open ones, and closed ones not yet reported closed. */
-  private readonly live = new Set<number>();
-  private readonly closedPending = new Set<number>();
+  /** Connections to report: open ones, and closed ones still shown (value: reports left after closing). */
+  private readonly live = new Map<number, number>();
   private readonly prevBytes = new Map<number, number>();
   private lastPackets = 0;
   private lastBytes = 0;
   private lastAtMs: number;
 
+  /**
+   * `lingerReports`: how many stats a closed connection still appears in (1 for JSON: it is
+   * reported closed once; more on a terminal, so that it does not vanish at once).
+   */
   constructor(
     private readonly tracker: MptcpTracker,
     private readonly startMs: number,
+    private readonly lingerReports = 1,
   ) {
     this.lastAtMs = startMs;
   }
 
   opened(conn: number): void {
-    this.live.add(conn);
+    this.live.set(conn, Infinity);
   }
 
   closed(conn: number): void {
-    this.closedPending.add(conn);
+    if (this.live.has(conn)) this.live.set(conn, this.lingerReports);
   }
 
   build(nowMs: number, packets: number, bytes: number, kernelDropped: number | null): StatsEvent {
     const intervalSec = Math.max(1e-3, (nowMs - this.lastAtMs) / 1000);
     const connections: ConnectionStats[] = [];
-    for (const index of this.live) {
+    for (const [index, left] of this.live) {
       const conn = this.tracker.connections[index];
       if (!conn) continue;
       const subs: SubflowStats[] = [];
@@ -109,6 +117,8 @@ export class StatsBuilder {
         this.prevBytes.set(i, b);
         subs.push({
           tcpStream: i,
+          addrIdClient: s.addrIdClient,
+          addrIdServer: s.addrIdServer,
           kind: s.kind,
           client: { address: s.client.addr, port: s.client.port },
           server: { address: s.server.addr, port: s.server.port },
@@ -120,7 +130,7 @@ export class StatsBuilder {
           bytesPerSec: Math.round((b - prev) / intervalSec),
         });
       }
-      const closed = this.closedPending.has(index);
+      const closed = left !== Infinity;
       connections.push({
         connection: index,
         version: conn.version,
@@ -131,13 +141,16 @@ export class StatsBuilder {
         addressesRemoved: conn.addresses.reduce((n, a) => n + (a.removedFrame !== null ? 1 : 0), 0),
         packets: connPackets,
         payloadBytes: total,
+        bytesPerSec: subs.reduce((n, f) => n + f.bytesPerSec, 0),
         subflows: subs,
       });
       if (closed) {
-        // Reported closed once; then dropped from the stats.
-        this.live.delete(index);
-        this.closedPending.delete(index);
-        for (const i of conn.subflows) this.prevBytes.delete(i);
+        if (left <= 1) {
+          this.live.delete(index);
+          for (const i of conn.subflows) this.prevBytes.delete(i);
+        } else {
+          this.live.set(index, left - 1);
+        }
       }
     }
     const ev: StatsEvent = {

@@ -47,6 +47,8 @@ interface Pending {
 export const HOL_BUCKETS = [0, 0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, Infinity];
 
 const MAX_SERIES_POINTS = 20_000;
+/** Contiguous ranges from one subflow are merged when sent within this long of each other. */
+const MERGE_WINDOW_SEC = 0.0002;
 
 /** Ranges kept behind the in-order point for reinjection attribution. */
 const MAX_RANGES_BEHIND = 4096;
@@ -58,7 +60,7 @@ export class DataStream {
   /** Next relative DSN to deliver in order. */
   nextRel = 1;
   deliveredBytes = 0;
-  /** Bytes carried again on the same subflow (TCP retransmission) and on another (reinjection). */
+  /** Bytes whose DSNs were carried again on the same subflow (TCP retransmission or a re-send there) and on another (reinjection). */
   retransmittedBytes = 0;
   reinjectedBytes = 0;
   /** Duplicates whose first copy is no longer remembered. */
@@ -269,9 +271,10 @@ export class DataStream {
     for (const piece of out) {
       while (at < this.ranges.length && (this.ranges[at] as Range).start < piece.start) at++;
       const prev = this.ranges[at - 1];
-      if (prev && prev.end === piece.start && prev.subflow === piece.subflow) {
+      // merge with the neighbour from the same subflow sent at (nearly) the same time: a
+      // reinjection delay is then measured from the first copy within MERGE_WINDOW_SEC
+      if (prev && prev.end === piece.start && prev.subflow === piece.subflow && piece.time - prev.time < MERGE_WINDOW_SEC) {
         prev.end = piece.end;
-        prev.time = piece.time;
       } else {
         this.ranges.splice(at, 0, piece);
         at++;
@@ -305,7 +308,7 @@ export class DataStream {
         this.sink.write(new Uint8Array(p.start - cur));
         cur = p.start;
       }
-      if (p.bytes) this.sink.write(p.bytes.subarray(cur - p.start));
+      if (p.bytes) this.writeSink(p.bytes, cur - p.start, p.end - p.start);
       cur = p.end;
     }
     const finEnd = this.dataFinRel ?? cur;

@@ -187,12 +187,14 @@ export class Capture {
     return this.t;
   }
 
-  pcap(): Uint8Array {
+  /** The frames as a classic pcap; with `snapLen`, frames longer than it are cut (origLen kept). */
+  pcap(snapLen = 262144): Uint8Array {
     return pcapFile(
-      { linkType: LINKTYPE_ETHERNET, snapLen: 262144 },
+      { linkType: LINKTYPE_ETHERNET, snapLen },
       this.frames.map((f) => {
         const us = Math.round(f.t * 1e6);
-        return { sec: this.startSec + Math.floor(us / 1e6), frac: us % 1e6, data: f.data };
+        const data = f.data.subarray(0, Math.min(f.data.length, snapLen));
+        return { sec: this.startSec + Math.floor(us / 1e6), frac: us % 1e6, data, origLen: f.data.length };
       }),
     );
   }

@@ -110,7 +110,7 @@ describe('reinjection (another subflow) and retransmission (the same subflow)', 
   // timed from the wrong copy. Here [1,101) arrives at t=1 on subflow 0, [101,201) at t=2 on 0,
   // then [1,101) is reinjected on 1 at t=5: the delay since the first copy is 4 s, but
   // maxDelaySec says 3 s ("Seconds between the first copy and this one" in Reinjection).
-  it.fails('the reinjection delay is measured from the first copy of those bytes, even after ranges merge', () => {
+  it('the reinjection delay is measured from the first copy of those bytes, even after ranges merge', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 1);
     put(s, 101, 100, 0, 2);
@@ -243,6 +243,38 @@ describe('captured length shorter than the segment (snaplen)', () => {
     const want = patternAtRel(1, 110);
     want.fill(0, 60, 100);
     expect(out.bytes).toEqual(want);
+  });
+});
+
+describe('captured length shorter than the segment, ahead of a hole', () => {
+  // BUG (src/reassembly/data-stream.ts flush): a pending segment (ahead of a hole) whose captured
+  // bytes are fewer than its length is written by flush() without its missing tail: no zeros, no
+  // snapLost. Everything after it moves back by the missing count. drainPending() does this right
+  // (it goes through writeSink); flush(true) does not. Inputs: add(1,100, 100 bytes),
+  // add(201,100, only 60 bytes captured), add(301,10, 10 bytes), flush(true) → 270 bytes written,
+  // snapLost 0; expected 310 bytes (100 data, 100 zeros, 60 data, 40 zeros, 10 data), snapLost 40.
+  it('flush(true) zero-fills the uncaptured tail of a held segment and counts it', () => {
+    const { s, out } = stream();
+    put(s, 1, 100, 0, 0);
+    s.add(201, 100, patternAtRel(201, 60), 0, 0);
+    put(s, 301, 10, 0, 0);
+    s.flush(true);
+    const want = patternAtRel(1, 310);
+    want.fill(0, 100, 200);
+    want.fill(0, 260, 300);
+    expect(out.bytes).toEqual(want);
+    expect(s.snapLost).toBe(40);
+  });
+
+  it('the same segment drained when the hole fills is zero-filled and counted (the right behaviour)', () => {
+    const { s, out } = stream();
+    s.add(101, 100, patternAtRel(101, 60), 0, 0);
+    put(s, 201, 10, 0, 0);
+    put(s, 1, 100, 0, 1);
+    const want = patternAtRel(1, 210);
+    want.fill(0, 160, 200);
+    expect(out.bytes).toEqual(want);
+    expect(s.snapLost).toBe(40);
   });
 });
 

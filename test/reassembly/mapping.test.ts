@@ -321,7 +321,7 @@ describe('32-bit DSNs and data ACKs across the 2^32 wrap', () => {
     sf0.c2s(1001, { payload: patternAtRel(1001, 1000) });
     sf0.c2s(2001, { options: [dss({ dsn: abs(2001), ssn: 2001, dataLen: 500 })], payload: patternAtRel(2001, 500) });
     const ack1 = sf0.s2c(1, { options: [dss({ dataAck: abs(2501) })] }); // past the wrap
-    // subflow 1 reinjects DSN 1601..1700 (low 32 bits 0xffffff4f..: before the wrap)
+    // subflow 1 reinjects DSN 1601..1700 (low 32 bits 0xffffff50..: before the wrap)
     const re = sf1.c2s(1, { options: [dss({ dsn: abs(1601), ssn: 1, dataLen: 100 })], payload: patternAtRel(1601, 100) });
     const ack2 = sf0.s2c(1, { options: [dss({ dataAck: abs(1701) })] }); // an old, smaller ACK
     const { conn, out, dsn, ack } = run(cap);

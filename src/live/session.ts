@@ -1,0 +1,212 @@
+/**
+ * One live run: frames from a source → decodePacket → MptcpTracker (the same pipeline as
+ * `analyze`, packet by packet, synchronously in the source's callback) → events, the -w file,
+ * periodic stats, and at the end the report `analyze --json` would give.
+ *
+ * Output is flushed once per batch of packets (a setImmediate scheduled by the first packet of a
+ * batch), never per packet: NDJSON lines and -w records reach their destination as soon as the
+ * batch the kernel handed over is decoded.
+ */
+import type { Frame } from '../dissect/frame.js';
+import { decodePacket } from '../dissect/packet.js';
+import { buildReport, type Report } from '../analysis/report.js';
+import { StatsReducer } from '../analysis/subflow-stats.js';
+import { MptcpTracker } from '../reassembly/tracker.js';
+import type { OutputSink } from '../cli/io.js';
+import { EventDetector, type LiveEvent } from './events.js';
+import { PcapWriter, type TimePrecision } from './pcap-writer.js';
+import { eventLine, renderScreen, statsLine } from './render.js';
+import type { PacketSource, SourceEnd, SourceStats } from './source.js';
+import { StatsBuilder, type StatsEvent } from './stats.js';
+
+const PCAP_FILE_HEADER = 24;
+const PCAP_RECORD_HEADER = 16;
+/** A -w header when nothing was captured: an empty but valid file. */
+const DEFAULT_LINKTYPE = 1;
+const DEFAULT_SNAPLEN = 262_144;
+const RECENT_EVENTS = 8;
+/** Redraws a closed connection stays on the screen. */
+const SCREEN_LINGER_REDRAWS = 30;
+
+export type Display = 'json' | 'screen' | 'lines';
+
+export interface SessionOptions {
+  display: Display;
+  color: boolean;
+  /** Seconds between stats events / redraws. */
+  intervalSec: number;
+  /** Stop after this many packets. */
+  limit: number;
+  write: { path: string; precision: TimePrecision; linkType: number | null; snapLen: number } | null;
+  /** Terminal height, for the screen. */
+  rows: () => number;
+  generator: string;
+}
+
+export type StopReason = 'end of input' | 'signal' | 'duration' | 'count' | 'output closed';
+
+export interface SessionResult {
+  report: Report;
+  end: SourceEnd;
+  stats: SourceStats;
+  packets: number;
+  stopReason: StopReason;
+  /** Frames not written to -w because their link type differs from the file's. */
+  notWritten: number;
+}
+
+export class LiveSession {
+  private readonly tracker = new MptcpTracker();
+  private readonly reducer = new StatsReducer();
+  private readonly detector: EventDetector;
+  private readonly stats: StatsBuilder;
+  private writer: PcapWriter | null = null;
+  private writerLinkType: number | null = null;
+  private notWritten = 0;
+  private start: { tsSec: number; tsNsec: number } | null = null;
+  private lastTime = 0;
+  private packets = 0;
+  private capturedBytes = 0;
+  private stopReason: StopReason | null = null;
+  private flushScheduled = false;
+  private readonly recent: string[] = [];
+  private readonly startMs = performance.now();
+  private readonly flushBound = (): void => this.flush();
+
+  constructor(
+    private readonly source: PacketSource,
+    private readonly out: OutputSink,
+    private readonly opts: SessionOptions,
+  ) {
+    this.detector = new EventDetector(this.tracker, (e) => this.onEvent(e));
+    this.stats = new StatsBuilder(this.tracker, this.startMs, opts.display === 'screen' ? SCREEN_LINGER_REDRAWS : 1);
+    const w = opts.write;
+    // Opened before the capture starts, so that a bad path fails first; the header is written now
+    // when the link type is known (an interface), else with the first packet (a stream).
+    if (w) {
+      this.writer = new PcapWriter(w.path, w.precision);
+      if (w.linkType !== null) this.beginWriter(w.linkType, w.snapLen);
+    }
+  }
+
+  /** Ends the capture (Ctrl-C, --duration...): run() then finishes with the summary. */
+  stop(reason: StopReason): void {
+    if (this.stopReason === null) this.stopReason = reason;
+    this.source.stop();
+  }
+
+  async run(): Promise<SessionResult> {
+    const timer = setInterval(() => this.tick(), this.opts.intervalSec * 1000);
+    let end: SourceEnd;
+    try {
+      end = await this.source.run((f) => this.onFrame(f));
+    } finally {
+      clearInterval(timer);
+      this.flush();
+      this.closeWriter();
+    }
+    const srcStats = this.source.stats();
+    const report = buildReport(
+      this.tracker,
+      {
+        file: this.source.name,
+        summary: {
+          format: end.format,
+          frames: this.packets,
+          bytes: PCAP_FILE_HEADER + this.packets * PCAP_RECORD_HEADER + this.capturedBytes,
+          capturedBytes: this.capturedBytes,
+          stopped: this.stopReason !== null && this.stopReason !== 'end of input',
+          problems: end.problems,
+          problemCount: end.problemCount,
+          interfaces: [],
+          compressed: false,
+        },
+        start: this.start,
+        lastTime: this.lastTime,
+        generator: this.opts.generator,
+      },
+      this.reducer,
+    );
+    return { report, end, stats: srcStats, packets: this.packets, stopReason: this.stopReason ?? 'end of input', notWritten: this.notWritten };
+  }
+
+  private onFrame(frame: Frame): boolean {
+    if (this.stopReason !== null) return false;
+    if (this.out.closed) {
+      this.stop('output closed');
+      return false;
+    }
+    if (this.start === null) this.start = { tsSec: frame.tsSec, tsNsec: frame.tsNsec };
+    const pkt = decodePacket(frame);
+    const info = this.tracker.process(pkt);
+    this.reducer.add(pkt, info);
+    if (info.time > this.lastTime) this.lastTime = info.time;
+    this.packets++;
+    this.capturedBytes += frame.capLen;
+    if (this.writer) {
+      if (this.writerLinkType === null) this.beginWriter(frame.linkType, DEFAULT_SNAPLEN);
+      if (frame.linkType === this.writerLinkType) this.writer.write(frame.tsSec, frame.tsNsec, frame.origLen, frame.data);
+      else this.notWritten++;
+    }
+    this.detector.after(pkt, info);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushBound);
+    }
+    if (this.packets >= this.opts.limit) {
+      this.stop('count');
+      return false;
+    }
+    return true;
+  }
+
+  private onEvent(e: LiveEvent): void {
+    if (e.event === 'connection-opened') this.stats.opened(e.connection);
+    else if (e.event === 'connection-closed') this.stats.closed(e.connection);
+    switch (this.opts.display) {
+      case 'json':
+        this.out.write(JSON.stringify(e) + '\n');
+        break;
+      case 'lines':
+        this.out.write(eventLine(e, this.opts.color) + '\n');
+        break;
+      case 'screen':
+        this.recent.push(eventLine(e, this.opts.color));
+        if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+        break;
+    }
+  }
+
+  private tick(): void {
+    const s: StatsEvent = this.stats.build(performance.now(), this.packets, this.capturedBytes, this.source.stats().kernelDropped);
+    switch (this.opts.display) {
+      case 'json':
+        this.out.write(JSON.stringify(s) + '\n');
+        break;
+      case 'lines':
+        this.out.write(statsLine(s) + '\n');
+        break;
+      case 'screen':
+        this.out.write('\x1b[H\x1b[J' + renderScreen(s, { color: this.opts.color, source: this.source.name.replace(/^live:/, ''), rows: this.opts.rows(), recent: this.recent }) + '\n');
+        break;
+    }
+    this.out.flush();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    this.writer?.flush();
+    this.out.flush();
+  }
+
+  private beginWriter(linkType: number, snapLen: number): void {
+    this.writerLinkType = linkType;
+    this.writer?.begin(linkType, snapLen);
+  }
+
+  private closeWriter(): void {
+    if (!this.writer) return;
+    if (this.writerLinkType === null) this.beginWriter(DEFAULT_LINKTYPE, DEFAULT_SNAPLEN);
+    this.writer.close();
+  }
+}

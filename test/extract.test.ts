@@ -1,0 +1,302 @@
+/**
+ * `mpcap extract` and the data-level part of `mpcap analyze` on a crafted capture whose every
+ * byte is known: a v1 connection (MP_CAPABLE keys → IDSN), a join subflow, data on both
+ * subflows, a reinjection, a TCP retransmission, 32-bit DSNs across the 2^32 wrap, a segment the
+ * capture never saw (a hole), DATA_FIN, and the server's reply. Once without and once with DSS
+ * checksums (and then with one payload byte changed in the file).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Readable, Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../src/analysis/report.ts';
+import { main } from '../src/cli/main.ts';
+import {
+  Capture,
+  CraftedSubflow,
+  MPC_A,
+  MPC_H,
+  capableHandshake,
+  dss,
+  dssChecksum,
+  joinHandshake,
+  patternAtRel,
+  pcapRecordOffsets,
+  sides,
+  type DssOpts,
+  type V1Keys,
+} from './helpers/craft.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+class Sink extends Writable {
+  private chunks: Buffer[] = [];
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    cb();
+  }
+  get text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** `mpcap ARGV...` in-process. */
+async function mpcap(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await main(argv, { stdin: Readable.from([]), stdout, stderr, env: {} });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+// The client's key gives IDSN 0x660b91c1_fffff90f: relative DSN 1777 is where the low 32 bits
+// wrap (see test/reassembly/mapping.test.ts).
+const KEYS: V1Keys = { clientKey: 22327998n, serverKey: 0x1122_3344_5566_7788n };
+const { client: CLIENT, server: SERVER } = sides(KEYS);
+const abs = (rel: number): bigint => CLIENT.idsn + BigInt(rel);
+const REPLY = new TextEncoder().encode('ok 3000\n');
+
+interface Scenario {
+  cap: Capture;
+  /** Frame numbers of interest. */
+  f: { first: number; second: number; reinject: number; retrans: number; dataFin: number; reply: number };
+  times: { second: number; reinject: number };
+}
+
+/**
+ * Stream of 3000 bytes (DSN 1..3000), then DATA_FIN at DSN 3001:
+ *   subflow 0: DSN 1..1000 (one mapping, 2 segments, the second without DSS)
+ *   subflow 1: DSN 1001..2000 (32-bit DSN 0xfffffcf8: the mapping straddles the wrap)
+ *   subflow 0: DSN 2001..3000 (32-bit DSN 0xe0), 4 segments of 250, the 2nd never captured
+ *   subflow 1: DSN 501..1000 again (64-bit DSN): a reinjection, 200 ms after the first copy
+ *   subflow 0: DSN 2501..2750 again: a TCP retransmission
+ *   subflow 0: bare DATA_FIN; the server replies "ok 3000\n" on subflow 0.
+ */
+function scenario(checksums: boolean): Scenario {
+  const cap = new Capture();
+  const sf0 = new CraftedSubflow(cap, { addr: '10.0.1.1', port: 40000 }, { addr: '10.0.1.2', port: 5201 });
+  const sf1 = new CraftedSubflow(cap, { addr: '10.0.2.1', port: 40001 }, { addr: '10.0.1.2', port: 5201 }, { c: 0xffff_ff00, s: 0x2000 });
+  capableHandshake(sf0, KEYS, checksums ? MPC_H | MPC_A : MPC_H);
+  joinHandshake(sf1, KEYS);
+  const mapping = (o: DssOpts & { dsn: bigint; ssn: number; dataLen: number }, payload: Uint8Array): Uint8Array =>
+    dss(checksums ? { ...o, checksum: dssChecksum(o.dsn, o.ssn, o.dataLen, payload) } : o);
+
+  const m1 = mapping({ dsn: abs(1), ssn: 1, dataLen: 1000 }, patternAtRel(1, 1000));
+  const first = sf0.c2s(1, { options: [m1], payload: patternAtRel(1, 500) });
+  const second = sf0.c2s(501, { payload: patternAtRel(501, 500) });
+  const tSecond = cap.now;
+  const m2 = mapping({ dsn: abs(1001), ssn: 1, dataLen: 1000 }, patternAtRel(1001, 1000));
+  sf1.c2s(1, { options: [m2], payload: patternAtRel(1001, 400) });
+  sf1.c2s(401, { options: [m2], payload: patternAtRel(1401, 600) });
+  sf0.s2c(1, { options: [dss({ dataAck: abs(2001) })] });
+  const m3 = mapping({ dsn: abs(2001), ssn: 1001, dataLen: 1000 }, patternAtRel(2001, 1000));
+  sf0.c2s(1001, { options: [m3], payload: patternAtRel(2001, 250) });
+  // SSN 1251..1500 (DSN 2251..2500) is never captured
+  sf0.c2s(1501, { options: [m3], payload: patternAtRel(2501, 250) });
+  sf0.c2s(1751, { payload: patternAtRel(2751, 250) });
+  const reinject = sf1.c2s(1001, { options: [mapping({ dsn: abs(501), dsn64: true, ssn: 1001, dataLen: 500 }, patternAtRel(501, 500))], payload: patternAtRel(501, 500), dt: 0.2 });
+  const tReinject = cap.now;
+  const retrans = sf0.c2s(1501, { options: [m3], payload: patternAtRel(2501, 250) });
+  const dataFin = sf0.c2s(2001, { options: [mapping({ dsn: abs(3001), ssn: 0, dataLen: 1, fin: true }, new Uint8Array(0))] });
+  const reply = sf0.s2c(1, {
+    options: [mapping({ dataAck: abs(2251), dsn: SERVER.idsn + 1n, dsn64: true, ssn: 1, dataLen: REPLY.length }, REPLY)],
+    payload: REPLY,
+  });
+  return { cap, f: { first, second, reinject, retrans, dataFin, reply }, times: { second: tSecond, reinject: tReinject } };
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mpcap-extract-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The 3000-byte stream with the hole (DSN 2251..2500) zeroed. */
+function filled(): Uint8Array {
+  const b = patternAtRel(1, 3000);
+  b.fill(0, 2250, 2500);
+  return b;
+}
+
+describe('crafted capture: analyze', () => {
+  it('reports delivery, the hole, the reinjection, the retransmission, DATA_FIN and ACK', async () => {
+    const s = scenario(false);
+    const file = s.cap.write(path.join(dir, 'plain.pcap'));
+    const r = await mpcap('analyze', '--json', file);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.connections).toHaveLength(1);
+    const conn = report.connections[0]!;
+    expect(conn.version).toBe(1);
+    expect(conn.client.idsn).toBe(CLIENT.idsn.toString());
+    expect(conn.subflows.map((x) => x.tcpStream)).toEqual([0, 1]);
+    const c2s = conn.data.c2s;
+    expect(c2s.relativeTo).toBe('idsn');
+    expect(c2s.deliveredBytes).toBe(2250);
+    expect(c2s.holes).toEqual([{ start: 2251, end: 2501, bytes: 250 }]);
+    expect(c2s.reinjectedBytes).toBe(500);
+    expect(c2s.reinjections).toHaveLength(1);
+    expect(c2s.reinjections[0]).toMatchObject({ fromSubflow: 0, toSubflow: 1, bytes: 500, count: 1 });
+    expect(c2s.reinjections[0]!.maxDelaySec).toBeCloseTo(s.times.reinject - s.times.second, 6);
+    expect(c2s.retransmittedBytes).toBe(250);
+    expect(c2s.outOfOrderSegments).toBe(2);
+    expect(c2s.outOfOrderBytes).toBe(500);
+    expect(c2s.dataFin).toBe(3001);
+    expect(c2s.dataAck).toBe(2251);
+    expect(c2s.mappings).toBe(5);
+    expect(c2s.mappingConflicts).toEqual([]);
+    expect(c2s.unmappedBytes).toBe(0);
+    expect(conn.dataFin.client?.frame).toBe(s.f.dataFin);
+    const s2c = conn.data.s2c;
+    expect(s2c.deliveredBytes).toBe(REPLY.length);
+    expect(s2c.holes).toEqual([]);
+    expect(c2s.checksumsVerified + c2s.checksumFailures + c2s.checksumsUnverifiable).toBe(0);
+  });
+
+  it('dissect gives each data packet its relative DSN (mptcp.dsn), across the 32-bit wrap', async () => {
+    const s = scenario(false);
+    const file = s.cap.write(path.join(dir, 'dsn.pcap'));
+    const r = await mpcap('dissect', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.len', '-e', 'mptcp.dsn', file);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+    const withData = rows.filter((x) => Number(x[1]) > 0).map((x) => [Number(x[0]), x[2]]);
+    const dsnOf = new Map(withData as Array<[number, string]>);
+    expect(dsnOf.get(s.f.first)).toBe('1');
+    expect(dsnOf.get(s.f.second)).toBe('501');
+    expect(dsnOf.get(s.f.reinject)).toBe('501');
+    expect(dsnOf.get(s.f.retrans)).toBe('2501');
+    expect(dsnOf.get(s.f.reply)).toBe('1');
+    expect(withData.map((x) => x[1])).toEqual(['1', '501', '1001', '1401', '2001', '2501', '2751', '501', '2501', '1']);
+  });
+});
+
+describe('crafted capture: extract', () => {
+  let file: string;
+  beforeAll(() => {
+    file = scenario(false).cap.write(path.join(dir, 'extract.pcap'));
+  });
+
+  it('with a hole: writes the bytes before it, names it on stderr, exits 5', async () => {
+    const out = path.join(dir, 'hole.bin');
+    const r = await mpcap('extract', file, '--connection', '0', '--direction', 'c2s', '-o', out);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('hole at DSN 2251..2500 (250 bytes)');
+    expect(r.stderr).toContain('--fill-holes');
+    expect(new Uint8Array(readFileSync(out))).toEqual(patternAtRel(1, 2250));
+  });
+
+  it('--fill-holes: zeros in the hole, the rest in place, exit 0', async () => {
+    const out = path.join(dir, 'filled.bin');
+    const r = await mpcap('extract', file, '--connection', '0', '--direction', 'c2s', '--fill-holes', '-o', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('filled with zeros: 250 bytes');
+    expect(r.stderr).toContain('hole at DSN 2251..2500 (250 bytes)');
+    expect(new Uint8Array(readFileSync(out))).toEqual(filled());
+  });
+
+  it('the other direction: the server reply, to standard output', async () => {
+    const r = await mpcap('extract', file, '--connection', '0', '--direction', 's2c');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('ok 3000\n');
+    expect(r.stderr).toBe('');
+  });
+
+  it('a connection that is not there: exit 5, saying how many there are', async () => {
+    const r = await mpcap('extract', file, '--connection', '1', '--direction', 'c2s', '-o', path.join(dir, 'none.bin'));
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('there is no MPTCP connection 1');
+    expect(r.stderr).toContain('it has 1: 0 to 0');
+  });
+
+  it.each([
+    { argv: ['--connection', 'x', '--direction', 'c2s'], msg: '--connection x' },
+    { argv: ['--connection', '0', '--direction', 'up'], msg: '--direction up' },
+  ])('usage errors exit 2: $msg', async ({ argv, msg }) => {
+    const r = await mpcap('extract', file, ...argv, '-o', path.join(dir, 'usage.bin'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(msg);
+  });
+
+  it.skipIf(!existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js')))('the built CLI (node bin/mpcap.js) gives the same exit codes and bytes', () => {
+    const bin = path.join(repoRoot, 'bin', 'mpcap.js');
+    const out = path.join(dir, 'bin-hole.bin');
+    const a = spawnSync(process.execPath, [bin, 'extract', file, '--connection', '0', '--direction', 'c2s', '-o', out]);
+    expect(a.status).toBe(5);
+    expect(a.stderr.toString()).toContain('hole at DSN 2251..2500 (250 bytes)');
+    expect(new Uint8Array(readFileSync(out))).toEqual(patternAtRel(1, 2250));
+    const b = spawnSync(process.execPath, [bin, 'extract', file, '--connection', '0', '--direction', 'c2s', '--fill-holes', '-o', '-']);
+    expect(b.status).toBe(0);
+    expect(new Uint8Array(b.stdout)).toEqual(filled());
+  });
+});
+
+describe('crafted capture cut by a snap length', () => {
+  // BUG (src/reassembly/data-stream.ts DataStream.flush, reached by `extract --fill-holes`): a
+  // segment held behind a hole whose payload the snap length cut is flushed without zeros for
+  // the cut part, so every later byte lands too early and the output is short. Capture: one
+  // mapping DSN 1..400 (SSN 1, 32-bit DSN) on subflow 0: SSN 1..100 captured whole, SSN
+  // 101..200 not captured, SSN 201..400 (200 bytes, no DSS) cut by snaplen 170 to 116 bytes;
+  // then a bare DATA_FIN at DSN 401. `extract --fill-holes` writes 316 bytes (100 data, 100
+  // zeros, 116 data) and says 100 bytes were filled; it should write 400 (… 116 data, 84 zeros)
+  // and count 184.
+  it('--fill-holes keeps every byte at its DSN when a held segment was cut', async () => {
+    const cap = new Capture();
+    const sf0 = new CraftedSubflow(cap, { addr: '10.0.1.1', port: 40000 }, { addr: '10.0.1.2', port: 5201 });
+    capableHandshake(sf0, KEYS);
+    // 14 + 20 + 20 + 16 (DSS, padded) + 100 = 170: the first data segment fits the snap length
+    sf0.c2s(1, { options: [dss({ dsn: abs(1), ssn: 1, dataLen: 400 })], payload: patternAtRel(1, 100) });
+    sf0.c2s(201, { payload: patternAtRel(201, 200) }); // 54 + 200 = 254 bytes, cut to 170
+    sf0.c2s(401, { options: [dss({ dsn: abs(401), ssn: 0, dataLen: 1, fin: true })] });
+    const file = path.join(dir, 'snap.pcap');
+    writeFileSync(file, cap.pcap(170));
+    const out = path.join(dir, 'snap.bin');
+    const r = await mpcap('extract', file, '--connection', '0', '--direction', 'c2s', '--fill-holes', '-o', out);
+    expect(r.code).toBe(0);
+    const want = patternAtRel(1, 400);
+    want.fill(0, 100, 200);
+    want.fill(0, 316, 400);
+    expect(new Uint8Array(readFileSync(out))).toEqual(want);
+    expect(r.stderr).toContain('filled with zeros: 184 bytes');
+  });
+});
+
+describe('crafted capture with DSS checksums', () => {
+  it('every complete mapping verifies; the one with the hole is unverifiable', async () => {
+    const s = scenario(true);
+    const file = s.cap.write(path.join(dir, 'csum.pcap'));
+    const r = await mpcap('analyze', '--json', file);
+    expect(r.code).toBe(0);
+    const conn = (JSON.parse(r.stdout) as Report).connections[0]!;
+    expect(conn.checksums).toBe(true);
+    // DSN 1..1000, 1001..2000 (across the wrap), the reinjection 501..1000, the bare DATA_FIN
+    expect(conn.data.c2s.checksumsVerified).toBe(4);
+    expect(conn.data.c2s.checksumFailures).toBe(0);
+    expect(conn.data.c2s.checksumsUnverifiable).toBe(1);
+    expect(conn.data.s2c.checksumsVerified).toBe(1);
+    const x = await mpcap('extract', file, '--connection', '0', '--direction', 'c2s', '--fill-holes', '-o', path.join(dir, 'csum.bin'));
+    expect(x.code).toBe(0);
+    expect(new Uint8Array(readFileSync(path.join(dir, 'csum.bin')))).toEqual(filled());
+  });
+
+  it('one payload byte changed in the file: a checksum failure naming the mapping\'s frame', async () => {
+    const s = scenario(true);
+    const bytes = s.cap.pcap();
+    // the last payload byte of the second segment (no DSS of its own: it belongs to the
+    // mapping announced by the first)
+    const rec = pcapRecordOffsets(bytes)[s.f.second - 1]!;
+    const at = rec.dataOffset + rec.capLen - 1;
+    expect(bytes[at]).toBe(patternAtRel(1000, 1)[0]); // DSN 1000: the pattern byte 999 mod 256
+    bytes[at] = (bytes[at] as number) ^ 0x55;
+    const file = path.join(dir, 'csum-bad.pcap');
+    writeFileSync(file, bytes);
+    const r = await mpcap('analyze', '--json', file);
+    const c2s = (JSON.parse(r.stdout) as Report).connections[0]!.data.c2s;
+    expect(c2s.checksumFailures).toBe(1);
+    expect(c2s.checksumsVerified).toBe(3);
+    expect(c2s.checksumFailureList).toEqual([{ frame: s.f.first, subflow: 0, dsn: 1, dataLen: 1000 }]);
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * `mpcap live`: events and summary from a stream on stdin (a fixture), the -w file after Ctrl-C,
+ * capture errors (exit 6, with what to do), and a real capture with libpcap (the cap binding) of
+ * real MPTCP traffic between network namespaces, checked against `analyze` of its own -w file.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
+import { LinkType } from '../src/dissect/frame.ts';
+import { wireLength } from '../src/live/wire-length.ts';
+import { pcapsDir, repoRoot } from './helpers/corpus.ts';
+import { binPath, capLoadError, netnsSkipReason, runScenario } from './helpers/netns.ts';
+
+const fixture = path.join(pcapsDir, 'three-paths-signal.pcap');
+const hasDist = existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'));
+const tmp = mkdtempSync(path.join(tmpdir(), 'mpcap-live-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+class Sink extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+async function run(argv: string[], opts: { stdin?: Uint8Array; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const stdin = Readable.from(opts.stdin ? [Buffer.from(opts.stdin)] : []);
+  const code = await main(argv, { stdin, stdout, stderr, env: opts.env ?? {} });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const ndjson = (s: string): Json[] => s.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Json);
+const count = (events: Json[], name: string): number => events.filter((e) => e.event === name).length;
+
+describe('live -r - (a capture on standard input)', () => {
+  it('gives the events of three-paths-signal.pcap, and a summary equal to analyze --json', async () => {
+    const bytes = readFileSync(fixture);
+    const live = await run(['live', '-r', '-', '--json'], { stdin: bytes });
+    expect(live.stderr).toBe('mpcap: 194 packets captured (end of input)\n');
+    expect(live.code).toBe(0);
+    const events = ndjson(live.stdout);
+    const kinds = events.filter((e) => e.event !== 'stats').map((e) => e.event);
+    // Opened at the SYN/ACK, joins as their handshakes complete, the server's two ADD_ADDRs
+    // between them, then the five FINs and the connection.
+    expect(kinds).toEqual([
+      'connection-opened', 'address-added', 'subflow-joined', 'subflow-joined', 'subflow-joined', 'address-added', 'subflow-joined',
+      'subflow-closed', 'subflow-closed', 'subflow-closed', 'subflow-closed', 'subflow-closed', 'connection-closed', 'summary',
+    ]);
+    expect(count(events, 'subflow-joined')).toBe(4);
+    expect(events.filter((e) => e.event === 'address-added').map((e) => [e.addrId, e.address, e.announcedBy, e.hmacValid])).toEqual([
+      [12, '10.0.2.2', 'server', true],
+      [13, '10.0.3.2', 'server', true],
+    ]);
+    expect(events.filter((e) => e.event === 'subflow-joined').map((e) => e.tcpStream)).toEqual([1, 2, 3, 4]);
+    expect(events.find((e) => e.event === 'connection-closed')).toMatchObject({ connection: 0, how: 'DATA_FIN', subflows: 5 });
+    const summary = events.at(-1) as Json;
+    expect(summary).toMatchObject({ event: 'summary', stopReason: 'end of input', packets: 194, timestamps: 'kernel' });
+
+    const analyzed = await run(['analyze', '--json', fixture]);
+    expect(analyzed.code).toBe(0);
+    const report = JSON.parse(analyzed.stdout) as Json;
+    expect(summary.report.connections).toEqual(report.connections);
+    expect(summary.report.summary).toEqual(report.summary);
+    expect(summary.report.capture).toEqual({ ...report.capture, file: '(standard input)' });
+  });
+
+  it('prints one line per event and the analyze tables when not asked for JSON', async () => {
+    const live = await run(['live', '-r', fixture, '--no-color']);
+    expect(live.code).toBe(0);
+    expect(live.stdout).toContain('connection 0 opened: MPTCP v1 10.0.1.1:47306 → 10.0.1.2:5201');
+    expect(live.stdout).toContain('subflow 4 joined: 10.0.3.1:47455 → 10.0.3.2:5201, address ids 3/13, HMAC valid');
+    expect(live.stdout).toContain('connection 0 closed (DATA_FIN): 5 subflows');
+    expect(live.stdout).toContain('1 MPTCP connection, 5 subflows, 5 TCP streams in all');
+  });
+
+  it('-c N stops after N packets; a damaged stream is said so (exit 4), not a stream that is not a capture (exit 3)', async () => {
+    const bytes = readFileSync(fixture);
+    const first = await run(['live', '-r', '-', '--json', '-c', '8'], { stdin: bytes });
+    expect(first.code).toBe(0);
+    const events = ndjson(first.stdout);
+    expect(events.at(-1)).toMatchObject({ event: 'summary', stopReason: 'count', packets: 8 });
+    expect(count(events, 'subflow-joined')).toBe(1);
+
+    const cut = await run(['live', '-r', '-', '--json'], { stdin: bytes.subarray(0, 5000) });
+    expect(cut.code).toBe(4);
+    expect(cut.stderr).toMatch(/error: .*cut short|truncated|ends/);
+
+    const junk = await run(['live', '-r', '-'], { stdin: Buffer.from('hello world, not a capture') });
+    expect(junk.code).toBe(3);
+    expect(junk.stderr).toContain('not a pcap or pcapng file');
+  });
+
+  it('usage errors: neither or both of -i and -r, a filter with -r, a bad interval', async () => {
+    for (const argv of [['live'], ['live', '-i', 'lo', '-r', '-'], ['live', '-r', '-', '-f', 'tcp'], ['live', '-r', '-', '--interval', '0']]) {
+      const r = await run(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+    }
+  });
+
+  it.skipIf(!hasDist)('Ctrl-C ends cleanly: summary printed, exit 0, and the -w file is a valid capture of every packet seen', async () => {
+    const out = path.join(tmp, 'sigint.pcap');
+    const bytes = readFileSync(fixture);
+    const child = spawn(process.execPath, [binPath, 'live', '-r', '-', '--json', '-w', out], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Part of the stream, cut inside a record, and the writer stays silent (stdin open).
+    child.stdin.write(bytes.subarray(0, 30_017));
+    const deadline = Date.now() + 10_000;
+    while (!stdout.includes('subflow-joined') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(stdout).toContain('subflow-joined');
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(stderr).not.toContain('internal error');
+    expect(code).toBe(0);
+    const events = ndjson(stdout);
+    const summary = events.at(-1) as Json;
+    expect(summary).toMatchObject({ event: 'summary', stopReason: 'signal' });
+    expect(summary.report.capture.problems).toEqual([]);
+    const analyzed = await run(['analyze', '--json', out]);
+    expect(analyzed.code).toBe(0);
+    const report = JSON.parse(analyzed.stdout) as Json;
+    expect(report.capture.packets).toBe(summary.packets);
+    expect(report.capture.problems).toEqual([]);
+    expect(report.connections).toEqual(summary.report.connections);
+  });
+});
+
+describe('live capture that cannot start: exit 6 and what to do', () => {
+  it('an interface that does not exist', async () => {
+    const r = await run(['live', '-i', 'mpcapbogus0', '--json']);
+    expect(r.code).toBe(6);
+    expect(r.stdout).toBe('');
+    if (capLoadError() === null) expect(r.stderr).toMatch(/^mpcap: no such interface 'mpcapbogus0' \(in this network namespace, libpcap sees: .*any/);
+    else expect(r.stderr).toMatch(/libpcap-dev/);
+  });
+
+  it('the cap binding missing', async () => {
+    const r = await run(['live', '-i', 'any'], { env: { MPCAP_CAP_MODULE: 'mpcap-no-such-binding' } });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain("needs the optional 'cap' package");
+    expect(r.stderr).toContain('install libpcap-dev');
+    expect(r.stderr).toContain('tcpdump -U -w - -i IFACE | mpcap live -r -');
+  });
+
+  const asNobody = process.getuid?.() === 0 && capLoadError() === null && hasDist && spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!asNobody)('without CAP_NET_RAW (run as nobody): says how to give it', () => {
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binPath, 'live', '-i', 'lo'], { cwd: repoRoot, encoding: 'utf8' });
+    if (r.stderr.includes('EACCES') || r.stderr.includes('Cannot find module')) return; // the checkout is not readable by nobody
+    expect(r.status).toBe(6);
+    expect(r.stderr).toContain("no permission to capture on 'lo'");
+    expect(r.stderr).toContain('run as root, or give node the capture capabilities: sudo setcap cap_net_raw,cap_net_admin=eip');
+  });
+});
+
+describe('wire length of a cut packet', () => {
+  // Linux cooked (16 bytes: type 0, ARPHRD 772, addr len 6, addr, protocol 0x0800), then an IPv4
+  // header whose total length says 1500; the capture kept 60 bytes.
+  const sll = new Uint8Array(76);
+  sll.set([0x00, 0x00, 0x03, 0x04, 0x00, 0x06], 0);
+  sll.set([0x08, 0x00], 14);
+  sll.set([0x45, 0x00, 0x05, 0xdc], 16);
+  const v6 = new Uint8Array(60);
+  v6.set([0x60, 0, 0, 0, 0x10, 0x00], 0); // IPv6, payload length 4096
+  it.each([
+    ['SLL IPv4 total length 1500', LinkType.LINUX_SLL, sll, 16 + 1500],
+    ['raw IPv6 payload length 4096', LinkType.RAW, v6, 40 + 4096],
+    ['unknown link type: the captured length', 147, sll, 76],
+  ])('%s', (_name, linkType, data, expected) => {
+    expect(wireLength(linkType, data, data.length)).toBe(expected);
+  });
+});
+
+const netnsReason = netnsSkipReason();
+describe.skipIf(netnsReason !== null)(`live -i any on real MPTCP traffic between namespaces${netnsReason === null ? '' : ` (skipped: ${netnsReason})`}`, () => {
+  it('finds the connection, every subflow and announced address, with the packet and byte counts of analyze on its own -w file', async () => {
+    const out = path.join(tmp, 'live.pcap');
+    // The scenario starts the capturer, waits 5 s, runs the transfer (well under a second here),
+    // waits 1 s more, then waits for the capturer to end by itself.
+    const scenario = await runScenario(out, 3, 200_000, {
+      SIGNAL: '1',
+      CAPTURE_CMD: `${JSON.stringify(process.execPath)} ${JSON.stringify(binPath)} live -i any -f tcp --json -w "$OUT" --duration 9`,
+      TIMEOUT: '30',
+    });
+    expect(scenario.code, scenario.stderr).toBe(0);
+    const side = scenario.sidecar;
+    expect(side).not.toBeNull();
+    if (!side) return;
+    expect(side.server.received_bytes).toBe(200_000);
+
+    const events = ndjson(scenario.capturerStdout);
+    const summary = events.at(-1) as Json;
+    expect(summary).toMatchObject({ event: 'summary', stopReason: 'duration', timestamps: 'wall-clock', kernelDropped: null });
+    expect(count(events, 'stats')).toBeGreaterThanOrEqual(7);
+    const conns = (summary.report.connections as Json[]).filter((c) => c.server.port === 5201);
+    expect(conns).toHaveLength(1);
+    const conn = conns[0] as Json;
+    expect(conn.client).toMatchObject({ address: side.client.address, port: side.client.port });
+    expect(conn.server).toMatchObject({ address: side.path_list[0]?.server });
+    // The in-kernel path manager: one join per (client address, server address) pair the server
+    // announced or the client reached: 1 initial + 4 joins with 3 paths and 2 signalled addresses.
+    expect(conn.subflows.map((s: Json) => s.kind)).toEqual(['initial', 'join', 'join', 'join', 'join']);
+    expect(conn.subflows.filter((s: Json) => s.kind === 'join').map((s: Json) => s.hmacValid)).toEqual([true, true, true, true]);
+    expect(conn.addresses.map((a: Json) => a.address).sort()).toEqual(side.path_list.slice(1).map((p) => p.server).sort());
+    expect(conn.data.c2s.deliveredBytes).toBe(200_000);
+    expect(conn.data.c2s.holes).toEqual([]);
+    expect(conn.end.how).toBe('DATA_FIN');
+
+    // The events tell the same story as the summary.
+    const mine = events.filter((e) => e.connection === conn.index);
+    expect(count(mine, 'connection-opened')).toBe(1);
+    expect(mine.filter((e) => e.event === 'subflow-joined').map((e) => e.tcpStream).sort()).toEqual(conn.subflows.slice(1).map((s: Json) => s.tcpStream).sort());
+    expect(mine.filter((e) => e.event === 'address-added').map((e) => e.address).sort()).toEqual(conn.addresses.map((a: Json) => a.address).sort());
+    expect(count(mine, 'subflow-closed')).toBe(5);
+    expect(count(mine, 'connection-closed')).toBe(1);
+    // The stats event after the close reports it closed, with every subflow and their shares.
+    const closedStats = events.find((e) => e.event === 'stats' && e.connections.some((c: Json) => c.connection === conn.index && c.state === 'closed')) as Json;
+    expect(closedStats).toBeDefined();
+    const cs = closedStats.connections.find((c: Json) => c.connection === conn.index) as Json;
+    expect(cs.subflows.map((f: Json) => [f.tcpStream, f.packets, f.payloadBytes])).toEqual(conn.subflows.map((f: Json) => [f.tcpStream, f.packets, f.payloadBytes]));
+    expect(cs.subflows.reduce((n: number, f: Json) => n + f.share, 0)).toBeCloseTo(1, 2);
+    expect(cs.addressesAnnounced).toBe(2);
+
+    // The -w file, analysed afterwards, gives the same per-subflow counts (and the same report).
+    const analyzed = await run(['analyze', '--json', out]);
+    expect(analyzed.code).toBe(0);
+    const report = JSON.parse(analyzed.stdout) as Json;
+    expect(report.capture.packets).toBe(summary.packets);
+    const fileConn = (report.connections as Json[]).find((c) => c.index === conn.index) as Json;
+    const counts = (c: Json): unknown => c.subflows.map((s: Json) => [s.tcpStream, s.packets, s.payloadBytes, s.packetsByDirection, s.payloadBytesByDirection]);
+    expect(counts(conn)).toEqual(counts(fileConn));
+    expect(summary.report.connections).toEqual(report.connections);
+  }, 90_000);
+});
