@@ -220,6 +220,11 @@ export class MptcpTracker {
   private attach(sub: Subflow, conn: Connection, clientIsConnectionClient: boolean, kind: Subflow['kind']): void {
     sub.connection = conn.index;
     sub.clientIsConnectionClient = clientIsConnectionClient;
+    // a v1 connection is numbered at its SYN/ACK, but it started with the SYN
+    if (sub.startTime < conn.startTime) {
+      conn.startTime = sub.startTime;
+      conn.firstFrame = sub.firstFrame;
+    }
     if (sub.kind === 'orphan') sub.kind = kind;
     conn.subflows.push(sub.tcpStream);
   }
