@@ -140,14 +140,10 @@ async function tsharkGrouping(file: string): Promise<TsharkGrouping> {
 }
 
 /**
- * options.pcap: tshark gives an mptcp.stream index to options that mpcap calls malformed, and hides
- * the valid DSS after a malformed one (see tshark-compat.test.ts, exceptions (b)), so there the
- * subflows of those frames are left out and the rest is compared up to a renumbering (a bijection
- * that keeps the order). Frame numbers and labels are from fixtures/crafted/options.cases.
+ * options.pcap frame 37 holds a malformed DSS and then a valid one: tshark stops at the first, so
+ * the subflow of that frame is left out of the comparison (see tshark-compat.test.ts (b)).
  */
-const RENUMBERED = new Map<string, readonly number[]>([
-  [path.join(craftedDir, 'options.pcap'), [6, 13, 22, 25, 28, 37]], // REMOVE_ADDR 0 ids, ADD_ADDR len12, DSS 0x0f len8, DSS len10, MP_JOIN len20, DSS malformed then DSS
-]);
+const SKIP_FRAMES = new Map<string, readonly number[]>([[path.join(craftedDir, 'options.pcap'), [37]]]);
 const COL_FRAME = TSHARK_FIELDS.indexOf('frame.number');
 
 describe.skipIf(!hasTshark)(`subflows grouped into connections as tshark does${hasTshark ? '' : ' (skipped: tshark is not installed)'}`, () => {
@@ -161,12 +157,15 @@ describe.skipIf(!hasTshark)(`subflows grouped into connections as tshark does${h
   it.each(files.map((f) => [shortName(f), f]))('%s', async (_n, file) => {
     const g = await tsharkGrouping(file);
     const rep = await report(file);
-    const skipFrames = RENUMBERED.get(file) ?? [];
+    const skipFrames = SKIP_FRAMES.get(file) ?? [];
     const skipStreams = new Set((await tsharkTable(file)).filter((r) => skipFrames.includes(Number(r[COL_FRAME]))).map((r) => Number(r[COL_TCP_STREAM])));
     const ours = new Map<number, number>();
     for (const c of rep.connections) for (const s of c.subflows) {
       expect(ours.has(s.tcpStream), `tcp.stream ${s.tcpStream} is in two connections`).toBe(false);
-      if (!skipStreams.has(s.tcpStream)) ours.set(s.tcpStream, c.index);
+      // a connection opened by nothing but a malformed option: tshark numbers it too but never
+      // prints that number (the packet's dissection stops), so it cannot be seen in its output
+      const onlyMalformed = c.problems.some((p) => p.kind === 'malformed-option') && !g.byTcp.has(s.tcpStream);
+      if (!skipStreams.has(s.tcpStream) && !onlyMalformed) ours.set(s.tcpStream, c.index);
     }
     const theirs = new Map<number, number>();
     for (const [tcp, set] of g.byTcp) {
@@ -175,28 +174,14 @@ describe.skipIf(!hasTshark)(`subflows grouped into connections as tshark does${h
       theirs.set(tcp, [...set][0] as number);
     }
     const sorted = (m: Map<number, number>): Array<[number, number]> => [...m].sort((a, b) => a[0] - b[0]);
-    if (RENUMBERED.has(file)) {
-      expect([...ours.keys()].sort((a, b) => a - b)).toEqual([...theirs.keys()].sort((a, b) => a - b));
-      const map = new Map<number, number>();
-      for (const [tcp, idx] of theirs) {
-        const mine = ours.get(tcp) as number;
-        expect(map.get(idx) ?? mine, `tcp.stream ${tcp}`).toBe(mine);
-        map.set(idx, mine);
-      }
-      const pairs = [...map].sort((a, b) => a[0] - b[0]);
-      expect(new Set(pairs.map((p) => p[1])).size).toBe(pairs.length);
-      expect(pairs.map((p) => p[1])).toEqual([...pairs.map((p) => p[1])].sort((a, b) => a - b));
-    } else {
-      expect(sorted(ours)).toEqual(sorted(theirs));
-    }
+    expect(sorted(ours)).toEqual(sorted(theirs));
 
     // Tokens: a connection whose keys were captured has the tokens tshark derived from them
     // (mptcp.expected_token on its packets); a join-only connection the token its joins named.
     // tshark prints expected_token only for a key its owner sent: a key seen only as the
     // receiver's key of an MP_CAPABLE (options.pcap #14, a lone third ACK) is hashed here instead.
     for (const c of rep.connections) {
-      const tsIdx = RENUMBERED.has(file) ? [...theirs].find(([tcp]) => ours.get(tcp) === c.index)?.[1] : c.index;
-      if (tsIdx === undefined) continue;
+      const tsIdx = c.index;
       for (const side of ['client', 'server'] as const) {
         const s = c[side];
         if (s.token === null) continue;
@@ -225,9 +210,10 @@ describe('HMAC verdicts on the real kernel captures', () => {
       expect(s.join?.synAckHmacValid, `tcp.stream ${s.tcpStream} SYN/ACK`).toBe(true);
       expect(s.join?.ackHmacValid, `tcp.stream ${s.tcpStream} third ACK`).toBe(true);
     }
-    // Every join SYN in the file is one of those subflows.
+    // Every join in the file (a SYN carrying a 12-byte MP_JOIN, per 4-tuple) is one of those subflows.
     const joinSyns = findMptcpOptions(buf, (o) => o[1] === 12 && (o[2] ?? 0) >> 4 === 1);
-    expect(joins.length).toBe(joinSyns.length);
+    expect(joins.length).toBeGreaterThan(0);
+    expect(joins.length).toBe(new Set(joinSyns.map((h) => `${h.srcPort}/${h.dstPort}`)).size);
 
     // v1 ADD_ADDR with HMAC: E bit clear, length 16/18 (IPv4) or 28/30 (IPv6).
     const withHmac = findMptcpOptions(buf, (o) => (o[2] ?? 0) === 0x30 && [16, 18, 28, 30].includes(o[1] ?? 0));

@@ -96,7 +96,7 @@ const dssChecksum: Exception = {
  * Labels are checked against fixtures/crafted/options.cases.
  */
 const MALFORMED_FRAMES: ReadonlyArray<{ frame: number; label: string; fields: readonly string[]; why: string }> = [
-  { frame: 6, label: 'REMOVE_ADDR 0 ids', fields: ['mptcp.stream'], why: 'REMOVE_ADDR lists at least one address ID (RFC 8684 §3.4.2): not an MPTCP signal, so no connection' },
+  { frame: 6, label: 'REMOVE_ADDR 0 ids', fields: ['mptcp.stream'], why: 'REMOVE_ADDR lists at least one address ID (RFC 8684 §3.4.2): malformed, and mpcap shows no mptcp.stream on a packet with a malformed MPTCP option' },
   { frame: 13, label: 'ADD_ADDR len12', fields: ['tcp.options.mptcp.addrid', 'tcp.options.mptcp.echo', 'mptcp.stream'], why: 'ADD_ADDR is 8/10/16/18 (IPv4) or 20/22/28/30 (IPv6) bytes' },
   { frame: 16, label: 'MPC len8', fields: ['tcp.options.mptcp.version', 'tcp.options.mptcp.flags'], why: 'MP_CAPABLE is 4 (v1 SYN), 12, 20, 22 or 24 bytes' },
   { frame: 22, label: 'DSS 0x0f len8 malformed', fields: ['tcp.options.mptcp.flags'], why: 'flags 0x0f need 26 bytes; tshark prints flags, then throws' },
@@ -114,22 +114,9 @@ const malformedOption: Exception = {
   },
 };
 
-/**
- * (b, continued) tshark allocates an mptcp.stream index for each of these malformed options (NOTES
- * §4 step 1 and §6.9: before the option is parsed; frame 22's is never even printed), mpcap does not,
- * so every later index in options.pcap is tshark's minus the number of these frames before it.
- * The grouping itself is the same.
- */
-const INDEX_CONSUMING_MALFORMED = [6, 13, 22, 25, 28];
-
-const malformedIndexShift: Exception = {
-  name: 'tshark-indexes-malformed-options',
-  allows(c) {
-    if (c.file !== OPTIONS_PCAP || c.field !== 'mptcp.stream' || c.tshark === '' || c.mpcap === '') return false;
-    const shift = INDEX_CONSUMING_MALFORMED.filter((f) => f < c.frame).length;
-    return Number(c.tshark) - Number(c.mpcap) === shift;
-  },
-};
+// (b, continued) tshark allocates an mptcp.stream index for a malformed option past MP_CAPABLE
+// (NOTES §4 step 1, before the option is parsed) and prints no mptcp.stream on that packet; mpcap
+// does the same, so every index in options.pcap is tshark's (checked by the test below).
 
 /**
  * (c) 32-bit data ACK after a wrap. tshark widens a 4-byte ack with the IDSN's high half and no
@@ -170,21 +157,10 @@ const unknownVersion: Exception = {
 // MPTCP state was allocated without a token) is not in any crafted capture: joins.pcap #21/#22 are
 // DSS-only subflows with nothing after them. No exception, so it would show up as a difference.
 
-const TSHARK_BUGS: readonly Exception[] = [dssChecksum, malformedOption, malformedIndexShift, dataAckWrap, unknownVersion];
+const TSHARK_BUGS: readonly Exception[] = [dssChecksum, malformedOption, dataAckWrap, unknownVersion];
 
-/**
- * Not a tshark bug: an mpcap bug, tolerated here so the rest of the comparison stays useful, and
- * shown failing by the `it.fails` test below. Remove both when it is fixed.
- * options.pcap #31 is an MPTCP option of length 2 (`1e 02`): it has no subtype byte. tshark prints
- * nothing; mpcap prints subtype `0` (src/analysis/fields.ts subtypeCode() reads `byte2`, which
- * malformedOption() defaults to 0 for an option shorter than 3 bytes).
- */
-const KNOWN_MPCAP_BUGS: readonly Exception[] = [
-  {
-    name: 'mpcap-bug-subtype-of-2-byte-option',
-    allows: (c) => c.file === OPTIONS_PCAP && c.frame === 31 && c.field === 'tcp.options.mptcp.subtype' && c.tshark === '' && c.mpcap === '0',
-  },
-];
+/** mpcap bugs tolerated by the comparison (each with a failing test); none at present. */
+const KNOWN_MPCAP_BUGS: readonly Exception[] = [];
 
 // ------------------------------------------------------------------ running both
 
@@ -256,7 +232,7 @@ describe.skipIf(!hasTshark)(`tshark compatibility${hasTshark ? '' : ' (skipped: 
     if (!hasDist) throw new Error(NO_DIST);
     // Largest first, so that the long ones (flood.pcap: 4 s of tshark) start at once.
     const all = [...fixtureFiles, ...corpus].sort((a, b) => statSync(b).size - statSync(a).size);
-    const rs = await pool(all, 3, compareFile);
+    const rs = await pool(all, 4, compareFile);
     for (const r of rs) results.set(r.file, r);
   }, 180_000);
 
@@ -265,7 +241,7 @@ describe.skipIf(!hasTshark)(`tshark compatibility${hasTshark ? '' : ' (skipped: 
     expect(r.mpcapCode, `mpcap exit code on ${shortName(file)}: ${r.mpcapStderr}`).toBe(0);
     expect(r.mpcapRows, `${shortName(file)}: mpcap printed ${r.mpcapRows} rows, tshark ${r.tsharkRows}`).toBe(r.tsharkRows);
     const bad = r.diffs.filter((d) => d.allowedBy === null);
-    expect(bad, `unexplained differences in ${shortName(file)}:\n${describeDiffs(bad)}`).toEqual([]);
+    expect(bad.length, `unexplained differences in ${shortName(file)}:\n${describeDiffs(bad)}`).toBe(0);
   }
 
   describe('fixtures', () => {
@@ -326,8 +302,8 @@ describe.skipIf(!hasTshark)(`tshark compatibility${hasTshark ? '' : ' (skipped: 
       expect(f('tcp.options.mptcp.subtype')).toEqual({ tshark: '2', mpcap: '2,2' });
       expect(f('tcp.options.mptcp.flags')).toEqual({ tshark: '0x0f', mpcap: '0x01' });
       expect(f('tcp.options.mptcp.rawdataack')).toEqual({ tshark: '', mpcap: '84281096' });
-      expect(f('mptcp.stream').tshark).toBe('');
-      expect(f('mptcp.stream').mpcap).toMatch(/^\d+$/);
+      // neither shows mptcp.stream on a packet with a malformed MPTCP option
+      expect(f('mptcp.stream')).toEqual({ tshark: '', mpcap: '' });
     });
 
     it('(b) options.pcap frame 22: tshark prints the flags it read before the DSS ran out; mpcap only the subtype', () => {
@@ -336,11 +312,10 @@ describe.skipIf(!hasTshark)(`tshark compatibility${hasTshark ? '' : ' (skipped: 
       expect(cell(OPTIONS_PCAP, 22, 'mptcp.stream')).toEqual({ tshark: '', mpcap: '' });
     });
 
-    it('(b) options.pcap: tshark gives malformed options an mptcp.stream index, so later indexes are shifted by their count', () => {
+    it('(b) options.pcap: malformed options use up an mptcp.stream index in both tools, so later indexes agree', () => {
       expect(cell(OPTIONS_PCAP, 5, 'mptcp.stream')).toEqual({ tshark: '4', mpcap: '4' });
-      expect(cell(OPTIONS_PCAP, 6, 'mptcp.stream')).toEqual({ tshark: '5', mpcap: '' });
-      expect(cell(OPTIONS_PCAP, 7, 'mptcp.stream')).toEqual({ tshark: '6', mpcap: '5' });
-      expect(cell(OPTIONS_PCAP, 38, 'mptcp.stream')).toEqual({ tshark: '35', mpcap: '30' });
+      expect(cell(OPTIONS_PCAP, 7, 'mptcp.stream')).toEqual({ tshark: '6', mpcap: '6' });
+      expect(cell(OPTIONS_PCAP, 38, 'mptcp.stream')).toEqual({ tshark: '35', mpcap: '35' });
     });
 
     it.skipIf(!hasCorpus)('(b) corpus/tcpdump/mptcp-dss-oobr.pcap (DSS of length 3): both print only subtype 2 and no mptcp.stream', () => {
@@ -374,12 +349,9 @@ describe.skipIf(!hasTshark)(`tshark compatibility${hasTshark ? '' : ' (skipped: 
     });
   });
 
-  describe('known mpcap bugs (fail until fixed)', () => {
-    // BUG (src/analysis/fields.ts subtypeCode + src/dissect/mptcp.ts malformedOption): an MPTCP
-    // option of length 2 has no subtype byte, yet `-T fields` prints tcp.options.mptcp.subtype `0`
-    // (the byte2 default of the MALFORMED record); tshark prints nothing, and `-V` already says
-    // "subtype: MALFORMED (-1)". Expected: no subtype value for that option.
-    it.fails('options.pcap frame 31 (MPTCP len2): no subtype is printed, as in tshark', () => {
+  describe('options too short for a subtype', () => {
+    // An MPTCP option of length 2 has no subtype byte: neither tool prints a subtype for it.
+    it('options.pcap frame 31 (MPTCP len2): no subtype is printed, as in tshark', () => {
       expect(readCases(OPTIONS_PCAP).get(31)).toBe('MPTCP len2');
       expect(cell(OPTIONS_PCAP, 31, 'tcp.options.mptcp.subtype')).toEqual({ tshark: '', mpcap: '' });
     });

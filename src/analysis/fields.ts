@@ -59,7 +59,8 @@ const defs: FieldDef[] = [
   { name: 'tcp.seq_raw', description: 'TCP sequence number', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.seq))) },
   { name: 'tcp.ack_raw', description: 'TCP acknowledgment number', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.ack))) },
   { name: 'tcp.flags', description: 'TCP flags (12 bits)', get: (v, o) => void (v.pkt.tcp && o.push(hex4(v.pkt.tcp.flags))) },
-  { name: 'tcp.options.mptcp.subtype', description: 'MPTCP option subtype', get: mptcpField((m) => String(subtypeCode(m))) },
+  // an option of fewer than 3 bytes has no subtype byte at all
+  { name: 'tcp.options.mptcp.subtype', description: 'MPTCP option subtype', get: mptcpField((m) => (m.length < 3 ? null : String(subtypeCode(m)))) },
   {
     name: 'tcp.options.mptcp.version',
     description: 'MP_CAPABLE version',

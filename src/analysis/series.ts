@@ -42,7 +42,8 @@ export class Series {
 export const MAX_SAMPLES = 1_000_000;
 
 export class Samples {
-  private values = new Float64Array(1024);
+  // small at first: a join flood has thousands of subflows with a sample or two each
+  private values = new Float64Array(16);
   private n = 0;
   count = 0;
   sum = 0;

@@ -9,7 +9,7 @@ import { decodePacket } from '../dissect/packet.js';
 import { buildReport, type Report } from '../analysis/report.js';
 import { renderReport } from '../analysis/render-tables.js';
 import { writeCsv } from '../analysis/csv.js';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { MptcpTracker } from '../reassembly/tracker.js';
 import { StatsReducer } from '../analysis/subflow-stats.js';
 import type { SetExit } from './commands.js';
@@ -108,7 +108,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
     for (const r of reports) {
       const dir = reports.length === 1 ? opts.csv : `${opts.csv}/${basename(r.capture.file).replace(/[^\w.-]/g, '_')}`;
       const names = await writeCsv(r, dir);
-      io.stderr.write(`mpcap: wrote ${names.length} CSV files to ${dir}/\n`);
+      io.stderr.write(`mpcap: wrote ${names.length} CSV files to ${join(dir, '')}\n`);
     }
   }
   let text: string;

@@ -134,7 +134,8 @@ export interface ConnectionProblem {
     | 'join-hmac-invalid'
     | 'add-addr-hmac-invalid'
     | 'duplicate-address-id'
-    | 'token-collision';
+    | 'token-collision'
+    | 'malformed-option';
   message: string;
 }
 

@@ -114,12 +114,23 @@ export class MptcpTracker {
     this.packetMappings.length = 0;
     let hasMptcp = false;
     let hasCapable = false;
+    let malformedSeen = false;
     let tcpRst: { reason: number; transient: boolean } | null = null;
     for (const opt of tcp.options) {
       if (opt.kind !== 'MPTCP') continue;
       hasMptcp = true;
       const m = opt.mptcp;
-      if (m.subtype === 'MALFORMED') continue;
+      if (m.subtype === 'MALFORMED') {
+        malformedSeen = true;
+        // Wireshark numbers a connection for any option past MP_CAPABLE before checking its
+        // length; doing the same keeps mptcp.stream numbers equal to tshark's after garbage.
+        if (sub.connection === null && m.subtypeCode >= 1) {
+          const conn = this.allocate(f.number, info.time);
+          this.attach(sub, conn, true, 'orphan');
+          this.problem(conn, 'malformed-option', f.number, `only a malformed MPTCP option opened this connection: ${m.reason}`);
+        }
+        continue;
+      }
       if (sub.connection === null && m.byte2 >> 4 > 1) this.attach(sub, this.allocate(f.number, info.time), true, 'orphan');
       switch (m.subtype) {
         case 'MP_CAPABLE':
@@ -174,7 +185,8 @@ export class MptcpTracker {
     this.onPayload(pkt, sub, fromClient, info);
     const conn = this.conn(sub);
     if (conn) conn.lastTime = info.time;
-    if (hasMptcp && sub.connection !== null) info.mptcpStream = sub.connection;
+    // As tshark: mptcp.stream is shown for packets whose MPTCP options all parsed.
+    if (hasMptcp && !malformedSeen && sub.connection !== null) info.mptcpStream = sub.connection;
     return info;
   }
 
