@@ -77,8 +77,9 @@ export function infoColumn(v: PacketView): string {
   const p = v.pkt;
   const tcp = p.tcp;
   if (!tcp) {
-    const probs = p.problems.map((x) => `[${x.kind}: ${x.message}]`);
-    return [p.ips.length ? `${p.protocol}` : p.protocol, ...probs].join(' ');
+    const probs = p.problems.map((x) => `[${x.kind === 'truncated' ? 'Packet size limited during capture' : 'Malformed'}: ${x.message}]`);
+    const what = p.udp ? `${p.udp.srcPort} → ${p.udp.dstPort} Len=${p.udp.payloadLen}${p.tunnel ? ` ${p.tunnel}` : ''}` : p.ips.some((ip) => ip.fragment) ? 'Fragmented IP protocol (not reassembled)' : p.protocol;
+    return [what, ...probs].join(' ');
   }
   const parts = [`${tcp.srcPort} → ${tcp.dstPort} [${tcpFlagsText(tcp.flags)}] Seq=${tcp.seq}${tcp.flags & 0x10 ? ` Ack=${tcp.ack}` : ''} Win=${tcp.window} Len=${tcp.payloadLen}`];
   for (const opt of tcp.options) if (opt.kind === 'MPTCP') parts.push(mptcpInfo(opt.mptcp));
