@@ -1,3 +1,4 @@
+import { runMain } from './helpers/cli.ts';
 /**
  * `mpcap extract` and the data-level part of `mpcap analyze` on a crafted capture whose every
  * byte is known: a v1 connection (MP_CAPABLE keys → IDSN), a join subflow, data on both
@@ -10,10 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/analysis/report.ts';
-import { main } from '../src/cli/main.ts';
 import {
   Capture,
   CraftedSubflow,
@@ -32,24 +31,8 @@ import {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-class Sink extends Writable {
-  private chunks: Buffer[] = [];
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    cb();
-  }
-  get text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 /** `mpcap ARGV...` in-process. */
-async function mpcap(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(argv, { stdin: Readable.from([]), stdout, stderr, env: {} });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const mpcap = (...argv: string[]): ReturnType<typeof runMain> => runMain(argv);
 
 // The client's key gives IDSN 0x660b91c1_fffff90f: relative DSN 1777 is where the low 32 bits
 // wrap (see test/reassembly/mapping.test.ts).

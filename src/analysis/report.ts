@@ -9,7 +9,7 @@
  */
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import { HOL_BUCKETS, type DataStream } from '../reassembly/data-stream.js';
-import type { Connection, Subflow } from '../reassembly/model.js';
+import type { AddressEntry, Connection, Subflow } from '../reassembly/model.js';
 import type { MptcpTracker } from '../reassembly/tracker.js';
 import { closing, type Closing } from './closing.js';
 import type { Samples } from './series.js';
@@ -95,19 +95,8 @@ export interface RttJson extends RttStatsJson {
   timestamps: RttStatsJson;
 }
 
-export interface AddressJson {
-  addrId: number;
-  address: string;
-  port: number | null;
-  announcedBy: 'client' | 'server' | null;
-  frame: number;
-  time: number;
-  hmacValid: boolean | null;
-  echoed: boolean;
-  removedFrame: number | null;
-  removedTime: number | null;
-  used: boolean;
-}
+/** An announced address, as the tracker keeps it. */
+export type AddressJson = AddressEntry;
 
 export interface DataDirectionJson {
   /** Relative DSNs are offsets from the IDSN (keys known) or from the first DSN seen. */

@@ -1,3 +1,4 @@
+import { runMain } from '../helpers/cli.ts';
 /**
  * Data-level reassembly on the real-kernel fixtures (fixtures/pcaps, made by the Linux MPTCP
  * stack): what `mpcap extract` writes must be exactly what the client's application wrote, as
@@ -18,10 +19,8 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionJson, Report } from '../../src/analysis/report.ts';
-import { main } from '../../src/cli/main.ts';
 import { indexOfBytes, pattern, pcapRecordOffsets } from '../helpers/craft.ts';
 
 const pcapsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'pcaps');
@@ -33,23 +32,8 @@ interface Sidecar {
   server: { received_bytes: number; pattern_ok: boolean; reply: string | null };
 }
 
-class Sink extends Writable {
-  private chunks: Buffer[] = [];
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    cb();
-  }
-  get text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
-async function mpcap(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(argv, { stdin: Readable.from([]), stdout, stderr, env: {} });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+/** `mpcap ARGV...` in-process. */
+const mpcap = (...argv: string[]): ReturnType<typeof runMain> => runMain(argv);
 
 async function analyze(file: string): Promise<ConnectionJson[]> {
   const r = await mpcap('analyze', '--json', file);
