@@ -7,7 +7,7 @@ import { readCapture } from '../dissect/capture/source.js';
 import type { CaptureProblem } from '../dissect/capture/types.js';
 import type { Frame } from '../dissect/frame.js';
 import { decodePacket } from '../dissect/packet.js';
-import { FIELDS, fieldValue, type FieldDef } from '../analysis/fields.js';
+import { FIELDS, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
@@ -186,7 +186,6 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   });
   if (format === 'json') out.write(seen ? '\n]\n' : ']\n');
   await out.end();
-  void fieldValue;
 
   let code: number = ExitCode.OK;
   const fatal = problems.find((p) => p.fatal);

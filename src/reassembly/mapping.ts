@@ -23,6 +23,8 @@ export interface Mapping {
   /** true/false once every byte was summed; null while open or if a gap made it unverifiable. */
   checksumValid: boolean | null;
   unverifiable: boolean;
+  /** Already counted in the stream's checksumsUnverifiable. */
+  unverifiableCounted: boolean;
   frame: number;
 }
 
@@ -84,6 +86,7 @@ export function newMapping(dsn: bigint, ssn: number, dataLen: number, dataFin: b
     summedTo: 0,
     checksumValid: null,
     unverifiable: false,
+    unverifiableCounted: false,
     frame,
   };
   if (checksum !== null && payloadLen === 0) m.checksumValid = checksumValid(m.sum);

@@ -12,10 +12,11 @@ import { TCPRST_REASONS, type AddAddr, type Dss, type MpCapable, type MpJoin, ty
 import type { Packet } from '../dissect/packet.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import { addAddrHmac, joinAckHmac, joinSynAckHmac, keyMaterial, type MptcpVersion } from './crypto.js';
-import { newSide, type Connection, type ConnectionProblem, type Side, type Subflow } from './model.js';
+import { newSide, type AddressEntry, type Connection, type ConnectionProblem, type Side, type Subflow } from './model.js';
+import { addMapping, placePayload } from './data-level.js';
 import { DataStream } from './data-stream.js';
-import { MappingTable, newMapping, sumBytes, type Mapping } from './mapping.js';
-import { seqDiff, widen32 } from './seq.js';
+import { MappingTable, type Mapping } from './mapping.js';
+import { widen32 } from './seq.js';
 import { TcpStreamTable } from './tcp-streams.js';
 
 /** What the stateful layers add to one packet. Reused: valid until the next `process()`. */
@@ -50,6 +51,8 @@ export class MptcpTracker {
   /** MP_CAPABLE SYN seen on this tcp.stream (version, flags), for fallback detection. */
   private readonly capableSyn = new Map<number, { version: number; flags: number }>();
   private readonly problemCounts = new Map<string, number>();
+  /** v1 ADD_ADDR HMACs waiting for both keys. */
+  private readonly pendingHmac = new WeakMap<AddressEntry, { hmac: bigint; bytes: Uint8Array }>();
   /** Called when a connection is created (e.g. to attach an extraction sink to its data streams). */
   onConnection: ((conn: Connection) => void) | null = null;
   /** Mappings seen in the current packet, applied to its payload after all options are read. */
@@ -182,7 +185,11 @@ export class MptcpTracker {
       }
     }
     this.onTcpFlags(pkt, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
-    this.onPayload(pkt, sub, fromClient, info);
+    const payloadConn = this.conn(sub);
+    if (payloadConn && tcp.payloadLen > 0) {
+      const d = placePayload(tcp, sub, fromClient, this.stream(payloadConn, sub, fromClient), this.side(payloadConn, sub, fromClient), this.packetMappings, info.time);
+      if (d !== null) info.dsn = BigInt(d);
+    }
     const conn = this.conn(sub);
     if (conn) conn.lastTime = info.time;
     // As tshark: mptcp.stream is shown for packets whose MPTCP options all parsed.
@@ -202,6 +209,11 @@ export class MptcpTracker {
 
   private side(conn: Connection, sub: Subflow, fromClient: boolean): Side {
     return this.role(sub, fromClient) === 'client' ? conn.client : conn.server;
+  }
+
+  /** The data stream a packet on this subflow belongs to. */
+  private stream(conn: Connection, sub: Subflow, fromClient: boolean): DataStream {
+    return this.role(sub, fromClient) === 'client' ? conn.data.c2s : conn.data.s2c;
   }
 
   private allocate(frame: number, time: number): Connection {
@@ -315,7 +327,7 @@ export class MptcpTracker {
     if (m.receiverKey !== null) this.setKey(conn, receiver, m.receiverKey, m.version, frame, role === 'client' ? 'server' : 'client');
     // RFC 8684 §3.1: a v1 third ACK with data carries an implicit mapping at IDSN+1, SSN 1.
     if (m.dataLen !== null && sender.idsn !== null) {
-      this.addMapping(conn, sub, fromClient, sender.idsn + 1n, 1, m.dataLen, false, m.checksum, frame, true);
+      addMapping(this.stream(conn, sub, fromClient), sub, fromClient, { dsn: sender.idsn + 1n, ssn: 1, dataLen: m.dataLen, dataFin: false, checksum: m.checksum, frame, dsnExact: true }, this.packetMappings);
     }
     for (const sf of conn.subflows) {
       const s = this.subflows[sf];
@@ -443,98 +455,10 @@ export class MptcpTracker {
       // The checksum covers the 64-bit DSN: a 32-bit one can only be widened right when the
       // IDSN (the key) or an earlier 64-bit DSN gives the high half.
       if (m.dataSeq64) own.dsnHighKnown = true;
-      this.addMapping(conn, sub, fromClient, full, m.subflowSeq, m.dataLen, m.dataFin, m.checksum, frame, own.dsnHighKnown || own.baseFromKey);
+      addMapping(own, sub, fromClient, { dsn: full, ssn: m.subflowSeq, dataLen: m.dataLen, dataFin: m.dataFin, checksum: m.checksum, frame, dsnExact: own.dsnHighKnown || own.baseFromKey }, this.packetMappings);
     }
     if (m.dataFin) {
       if (!conn.dataFin[role]) conn.dataFin[role] = { frame, time: info.time, dataSeq: m.dataSeq };
-    }
-  }
-
-  private addMapping(conn: Connection, sub: Subflow, fromClient: boolean, dsn: bigint, ssn: number, dataLen: number, dataFin: boolean, checksum: number | null, frame: number, dsnExact: boolean): void {
-    const stream = conn.data[this.role(sub, fromClient) === 'client' ? 'c2s' : 's2c'];
-    stream.lastDsnAbs = dsn;
-    const table = fromClient ? sub.mappings.client : sub.mappings.server;
-    // Without the SYN, the subflow's ISN follows from the first mapping (its bytes start here).
-    const fresh = newMapping(dsn, ssn, dataLen, dataFin, checksum, frame);
-    if (!dsnExact && checksum !== null) {
-      fresh.unverifiable = true;
-      fresh.checksumValid = null;
-    }
-    const { mapping, conflict } = table.add(fresh);
-    if (mapping === fresh && fresh.unverifiable && checksum !== null) {
-      (fresh as { counted?: boolean }).counted = true;
-      stream.checksumsUnverifiable++;
-    }
-    if (mapping.frame === frame) stream.mappings++;
-    if (conflict && stream.mappingConflicts.length < 100) stream.mappingConflicts.push({ frame, message: `subflow ${sub.tcpStream}: ${conflict}` });
-    if (dataLen === 0 && !stream.infiniteMapping) stream.infiniteMapping = { frame, subflow: sub.tcpStream };
-    if (dataFin && dataLen > 0) stream.dataFinRel = stream.rel(dsn) + dataLen - 1;
-    if (mapping.checksumValid !== null && mapping.frame === frame && mapping.payloadLen === 0) this.checksumResult(stream, mapping, sub, mapping.checksumValid);
-    this.packetMappings.push(mapping);
-  }
-
-  private checksumResult(stream: DataStream, m: Mapping, sub: Subflow, ok: boolean): void {
-    if (ok) stream.checksumsVerified++;
-    else {
-      stream.checksumFailures++;
-      if (stream.checksumFailureList.length < 100) stream.checksumFailureList.push({ frame: m.frame, subflow: sub.tcpStream, dsn: stream.rel(m.dsn), dataLen: m.dataLen });
-    }
-  }
-
-  /** Place the payload of a segment at its DSN, through the mappings that cover it. */
-  private onPayload(pkt: Packet, sub: Subflow, fromClient: boolean, info: PacketInfo): void {
-    const tcp = pkt.tcp;
-    const conn = this.conn(sub);
-    if (!tcp || !conn) return;
-    const role = this.role(sub, fromClient);
-    const stream = conn.data[role === 'client' ? 'c2s' : 's2c'];
-    let isn = fromClient ? sub.isn.client : sub.isn.server;
-    if (isn === null) {
-      const first = this.packetMappings[0];
-      if (!first || tcp.payloadLen === 0) {
-        if (tcp.payloadLen > 0) stream.unmappedBytes += tcp.payloadLen;
-        return;
-      }
-      // No SYN captured: take the first mapping to start at this segment's first byte.
-      isn = (tcp.seq - first.ssn) >>> 0;
-      if (fromClient) sub.isn.client = isn;
-      else sub.isn.server = isn;
-    }
-    const len = tcp.payloadLen;
-    if (len === 0) return;
-    if (stream.base === null) {
-      const side = this.side(conn, sub, fromClient);
-      if (side.idsn !== null) {
-        stream.base = side.idsn;
-        stream.baseFromKey = true;
-      }
-    }
-    // Data on a SYN (TCP Fast Open) starts one after the ISN.
-    const relSeq = ((tcp.flags & TcpFlag.SYN ? 1 : 0) + tcp.seq - isn) >>> 0;
-    const table = fromClient ? sub.mappings.client : sub.mappings.server;
-    let off = 0;
-    while (off < len) {
-      const seq = (relSeq + off) >>> 0;
-      const m = table.find(seq);
-      if (!m) {
-        stream.unmappedBytes += len - off;
-        break;
-      }
-      const into = seqDiff(seq, m.ssn);
-      const take = Math.min(len - off, m.payloadLen - into);
-      const dsnRel = stream.rel(m.dsn + BigInt(into));
-      if (off === 0) info.dsn = BigInt(dsnRel);
-      const view = tcp.payload.subarray(Math.min(off, tcp.payload.length), Math.min(off + take, tcp.payload.length));
-      stream.add(dsnRel, take, view, sub.tcpStream, info.time);
-      if (m.checksum !== null) {
-        const verdict = sumBytes(m, into, view, take);
-        if (verdict !== null) this.checksumResult(stream, m, sub, verdict);
-        else if (m.unverifiable && !(m as { counted?: boolean }).counted) {
-          (m as { counted?: boolean }).counted = true;
-          stream.checksumsUnverifiable++;
-        }
-      }
-      off += take;
     }
   }
 
@@ -552,21 +476,21 @@ export class MptcpTracker {
     if (same) {
       this.problem(conn, 'duplicate-address-id', frame, `the ${by} announces address ID ${m.addrId} as ${m.address} while it still stands for ${same.address} (frame ${same.frame})`);
     }
-    const entry = {
+    const entry: AddressEntry = {
       addrId: m.addrId,
       address: m.address,
       port: m.port,
       announcedBy: by,
       frame,
       time,
-      hmacValid: null as boolean | null,
+      hmacValid: null,
       echoed: false,
       removedFrame: null,
       removedTime: null,
       used: false,
-      // kept only until the HMAC can be checked
-      pending: m.truncHmac !== null ? { hmac: m.truncHmac, bytes: m.addressBytes } : null,
     };
+    // kept only until the HMAC can be checked (the keys may come later)
+    if (m.truncHmac !== null) this.pendingHmac.set(entry, { hmac: m.truncHmac, bytes: m.addressBytes });
     conn.addresses.push(entry);
     this.verifyAddAddrLater(conn, entry);
     for (const sf of conn.subflows) {
@@ -575,14 +499,14 @@ export class MptcpTracker {
     }
   }
 
-  private verifyAddAddrLater(conn: Connection, a: Connection['addresses'][number]): void {
-    const pending = (a as { pending?: { hmac: bigint; bytes: Uint8Array } | null }).pending;
+  private verifyAddAddrLater(conn: Connection, a: AddressEntry): void {
+    const pending = this.pendingHmac.get(a);
     if (!pending || a.announcedBy === null) return;
     const sender = a.announcedBy === 'client' ? conn.client : conn.server;
     const receiver = a.announcedBy === 'client' ? conn.server : conn.client;
     if (sender.key === null || receiver.key === null) return;
     a.hmacValid = addAddrHmac(sender.key, receiver.key, a.addrId, pending.bytes, a.port) === pending.hmac;
-    delete (a as { pending?: unknown }).pending;
+    this.pendingHmac.delete(a);
     if (!a.hmacValid) this.problem(conn, 'add-addr-hmac-invalid', a.frame, `ADD_ADDR of address ID ${a.addrId} (${a.address}) carries an HMAC that does not match the keys`);
   }
 

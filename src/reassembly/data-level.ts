@@ -1,0 +1,114 @@
+/**
+ * From DSS mappings to data streams (RFC 8684 §3.3): record a subflow's mappings, and place each
+ * payload byte at its data sequence number through the mapping that covers it, checking the DSS
+ * checksum of each mapping as its bytes arrive.
+ */
+import type { TcpSegment } from '../dissect/tcp.js';
+import { TcpFlag } from '../dissect/tcp.js';
+import type { DataStream } from './data-stream.js';
+import { newMapping, sumBytes, type Mapping } from './mapping.js';
+import type { Side, Subflow } from './model.js';
+import { seqDiff } from './seq.js';
+
+/** Failures and conflicts listed per direction (the counts go on). */
+const MAX_LISTED = 100;
+
+export interface MappingFields {
+  /** Absolute 64-bit DSN (already widened). */
+  dsn: bigint;
+  ssn: number;
+  dataLen: number;
+  dataFin: boolean;
+  checksum: number | null;
+  frame: number;
+  /** The DSN's high half is known (64-bit on the wire, or from the IDSN): the checksum can be checked. */
+  dsnExact: boolean;
+}
+
+/** Record a mapping sent on `sub` by its client (fromClient) or server; remember it for this packet. */
+export function addMapping(stream: DataStream, sub: Subflow, fromClient: boolean, f: MappingFields, packetMappings: Mapping[]): void {
+  stream.lastDsnAbs = f.dsn;
+  const table = fromClient ? sub.mappings.client : sub.mappings.server;
+  const fresh = newMapping(f.dsn, f.ssn, f.dataLen, f.dataFin, f.checksum, f.frame);
+  if (!f.dsnExact && f.checksum !== null) {
+    fresh.unverifiable = true;
+    fresh.checksumValid = null;
+  }
+  const { mapping, conflict } = table.add(fresh);
+  if (mapping === fresh) {
+    stream.mappings++;
+    if (fresh.unverifiable) countUnverifiable(stream, fresh);
+  }
+  if (conflict && stream.mappingConflicts.length < MAX_LISTED) stream.mappingConflicts.push({ frame: f.frame, message: `subflow ${sub.tcpStream}: ${conflict}` });
+  if (f.dataLen === 0 && !stream.infiniteMapping) stream.infiniteMapping = { frame: f.frame, subflow: sub.tcpStream };
+  if (f.dataFin && f.dataLen > 0) stream.dataFinRel = stream.rel(f.dsn) + f.dataLen - 1;
+  // a mapping with no payload (a bare DATA_FIN) is checked at once
+  if (mapping === fresh && mapping.checksumValid !== null) checksumResult(stream, mapping, sub, mapping.checksumValid);
+  packetMappings.push(mapping);
+}
+
+function countUnverifiable(stream: DataStream, m: Mapping): void {
+  if (m.unverifiableCounted) return;
+  m.unverifiableCounted = true;
+  stream.checksumsUnverifiable++;
+}
+
+function checksumResult(stream: DataStream, m: Mapping, sub: Subflow, ok: boolean): void {
+  if (ok) {
+    stream.checksumsVerified++;
+    return;
+  }
+  stream.checksumFailures++;
+  if (stream.checksumFailureList.length < MAX_LISTED) stream.checksumFailureList.push({ frame: m.frame, subflow: sub.tcpStream, dsn: stream.rel(m.dsn), dataLen: m.dataLen });
+}
+
+/**
+ * Place a segment's payload at its DSN through the mappings that cover it. `sender` is the
+ * connection side that sent it (its IDSN is the stream's base). Returns the relative DSN of the
+ * first byte, or null when no mapping covers it.
+ */
+export function placePayload(tcp: TcpSegment, sub: Subflow, fromClient: boolean, stream: DataStream, sender: Side, packetMappings: Mapping[], time: number): number | null {
+  const len = tcp.payloadLen;
+  let isn = fromClient ? sub.isn.client : sub.isn.server;
+  if (isn === null) {
+    const first = packetMappings[0];
+    if (!first) {
+      stream.unmappedBytes += len;
+      return null;
+    }
+    // No SYN captured: take the first mapping to start at this segment's first byte.
+    isn = (tcp.seq - first.ssn) >>> 0;
+    if (fromClient) sub.isn.client = isn;
+    else sub.isn.server = isn;
+  }
+  if (stream.base === null && sender.idsn !== null) {
+    stream.base = sender.idsn;
+    stream.baseFromKey = true;
+  }
+  // Data on a SYN (TCP Fast Open) starts one after the ISN.
+  const relSeq = ((tcp.flags & TcpFlag.SYN ? 1 : 0) + tcp.seq - isn) >>> 0;
+  const table = fromClient ? sub.mappings.client : sub.mappings.server;
+  let first: number | null = null;
+  let off = 0;
+  while (off < len) {
+    const seq = (relSeq + off) >>> 0;
+    const m = table.find(seq);
+    if (!m) {
+      stream.unmappedBytes += len - off;
+      break;
+    }
+    const into = seqDiff(seq, m.ssn);
+    const take = Math.min(len - off, m.payloadLen - into);
+    const dsnRel = stream.rel(m.dsn + BigInt(into));
+    if (first === null) first = dsnRel;
+    const view = tcp.payload.subarray(Math.min(off, tcp.payload.length), Math.min(off + take, tcp.payload.length));
+    stream.add(dsnRel, take, view, sub.tcpStream, time);
+    if (m.checksum !== null) {
+      const verdict = sumBytes(m, into, view, take);
+      if (verdict !== null) checksumResult(stream, m, sub, verdict);
+      else if (m.unverifiable) countUnverifiable(stream, m);
+    }
+    off += take;
+  }
+  return first;
+}
