@@ -5,6 +5,7 @@
  * exchanges; MP_FASTCLOSE is the abrupt way.
  */
 import type { Connection, Subflow } from '../reassembly/model.js';
+import { round6 } from './round.js';
 
 export interface CloseEvent {
   time: number;
@@ -20,7 +21,6 @@ export interface Closing {
   anomalies: string[];
 }
 
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 function connRole(s: Subflow, by: 'client' | 'server' | null): 'client' | 'server' | null {
   if (by === null) return null;

@@ -14,6 +14,7 @@ import type { MptcpTracker } from '../reassembly/tracker.js';
 import { closing, type Closing } from './closing.js';
 import type { Samples } from './series.js';
 import type { StatsReducer, SubflowStats } from './subflow-stats.js';
+import { round6 } from './round.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -182,7 +183,6 @@ export interface CaptureMeta {
   generator: string;
 }
 
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 function sideJson(conn: Connection, which: 'client' | 'server'): SideJson {
   const s = conn[which];

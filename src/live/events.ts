@@ -10,6 +10,7 @@
 import type { Packet } from '../dissect/packet.js';
 import type { Connection, Subflow } from '../reassembly/model.js';
 import type { MptcpTracker, PacketInfo } from '../reassembly/tracker.js';
+import { round6 } from '../analysis/round.js';
 
 export interface EndpointJson {
   address: string;
@@ -97,7 +98,6 @@ interface ConnSeen {
   closed: boolean;
 }
 
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 const ep = (e: { addr: string; port: number }): EndpointJson => ({ address: e.addr, port: e.port });
 
 export class EventDetector {
