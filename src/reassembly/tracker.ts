@@ -244,6 +244,11 @@ export class MptcpTracker {
   private attach(sub: Subflow, conn: Connection, clientIsConnectionClient: boolean, kind: Subflow['kind']): void {
     sub.connection = conn.index;
     sub.clientIsConnectionClient = clientIsConnectionClient;
+    // no MP_CAPABLE seen: the first subflow's ends stand for the connection's (best guess)
+    if (conn.clientEndpoint === null) {
+      conn.clientEndpoint = { ...(clientIsConnectionClient ? sub.client : sub.server) };
+      conn.serverEndpoint = { ...(clientIsConnectionClient ? sub.server : sub.client) };
+    }
     // a v1 connection is numbered at its SYN/ACK, but it started with the SYN
     if (sub.startTime < conn.startTime) {
       conn.startTime = sub.startTime;
