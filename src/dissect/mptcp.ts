@@ -326,13 +326,19 @@ function decodeMpJoin(opt: Uint8Array, tcpFlags: number, offset: number): MpJoin
   const byte3 = opt[3] ?? 0;
   const syn = (tcpFlags & TH_SYN) !== 0;
   const ack = (tcpFlags & TH_ACK) !== 0;
-  const base = { subtype: 'MP_JOIN' as const, offset, length, byte2, byte3, backup: (byte2 & MPJ_FLAG_BACKUP) !== 0 };
+  const backup = (byte2 & MPJ_FLAG_BACKUP) !== 0;
+  // one object literal per layout, every field set: the records stay monomorphic
   switch (length) {
     case MPJ_LEN_SYN:
       return {
-        ...base,
+        subtype: 'MP_JOIN',
+        offset,
+        length,
+        byte2,
+        byte3,
         problem: syn && !ack ? null : `MP_JOIN of 12 bytes (SYN layout) on a ${flagsName(tcpFlags)}`,
         phase: 'SYN',
+        backup,
         addrId: byte3,
         receiverToken: u32(opt, 4),
         senderNonce: u32(opt, 8),
@@ -341,9 +347,14 @@ function decodeMpJoin(opt: Uint8Array, tcpFlags: number, offset: number): MpJoin
       };
     case MPJ_LEN_SYNACK:
       return {
-        ...base,
+        subtype: 'MP_JOIN',
+        offset,
+        length,
+        byte2,
+        byte3,
         problem: syn && ack ? null : `MP_JOIN of 16 bytes (SYN/ACK layout) on a ${flagsName(tcpFlags)}`,
         phase: 'SYN/ACK',
+        backup,
         addrId: byte3,
         receiverToken: null,
         senderNonce: u32(opt, 12),
@@ -352,10 +363,14 @@ function decodeMpJoin(opt: Uint8Array, tcpFlags: number, offset: number): MpJoin
       };
     case MPJ_LEN_ACK:
       return {
-        ...base,
-        backup: false,
+        subtype: 'MP_JOIN',
+        offset,
+        length,
+        byte2,
+        byte3,
         problem: !syn && ack ? null : `MP_JOIN of 24 bytes (ACK layout) on a ${flagsName(tcpFlags)}`,
         phase: 'ACK',
+        backup: false,
         addrId: null,
         receiverToken: null,
         senderNonce: null,
