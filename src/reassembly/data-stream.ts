@@ -7,6 +7,7 @@
  * pruned behind the in-order point so that a long capture stays in bounded memory), and — only
  * when this direction is being extracted — copies of the bytes that arrived ahead of a gap.
  */
+import { Series } from './series.js';
 
 export interface Reinjection {
   /** Subflow (tcp.stream) that carried the first copy, and the one that carried it again. */
@@ -46,7 +47,6 @@ interface Pending {
 /** Head-of-line delay histogram buckets (upper bounds, seconds). */
 export const HOL_BUCKETS = [0, 0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, Infinity];
 
-const MAX_SERIES_POINTS = 20_000;
 /** Contiguous ranges from one subflow are merged when sent within this long of each other. */
 const MERGE_WINDOW_SEC = 0.0002;
 
@@ -78,8 +78,11 @@ export class DataStream {
   /** Highest data ACK seen for this direction (relative), and when. */
   dataAckRel: number | null = null;
   dataAckTime: number | null = null;
-  /** Cumulative delivered bytes over time: [t, bytes], one point per delivery. */
-  readonly delivery: Array<[number, number]> = [];
+  /** Cumulative delivered bytes over time: [t, bytes], at most one point per ms (coarser when long). */
+  private readonly deliverySeries = new Series(0.001);
+  get delivery(): ReadonlyArray<readonly [number, number]> {
+    return this.deliverySeries.points;
+  }
   private ranges: Range[] = [];
   private pending: Pending[] = [];
   sink: DataSink | null = null;
@@ -164,25 +167,8 @@ export class DataStream {
     this.prune();
   }
 
-  /** Series resolution: one point per this many seconds, doubled whenever the series grows long. */
-  private seriesStep = 0.001;
-
   private record(time: number): void {
-    const last = this.delivery[this.delivery.length - 1];
-    if (last && time - (this.delivery[this.delivery.length - 2]?.[0] ?? -Infinity) < this.seriesStep) {
-      last[0] = time;
-      last[1] = this.deliveredBytes;
-      return;
-    }
-    this.delivery.push([time, this.deliveredBytes]);
-    if (this.delivery.length > MAX_SERIES_POINTS) {
-      // keep memory bounded on long captures: halve the resolution
-      this.seriesStep *= 2;
-      const kept: Array<[number, number]> = [];
-      for (let i = 0; i < this.delivery.length; i += 2) kept.push(this.delivery[Math.min(i + 1, this.delivery.length - 1)] as [number, number]);
-      this.delivery.length = 0;
-      this.delivery.push(...kept);
-    }
+    this.deliverySeries.push(time, this.deliveredBytes);
   }
 
   private writeSink(bytes: Uint8Array, skip: number, len: number): void {
