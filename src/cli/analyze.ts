@@ -5,13 +5,12 @@ import type { Command } from 'commander';
 import { stat, writeFile } from 'node:fs/promises';
 import { readCapture, type ReadCaptureSummary } from '../dissect/capture/source.js';
 import type { Frame } from '../dissect/frame.js';
-import { decodePacket } from '../dissect/packet.js';
-import { buildReport, type Report } from '../analysis/report.js';
 import { renderReport } from '../analysis/render-tables.js';
 import { writeCsv } from '../analysis/csv.js';
 import { basename, join } from 'node:path';
-import { MptcpTracker } from '../reassembly/tracker.js';
-import { StatsReducer } from '../analysis/subflow-stats.js';
+import type { MptcpTracker } from '../reassembly/tracker.js';
+import { Analysis } from '../analysis/analysis.js';
+import type { Report } from '../analysis/report.js';
 import type { SetExit } from './commands.js';
 import { ExitCode, useColor, type CliIo } from './io.js';
 import { UsageError, version } from './main.js';
@@ -62,25 +61,18 @@ export interface AnalysisRun {
 
 /** One pass over a capture: decode, track, report. Shared by analyze and the tests. */
 export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stderr'>, limit = Infinity, progress: Progress | null = null): Promise<AnalysisRun> {
-  const tracker = new MptcpTracker();
-  const stats = new StatsReducer();
-  let start: { tsSec: number; tsNsec: number } | null = null;
-  let lastTime = 0;
+  const analysis = new Analysis();
   let n = 0;
   const onFrame = (frame: Frame): boolean => {
-    if (start === null) start = { tsSec: frame.tsSec, tsNsec: frame.tsNsec };
-    const pkt = decodePacket(frame);
-    const info = tracker.process(pkt);
-    stats.add(pkt, info);
-    if (info.time > lastTime) lastTime = info.time;
+    analysis.add(frame);
     n++;
     if (progress) progress.at(frame.fileOffset, n);
     return n < limit;
   };
   const summary = await readCapture(path, onFrame, { stdin: io.stdin as NodeJS.ReadableStream, ...(progress ? { afterChunk: () => progress.draw() } : {}) });
   progress?.done();
-  const report = buildReport(tracker, { file: path === '-' ? '(standard input)' : path, summary, start, lastTime, generator: `mpcap ${version()}` }, stats);
-  return { report, tracker, summary };
+  const report = analysis.report(path === '-' ? '(standard input)' : path, summary, `mpcap ${version()}`);
+  return { report, tracker: analysis.tracker, summary };
 }
 
 async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Promise<number> {

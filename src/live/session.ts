@@ -8,10 +8,8 @@
  * batch the kernel handed over is decoded.
  */
 import type { Frame } from '../dissect/frame.js';
-import { decodePacket } from '../dissect/packet.js';
-import { buildReport, type Report } from '../analysis/report.js';
-import { StatsReducer } from '../analysis/subflow-stats.js';
-import { MptcpTracker } from '../reassembly/tracker.js';
+import { Analysis } from '../analysis/analysis.js';
+import type { Report } from '../analysis/report.js';
 import type { OutputSink } from '../cli/io.js';
 import { EventDetector, type LiveEvent } from './events.js';
 import { PcapWriter, type TimePrecision } from './pcap-writer.js';
@@ -56,15 +54,13 @@ export interface SessionResult {
 }
 
 export class LiveSession {
-  private readonly tracker = new MptcpTracker();
-  private readonly reducer = new StatsReducer();
+  private readonly analysis = new Analysis();
+  private readonly tracker = this.analysis.tracker;
   private readonly detector: EventDetector;
   private readonly stats: StatsBuilder;
   private writer: PcapWriter | null = null;
   private writerLinkType: number | null = null;
   private notWritten = 0;
-  private start: { tsSec: number; tsNsec: number } | null = null;
-  private lastTime = 0;
   private packets = 0;
   private capturedBytes = 0;
   private stopReason: StopReason | null = null;
@@ -106,26 +102,20 @@ export class LiveSession {
       this.closeWriter();
     }
     const srcStats = this.source.stats();
-    const report = buildReport(
-      this.tracker,
+    const report = this.analysis.report(
+      this.source.name,
       {
-        file: this.source.name,
-        summary: {
-          format: end.format,
-          frames: this.packets,
-          bytes: PCAP_FILE_HEADER + this.packets * PCAP_RECORD_HEADER + this.capturedBytes,
-          capturedBytes: this.capturedBytes,
-          stopped: this.stopReason !== null && this.stopReason !== 'end of input',
-          problems: end.problems,
-          problemCount: end.problemCount,
-          interfaces: [],
-          compressed: false,
-        },
-        start: this.start,
-        lastTime: this.lastTime,
-        generator: this.opts.generator,
+        format: end.format,
+        frames: this.packets,
+        bytes: PCAP_FILE_HEADER + this.packets * PCAP_RECORD_HEADER + this.capturedBytes,
+        capturedBytes: this.capturedBytes,
+        stopped: this.stopReason !== null && this.stopReason !== 'end of input',
+        problems: end.problems,
+        problemCount: end.problemCount,
+        interfaces: [],
+        compressed: false,
       },
-      this.reducer,
+      this.opts.generator,
     );
     return { report, end, stats: srcStats, packets: this.packets, stopReason: this.stopReason ?? 'end of input', notWritten: this.notWritten };
   }
@@ -136,11 +126,7 @@ export class LiveSession {
       this.stop('output closed');
       return false;
     }
-    if (this.start === null) this.start = { tsSec: frame.tsSec, tsNsec: frame.tsNsec };
-    const pkt = decodePacket(frame);
-    const info = this.tracker.process(pkt);
-    this.reducer.add(pkt, info);
-    if (info.time > this.lastTime) this.lastTime = info.time;
+    const { pkt, info } = this.analysis.add(frame);
     this.packets++;
     this.capturedBytes += frame.capLen;
     if (this.writer) {

@@ -20,7 +20,6 @@ const GZIP_ID2 = 0x8b;
 export class StreamSource implements PacketSource {
   readonly name: string;
   readonly timestamps = 'kernel' as const;
-  private stream: Readable | null = null;
   private stopped = false;
   private finish: ((cause?: unknown) => void) | null = null;
 
@@ -41,7 +40,6 @@ export class StreamSource implements PacketSource {
       if (problems.length < 100) problems.push(p);
     });
     const stream = (this.path === '-' ? this.stdin : createReadStream(this.path)) as Readable;
-    this.stream = stream;
     return new Promise<SourceEnd>((resolve, reject) => {
       let settled = false;
       const done = (cause?: unknown): void => {

@@ -16,7 +16,6 @@ import { LENGTH_FATAL, Unit, type FrameSink, type UnitDecoder, type UnitResult }
 // Generic block (§3.1)
 const BLOCK_TYPE = 0;
 const BLOCK_TOTAL_LEN = 4;
-const BLOCK_BODY = 8;
 /** type + total length + trailing total length. */
 export const PCAPNG_BLOCK_OVERHEAD = 12;
 const BLOCK_ALIGN = 4;
