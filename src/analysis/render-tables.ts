@@ -37,10 +37,17 @@ const secs = (t: number | null): string => (t === null ? '' : t.toFixed(6));
 
 function subflowEnd(s: SubflowJson): string {
   const e = s.end;
-  if (e.how === 'open') return 'open';
+  if (e.how === 'open') return s.establishedTime === null && s.join !== null ? 'never established' : 'open';
   const by = e.by ? ` by ${e.by}` : '';
   const reason = e.how === 'MP_TCPRST' && e.reasonText ? ` (${e.reasonText}${e.transient ? ', transient' : ''})` : '';
   return `${e.how}${by}${reason} @${secs(e.time)}`;
+}
+
+/** The join column: refused, never answered, or what the HMACs say. */
+function joinVerdict(s: SubflowJson, st: Style): string {
+  if (s.join?.refused) return paint(st, 'red', 'refused');
+  if (s.join && s.join.nonceServer === null && s.join.synAckHmac === null && s.establishedTime === null) return paint(st, 'yellow', 'no answer');
+  return verdict(st, s.hmacValid);
 }
 
 function tokenText(t: number | null): string {
@@ -67,7 +74,7 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
       ep(s.server),
       `${s.addrIdClient ?? '-'}/${s.addrIdServer ?? '-'}`,
       s.backup ? 'yes' : 'no',
-      s.kind === 'join' ? (s.join?.refused ? paint(st, 'red', 'refused') : verdict(st, s.hmacValid)) : '',
+      s.kind === 'join' ? joinVerdict(s, st) : '',
       secs(s.establishedTime),
       String(s.packets),
       String(s.payloadBytes),
