@@ -83,7 +83,10 @@ export function infoColumn(v: PacketView): string {
   }
   const parts = [`${tcp.srcPort} → ${tcp.dstPort} [${tcpFlagsText(tcp.flags)}] Seq=${tcp.seq}${tcp.flags & 0x10 ? ` Ack=${tcp.ack}` : ''} Win=${tcp.window} Len=${tcp.payloadLen}`];
   for (const opt of tcp.options) if (opt.kind === 'MPTCP') parts.push(mptcpInfo(opt.mptcp));
-  for (const x of p.problems) parts.push(`[${x.kind === 'truncated' ? 'Packet size limited during capture' : 'Malformed'}: ${x.message}]`);
+  for (const x of p.problems) {
+    if (parts.some((part) => part.includes(x.message))) continue; // already shown with its option
+    parts.push(`[${x.kind === 'truncated' ? 'Packet size limited during capture' : 'Malformed'}: ${x.message}]`);
+  }
   return parts.join(' ');
 }
 
