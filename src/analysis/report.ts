@@ -420,13 +420,14 @@ export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
     summary: {
       connections: connections.length,
       subflows: connections.reduce((n, c) => n + c.subflowCount, 0),
-      tcpStreams: tracker.streams.streams.length,
+      tcpStreams: tracker.flows.size,
       unansweredCapable: unanswered.length,
     },
     connections,
     endpoints: stats
-      ? [...stats.endpoints.entries()]
-          .map(([address, e]) => ({ address, packets: e.packets, share: stats.totalPackets > 0 ? round6(e.packets / stats.totalPackets) : 0, bytes: e.bytes, txPackets: e.txPackets, rxPackets: e.rxPackets, txBytes: e.txBytes, rxBytes: e.rxBytes }))
+      ? stats.endpoints
+          .rows()
+          .map((e) => ({ address: tracker.addresses.text(e.key), packets: e.packets, share: stats.totalPackets > 0 ? round6(e.packets / stats.totalPackets) : 0, bytes: e.bytes, txPackets: e.txPackets, rxPackets: e.rxPackets, txBytes: e.txBytes, rxBytes: e.rxBytes }))
           .sort((a, b) => b.packets - a.packets || (a.address < b.address ? -1 : 1))
       : [],
     unansweredCapable: unanswered,

@@ -7,21 +7,16 @@
  * segment sent more than once gives none (Karn's rule). RTT from TCP timestamps is kept apart: an
  * echoed TSval gives a sample the first time it is echoed.
  */
-import type { Packet } from '../dissect/packet.js';
+import type { Frame } from '../dissect/frame.js';
+import type { Segment } from '../dissect/segment.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
 import { seqBefore, seqDiff } from '../reassembly/seq.js';
+import { EndpointTable } from './endpoints.js';
+import type { PacketSubscriber } from './pipeline.js';
 import { Samples, Series } from './series.js';
+import { UnackedSegments } from './unacked.js';
 
-interface Unacked {
-  seq: number;
-  nextSeq: number;
-  time: number;
-  retransmitted: boolean;
-}
-
-/** Unacknowledged segments remembered per direction: bounded by the window, capped for safety. */
-const MAX_UNACKED = 65_536;
 /** TSvals remembered per direction awaiting their echo. */
 const MAX_TSVALS = 4096;
 
@@ -50,6 +45,12 @@ export class DirectionStats {
     const end = start + len;
     let overlap = 0;
     const r = this.ranges;
+    // the common case: the next segment in order extends the last range in place
+    const last = r[r.length - 1];
+    if (last !== undefined && start === last[1]) {
+      last[1] = end;
+      return 0;
+    }
     let i = r.length;
     while (i > 0 && (r[i - 1] as [number, number])[0] > start) i--;
     // i: first range starting after `start`; the one before may overlap too
@@ -70,7 +71,7 @@ export class DirectionStats {
   }
   retransmittedBytes = 0;
   retransmittedSegments = 0;
-  unacked: Unacked[] = [];
+  readonly unacked = new UnackedSegments();
   /** TSval → time first sent, for timestamp RTT. */
   tsSent = new Map<number, number>();
   tsOrder: number[] = [];
@@ -87,35 +88,21 @@ export class SubflowStats {
   bytesBeforeEstablished: number | null = null;
 }
 
-export class StatsReducer {
+export class StatsReducer implements PacketSubscriber {
   readonly subflows: SubflowStats[] = [];
   /** Packets and frame bytes per IP address (as source or destination), as Wireshark's Endpoints. */
-  readonly endpoints = new Map<string, { packets: number; bytes: number; txPackets: number; rxPackets: number; txBytes: number; rxBytes: number }>();
+  readonly endpoints = new EndpointTable();
   totalPackets = 0;
   ipPackets = 0;
 
-  add(pkt: Packet, info: PacketInfo): void {
+  packet(frame: Frame, tcp: Segment, info: PacketInfo): void {
     this.totalPackets++;
-    const ip = pkt.ips[pkt.ips.length - 1];
-    if (ip) {
+    if (info.srcKey >= 0) {
       this.ipPackets++;
-      const len = pkt.frame.origLen;
-      const s = this.endpoint(ip.src);
-      s.packets++;
-      s.bytes += len;
-      s.txPackets++;
-      s.txBytes += len;
-      if (ip.dst !== ip.src) {
-        const d = this.endpoint(ip.dst);
-        d.packets++;
-        d.bytes += len;
-        d.rxPackets++;
-        d.rxBytes += len;
-      }
+      this.endpoints.add(info.srcKey, info.dstKey, frame.origLen);
     }
-    const tcp = pkt.tcp;
     const sub = info.subflow;
-    if (!tcp || !sub || info.tcpStream === null) return;
+    if (!sub || info.tcpStream === null) return;
     let st = this.subflows[info.tcpStream];
     if (!st) {
       st = new SubflowStats();
@@ -143,57 +130,30 @@ export class StatsReducer {
         fwd.retransmittedSegments++;
       }
       if (fwd.maxSeqEnd === null || seqBefore(fwd.maxSeqEnd, end)) fwd.maxSeqEnd = end;
-      if (retrans) {
-        for (const u of fwd.unacked) if (seqBefore(u.seq, end) && seqBefore(tcp.seq, u.nextSeq)) u.retransmitted = true;
-      } else if (fwd.unacked.length < MAX_UNACKED) {
-        fwd.unacked.push({ seq: tcp.seq, nextSeq: end, time: t, retransmitted: false });
-      }
+      if (retrans) fwd.unacked.markRetransmitted(tcp.seq, end);
+      else fwd.unacked.push(tcp.seq, end, t);
     }
     if (tcp.flags & TcpFlag.ACK) {
-      const ack = tcp.ack;
-      const list = rev.unacked;
-      let drop = 0;
-      for (const u of list) {
-        if (u.nextSeq === ack) {
-          if (!u.retransmitted) {
-            const us = (t - u.time) * 1e6;
-            st.rtt.add(us);
-            st.rttSeries.push(t, us);
-          }
-          drop++;
-          break;
-        }
-        if (seqBefore(ack, u.nextSeq)) {
-          if (seqBefore(u.seq, ack)) u.seq = ack; // partly acknowledged
-          break;
-        }
-        drop++;
+      const us = rev.unacked.ack(tcp.ack, t);
+      if (us >= 0) {
+        st.rtt.add(us);
+        st.rttSeries.push(t, us);
       }
-      if (drop > 0) list.splice(0, drop);
     }
-    for (const opt of tcp.options) {
-      if (opt.kind !== 'TIMESTAMPS') continue;
-      if (!fwd.tsSent.has(opt.tsVal)) {
-        fwd.tsSent.set(opt.tsVal, t);
-        fwd.tsOrder.push(opt.tsVal);
+    if (tcp.hasTimestamps) {
+      const tsVal = tcp.tsVal;
+      if (!fwd.tsSent.has(tsVal)) {
+        fwd.tsSent.set(tsVal, t);
+        fwd.tsOrder.push(tsVal);
         if (fwd.tsOrder.length > MAX_TSVALS) fwd.tsSent.delete(fwd.tsOrder.shift() as number);
       }
-      if (tcp.flags & TcpFlag.ACK) {
-        const sent = rev.tsSent.get(opt.tsEcr);
+      if (tcp.flags & TcpFlag.ACK && rev.tsSent.size > 0) {
+        const sent = rev.tsSent.get(tcp.tsEcr);
         if (sent !== undefined) {
           st.rttTs.add((t - sent) * 1e6);
-          rev.tsSent.delete(opt.tsEcr); // first echo only
+          rev.tsSent.delete(tcp.tsEcr); // first echo only
         }
       }
     }
-  }
-
-  private endpoint(addr: string): { packets: number; bytes: number; txPackets: number; rxPackets: number; txBytes: number; rxBytes: number } {
-    let e = this.endpoints.get(addr);
-    if (!e) {
-      e = { packets: 0, bytes: 0, txPackets: 0, rxPackets: 0, txBytes: 0, rxBytes: 0 };
-      this.endpoints.set(addr, e);
-    }
-    return e;
   }
 }

@@ -3,13 +3,14 @@
  */
 import type { Command } from 'commander';
 import { stat, writeFile } from 'node:fs/promises';
-import { readCapture, type ReadCaptureSummary } from '../dissect/capture/source.js';
+import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import type { Frame } from '../dissect/frame.js';
 import { renderReport } from '../analysis/render-tables.js';
 import { writeCsv } from '../analysis/csv.js';
 import { basename, join } from 'node:path';
 import type { MptcpTracker } from '../reassembly/tracker.js';
 import { Analysis } from '../analysis/analysis.js';
+import { parsePacketCount, runPipeline } from '../analysis/pipeline.js';
 import type { Report } from '../analysis/report.js';
 import type { SetExit } from './commands.js';
 import { ExitCode, useColor, type CliIo } from './io.js';
@@ -62,14 +63,12 @@ export interface AnalysisRun {
 /** One pass over a capture: decode, track, report. Shared by analyze and the tests. */
 export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stderr'>, limit = Infinity, progress: Progress | null = null): Promise<AnalysisRun> {
   const analysis = new Analysis();
-  let n = 0;
-  const onFrame = (frame: Frame): boolean => {
-    analysis.add(frame);
-    n++;
-    if (progress) progress.at(frame.fileOffset, n);
-    return n < limit;
-  };
-  const summary = await readCapture(path, onFrame, { stdin: io.stdin as NodeJS.ReadableStream, ...(progress ? { afterChunk: () => progress.draw() } : {}) });
+  const pipeline = analysis.pipeline;
+  const summary = await runPipeline(path, pipeline, {
+    stdin: io.stdin as NodeJS.ReadableStream,
+    limit,
+    ...(progress ? { afterFrame: (frame: Frame) => (progress.at(frame.fileOffset, pipeline.packets), true), afterChunk: () => progress.draw() } : {}),
+  });
   progress?.done();
   const report = analysis.report(path === '-' ? '(standard input)' : path, summary, `mpcap ${version()}`);
   return { report, tracker: analysis.tracker, summary };
@@ -78,8 +77,8 @@ export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stder
 async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Promise<number> {
   const paths = opts.read !== undefined ? [opts.read, ...files] : files;
   if (paths.length === 0) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
-  const limit = opts.count === undefined ? Infinity : Number(opts.count);
-  if (!(limit >= 1 && Number.isInteger(limit) || limit === Infinity)) throw new UsageError(`-c ${opts.count}: expected a positive whole number of packets`);
+  const limit = parsePacketCount(opts.count);
+  if (limit === null) throw new UsageError(`-c ${opts.count}: expected a positive whole number of packets`);
   const color = opts.output === undefined && !opts.json && useColor(io.stdout, io.env, opts.color);
   const reports: Report[] = [];
   let code: number = ExitCode.OK;

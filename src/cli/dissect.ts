@@ -3,15 +3,16 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { readCapture } from '../dissect/capture/source.js';
 import type { CaptureProblem } from '../dissect/capture/types.js';
 import type { Frame } from '../dissect/frame.js';
-import { decodePacket } from '../dissect/packet.js';
+import type { Packet } from '../dissect/packet.js';
+import type { Segment } from '../dissect/segment.js';
 import { FIELDS, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
-import { MptcpTracker } from '../reassembly/tracker.js';
+import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
+import type { PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './commands.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
 import { UsageError } from './main.js';
@@ -93,9 +94,8 @@ function parseE(list: string[]): FieldsStyle {
 }
 
 function parseCount(s: string | undefined): number {
-  if (s === undefined) return Infinity;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`-c ${s}: expected a positive whole number of packets`);
+  const n = parsePacketCount(s);
+  if (n === null) throw new UsageError(`-c ${s}: expected a positive whole number of packets`);
   return n;
 }
 
@@ -119,9 +119,7 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   }
 
   const out = new OutputSink(io.stdout);
-  const tracker = new MptcpTracker();
-  let t0Sec = -1;
-  let t0Nsec = 0;
+  const pipeline = new Pipeline(true);
   let seen = 0;
   let damaged = 0;
   const firstDamaged: string[] = [];
@@ -130,22 +128,17 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   if (format === 'fields' && style.header) out.write(fieldDefs.map((d) => d.name).join(style.separator) + '\n');
   if (format === 'json') out.write('[\n');
 
-  const onFrame = (frame: Frame): boolean => {
-    if (out.closed) return false;
-    if (t0Sec < 0) {
-      t0Sec = frame.tsSec;
-      t0Nsec = frame.tsNsec;
-    }
-    const pkt = decodePacket(frame);
-    const info = tracker.process(pkt);
+  const print = (frame: Frame, _seg: Segment, info: PacketInfo, decoded: Packet | null): void => {
+    const pkt = decoded as Packet;
+    const t0 = pipeline.start as { tsSec: number; tsNsec: number };
     const view: PacketView = {
       pkt,
-      relTime: relativeTime(frame.tsSec, frame.tsNsec, t0Sec, t0Nsec),
+      relTime: relativeTime(frame.tsSec, frame.tsNsec, t0.tsSec, t0.tsNsec),
       tcpStream: info.tcpStream,
       mptcpStream: info.mptcpStream,
       expectedToken: info.expectedToken,
       expectedIdsn: info.expectedIdsn,
-      dsn: info.dsn,
+      dsn: info.dsn === null ? null : BigInt(info.dsn),
       dataAck: info.dataAck,
     };
     if (pkt.problems.length > 0) {
@@ -175,12 +168,14 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
         break;
     }
     seen++;
-    return seen < limit;
   };
+  pipeline.subscribe({ packet: print });
 
   const problems: CaptureProblem[] = [];
-  const summary = await readCapture(path, onFrame, {
+  const summary = await runPipeline(path, pipeline, {
     stdin: io.stdin,
+    limit,
+    afterFrame: () => !out.closed,
     onProblem: (p) => void problems.push(p),
     afterChunk: () => out.drain(),
   });

@@ -5,11 +5,8 @@
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { readCapture } from '../dissect/capture/source.js';
-import type { Frame } from '../dissect/frame.js';
-import { decodePacket } from '../dissect/packet.js';
 import type { DataStream } from '../reassembly/data-stream.js';
-import { MptcpTracker } from '../reassembly/tracker.js';
+import { Pipeline, runPipeline } from '../analysis/pipeline.js';
 import type { SetExit } from './commands.js';
 import { BinarySink, ExitCode, type CliIo } from './io.js';
 import { CommandFailure, UsageError } from './main.js';
@@ -58,7 +55,8 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
   const toStdout = opts.output === undefined || opts.output === '-';
   const outStream: Writable = toStdout ? io.stdout : createWriteStream(opts.output as string);
   const sink = new BinarySink(outStream);
-  const tracker = new MptcpTracker();
+  const pipeline = new Pipeline();
+  const tracker = pipeline.tracker;
   let stream: DataStream | null = null;
   tracker.onConnection = (conn) => {
     if (conn.index === index) {
@@ -66,13 +64,7 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
       stream.sink = sink;
     }
   };
-  const summary = await readCapture(
-    path,
-    (frame: Frame) => {
-      tracker.process(decodePacket(frame));
-    },
-    { stdin: io.stdin as NodeJS.ReadableStream, afterChunk: () => sink.drain() },
-  );
+  const summary = await runPipeline(path, pipeline, { stdin: io.stdin as NodeJS.ReadableStream, afterChunk: () => sink.drain() });
   const found = stream as DataStream | null;
   let code: number = ExitCode.OK;
   if (!found) {

@@ -7,7 +7,8 @@
  * costs a few comparisons against what was already reported; nothing is rescanned, except the
  * connection's address list on the rare packet that carries REMOVE_ADDR.
  */
-import type { Packet } from '../dissect/packet.js';
+import type { Frame } from '../dissect/frame.js';
+import type { Segment } from '../dissect/segment.js';
 import type { Connection, Subflow } from '../reassembly/model.js';
 import type { MptcpTracker, PacketInfo } from '../reassembly/tracker.js';
 import { round6 } from '../analysis/round.js';
@@ -112,12 +113,12 @@ export class EventDetector {
   ) {}
 
   /** Call after tracker.process(pkt) returned `info`. */
-  after(pkt: Packet, info: PacketInfo): void {
+  after(f: Frame, seg: Segment, info: PacketInfo): void {
     const sub = info.subflow;
     if (sub === null || sub.connection === null) return;
     const conn = this.tracker.connections[sub.connection];
     if (!conn) return;
-    const frame = pkt.frame.number;
+    const frame = f.number;
     const time = round6(info.time);
     let seen = this.connSeen[conn.index];
     if (seen === undefined) {
@@ -165,7 +166,7 @@ export class EventDetector {
       }
       seen.addresses = conn.addresses.length;
     }
-    if (hasRemoveAddr(pkt)) {
+    if (hasRemoveAddr(seg)) {
       for (const a of conn.addresses) {
         if (a.removedFrame === frame) this.emit({ event: 'address-removed', time, frame, connection: conn.index, addrId: a.addrId, address: a.address, announcedBy: a.announcedBy });
       }
@@ -209,10 +210,8 @@ export class EventDetector {
   }
 }
 
-function hasRemoveAddr(pkt: Packet): boolean {
-  const tcp = pkt.tcp;
-  if (!tcp) return false;
-  for (const opt of tcp.options) if (opt.kind === 'MPTCP' && opt.mptcp.subtype === 'REMOVE_ADDR') return true;
+function hasRemoveAddr(seg: Segment): boolean {
+  for (const m of seg.mptcp) if (m.subtype === 'REMOVE_ADDR') return true;
   return false;
 }
 

@@ -126,7 +126,7 @@ export class LiveSession {
       this.stop('output closed');
       return false;
     }
-    const { pkt, info } = this.analysis.add(frame);
+    const info = this.analysis.add(frame);
     this.packets++;
     this.capturedBytes += frame.capLen;
     if (this.writer) {
@@ -134,7 +134,7 @@ export class LiveSession {
       if (frame.linkType === this.writerLinkType) this.writer.write(frame.tsSec, frame.tsNsec, frame.origLen, frame.data);
       else this.notWritten++;
     }
-    this.detector.after(pkt, info);
+    this.detector.after(frame, this.analysis.pipeline.segment, info);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushBound);

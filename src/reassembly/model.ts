@@ -67,6 +67,8 @@ export interface BackupChange {
 export interface Subflow {
   /** tcp.stream of this subflow. */
   tcpStream: number;
+  /** Which direction of the flow table's stream the client sends in (0 = its first packet's sender). */
+  clientDir: 0 | 1;
   /** The connection it belongs to (its mptcp.stream), null while unknown. */
   connection: number | null;
   /** 'initial' = MP_CAPABLE handshake; 'join' = MP_JOIN; 'orphan' = MPTCP options but no handshake seen. */

@@ -9,15 +9,16 @@
  * it), and any other MPTCP option on a subflow of no known connection opens an "orphan" one.
  */
 import { TCPRST_REASONS, type AddAddr, type Dss, type MpCapable, type MpJoin, type MptcpOption } from '../dissect/mptcp.js';
-import type { Packet } from '../dissect/packet.js';
-import { TcpFlag } from '../dissect/tcp.js';
+import type { Segment } from '../dissect/segment.js';
+import { TcpFlag, type TcpSegment } from '../dissect/tcp.js';
 import { addAddrHmac, joinAckHmac, joinSynAckHmac, keyMaterial, type MptcpVersion } from './crypto.js';
 import { newSide, type AddressEntry, type Connection, type ConnectionProblem, type Side, type Subflow } from './model.js';
 import { addMapping, placePayload } from './data-level.js';
 import { DataStream } from './data-stream.js';
 import { MappingTable, type Mapping } from './mapping.js';
 import { widen32 } from './seq.js';
-import { TcpStreamTable } from './tcp-streams.js';
+import { AddressTable } from './addresses.js';
+import { FlowTable, type FlowHit } from './flow-table.js';
 
 /** What the stateful layers add to one packet. Reused: valid until the next `process()`. */
 export interface PacketInfo {
@@ -28,10 +29,14 @@ export interface PacketInfo {
   fromClient: boolean;
   expectedToken: number | null;
   expectedIdsn: bigint | null;
-  dsn: bigint | null;
+  /** Relative DSN of the segment's first payload byte (the IDSN's next byte is 1). */
+  dsn: number | null;
   dataAck: bigint | null;
   /** Seconds since the first frame. */
   time: number;
+  /** AddressTable keys of the innermost IP header's addresses (-1 without IP). */
+  srcKey: number;
+  dstKey: number;
 }
 
 const TWO64 = 1n << 64n;
@@ -41,8 +46,9 @@ const MPC_FLAG_H = 0x01;
 const MAX_PROBLEMS_PER_KIND = 20;
 
 export class MptcpTracker {
-  readonly streams = new TcpStreamTable();
-  /** By tcp.stream. */
+  readonly addresses = new AddressTable();
+  readonly flows = new FlowTable();
+  /** By tcp.stream: only streams that carried an MPTCP option have one (plain TCP stays in `flows`). */
   readonly subflows: Subflow[] = [];
   /** By mptcp.stream. */
   readonly connections: Connection[] = [];
@@ -57,8 +63,6 @@ export class MptcpTracker {
   onConnection: ((conn: Connection) => void) | null = null;
   /** Mappings seen in the current packet, applied to its payload after all options are read. */
   private readonly packetMappings: Mapping[] = [];
-  private t0Sec = -1;
-  private t0Nsec = 0;
   private readonly info: PacketInfo = {
     tcpStream: null,
     mptcpStream: null,
@@ -69,16 +73,15 @@ export class MptcpTracker {
     dsn: null,
     dataAck: null,
     time: 0,
+    srcKey: -1,
+    dstKey: -1,
   };
 
-  process(pkt: Packet): PacketInfo {
+  /** One TCP segment (`decodeSegment` said true), `time` seconds after the first frame. */
+  process(seg: Segment, time: number): PacketInfo {
     const info = this.info;
-    const f = pkt.frame;
-    if (this.t0Sec < 0) {
-      this.t0Sec = f.tsSec;
-      this.t0Nsec = f.tsNsec;
-    }
-    info.time = f.tsSec - this.t0Sec + (f.tsNsec - this.t0Nsec) / 1e9;
+    const f = seg.frame as NonNullable<Segment['frame']>;
+    info.time = time;
     info.tcpStream = null;
     info.mptcpStream = null;
     info.subflow = null;
@@ -87,22 +90,22 @@ export class MptcpTracker {
     info.expectedIdsn = null;
     info.dsn = null;
     info.dataAck = null;
-    const hit = this.streams.lookup(pkt);
-    const tcp = pkt.tcp;
-    const ip = pkt.ips[pkt.ips.length - 1];
-    if (!hit || !tcp || !ip) return info;
-    info.tcpStream = hit.stream.index;
-    let sub = this.subflows[hit.stream.index];
+    info.srcKey = -1;
+    info.dstKey = -1;
+    if (seg.ipVersion === 0) return info;
+    info.srcKey = this.addresses.key(seg, true);
+    info.dstKey = this.addresses.key(seg, false);
+    if (!seg.isTcp) return info;
+    const tcp = seg;
+    const hit = this.flows.lookup(seg, info.srcKey, info.dstKey, time);
+    info.tcpStream = hit.stream;
+    let sub = this.subflows[hit.stream];
     if (!sub) {
-      // The client is the SYN sender; a SYN/ACK names it as its destination; otherwise the
-      // first packet's sender stands in for it.
-      const synAck = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
-      const src = { addr: ip.src, port: tcp.srcPort };
-      const dst = { addr: ip.dst, port: tcp.dstPort };
-      sub = newSubflow(hit.stream.index, synAck ? dst : src, synAck ? src : dst, f.number, info.time);
-      this.subflows[hit.stream.index] = sub;
+      // plain TCP stays a row of the flow table; the first MPTCP option makes it a subflow
+      if (!seg.hasMptcpOption) return info;
+      sub = this.promote(hit, seg);
     }
-    const fromClient = sub.client.addr === ip.src && sub.client.port === tcp.srcPort;
+    const fromClient = hit.dir === sub.clientDir;
     info.subflow = sub;
     info.fromClient = fromClient;
     if (fromClient) {
@@ -119,10 +122,10 @@ export class MptcpTracker {
     let hasCapable = false;
     let malformedSeen = false;
     let tcpRst: { reason: number; transient: boolean } | null = null;
-    for (const opt of tcp.options) {
-      if (opt.kind !== 'MPTCP') continue;
+    const options = seg.mptcp;
+    for (let i = 0; i < options.length; i++) {
+      const m = options[i] as MptcpOption;
       hasMptcp = true;
-      const m = opt.mptcp;
       if (m.subtype === 'MALFORMED') {
         malformedSeen = true;
         // Wireshark numbers a connection for any option past MP_CAPABLE before checking its
@@ -184,17 +187,48 @@ export class MptcpTracker {
           break;
       }
     }
-    this.onTcpFlags(pkt, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
+    this.onTcpFlags(seg, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
     const payloadConn = this.conn(sub);
     if (payloadConn && tcp.payloadLen > 0) {
-      const d = placePayload(tcp, sub, fromClient, this.stream(payloadConn, sub, fromClient), this.side(payloadConn, sub, fromClient), this.packetMappings, info.time);
-      if (d !== null) info.dsn = BigInt(d);
+      const d = placePayload(tcp as unknown as TcpSegment, sub, fromClient, this.stream(payloadConn, sub, fromClient), this.side(payloadConn, sub, fromClient), this.packetMappings, info.time);
+      if (d !== null) info.dsn = d;
     }
     const conn = this.conn(sub);
     if (conn) conn.lastTime = info.time;
     // As tshark: mptcp.stream is shown for packets whose MPTCP options all parsed.
     if (hasMptcp && !malformedSeen && sub.connection !== null) info.mptcpStream = sub.connection;
     return info;
+  }
+
+  /**
+   * A stream's first MPTCP option: it becomes a subflow. What the flow table counted before
+   * (packets, bytes, first frame) carries over.
+   */
+  private promote(hit: FlowHit, seg: Segment): Subflow {
+    const flows = this.flows;
+    const s = hit.stream;
+    // The client is the SYN sender; a SYN/ACK names it as its destination; otherwise the
+    // first packet's sender stands in for it.
+    const clientDir = flows.firstWasSynAck(s) ? 1 : 0;
+    const fromA = hit.dir === 0;
+    const aKey = fromA ? hit.srcKey : hit.dstKey;
+    const bKey = fromA ? hit.dstKey : hit.srcKey;
+    const aPort = fromA ? seg.srcPort : seg.dstPort;
+    const bPort = fromA ? seg.dstPort : seg.srcPort;
+    const a = { addr: this.addresses.text(aKey), port: aPort };
+    const b = { addr: this.addresses.text(bKey), port: bPort };
+    const sub = newSubflow(s, clientDir === 0 ? a : b, clientDir === 0 ? b : a, flows.firstFrame(s), flows.firstTime(s));
+    sub.clientDir = clientDir;
+    // counted by the flow table already, and counted again by process() for this segment
+    const cur = hit.dir === clientDir ? 'client' : 'server';
+    sub.packets.client = flows.packets(s, clientDir);
+    sub.packets.server = flows.packets(s, clientDir === 0 ? 1 : 0);
+    sub.payloadBytes.client = flows.bytes(s, clientDir);
+    sub.payloadBytes.server = flows.bytes(s, clientDir === 0 ? 1 : 0);
+    sub.packets[cur]--;
+    sub.payloadBytes[cur] -= seg.payloadLen;
+    this.subflows[s] = sub;
+    return sub;
   }
 
   private conn(sub: Subflow): Connection | null {
@@ -515,9 +549,7 @@ export class MptcpTracker {
     if (!a.hmacValid) this.problem(conn, 'add-addr-hmac-invalid', a.frame, `ADD_ADDR of address ID ${a.addrId} (${a.address}) carries an HMAC that does not match the keys`);
   }
 
-  private onTcpFlags(pkt: Packet, sub: Subflow, fromClient: boolean, hasCapable: boolean, tcpRst: { reason: number; transient: boolean } | null, frame: number, time: number): void {
-    const tcp = pkt.tcp;
-    if (!tcp) return;
+  private onTcpFlags(tcp: Segment, sub: Subflow, fromClient: boolean, hasCapable: boolean, tcpRst: { reason: number; transient: boolean } | null, frame: number, time: number): void {
     const flags = tcp.flags;
     const syn = (flags & TcpFlag.SYN) !== 0;
     const ack = (flags & TcpFlag.ACK) !== 0;
@@ -576,6 +608,7 @@ export class MptcpTracker {
 function newSubflow(tcpStream: number, client: { addr: string; port: number }, server: { addr: string; port: number }, frame: number, time: number): Subflow {
   return {
     tcpStream,
+    clientDir: 0,
     connection: null,
     kind: 'orphan',
     client,

@@ -8,9 +8,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Frame } from '../../src/dissect/frame.ts';
-import { decodePacket } from '../../src/dissect/packet.ts';
+import { Pipeline } from '../../src/analysis/pipeline.ts';
 import { joinAckHmac, joinSynAckHmac, keyMaterial } from '../../src/reassembly/crypto.ts';
-import { MptcpTracker, type PacketInfo } from '../../src/reassembly/tracker.ts';
+import type { MptcpTracker, PacketInfo } from '../../src/reassembly/tracker.ts';
 import { concat, pcapFile } from './capture-builders.ts';
 import { ethernet, ipv4, tcp } from './frames.ts';
 
@@ -228,10 +228,11 @@ export class Capture {
    * look at what the tracker says of each packet (its PacketInfo is reused: copy what you keep).
    */
   track(onConnection: MptcpTracker['onConnection'] = null, onInfo?: (frame: number, info: PacketInfo) => void): MptcpTracker {
-    const tracker = new MptcpTracker();
+    const pipeline = new Pipeline();
+    const tracker = pipeline.tracker;
     tracker.onConnection = onConnection;
     for (const f of this.records()) {
-      const info = tracker.process(decodePacket(f));
+      const info = pipeline.add(f);
       onInfo?.(f.number, info);
     }
     return tracker;

@@ -224,7 +224,7 @@ function run(cap: Capture): Run {
       if (c.index === 0) c.data.c2s.sink = out;
     },
     (frame, info) => {
-      dsn.set(frame, info.dsn);
+      dsn.set(frame, info.dsn === null ? null : BigInt(info.dsn));
       ack.set(frame, info.dataAck);
     },
   );

@@ -1,0 +1,149 @@
+/**
+ * Packets and bytes per IP address, as Wireshark's Statistics › Endpoints, in bounded memory:
+ * exact for the first MAX_EXACT_ENDPOINTS addresses; past that (a scan, a flood of spoofed
+ * sources) the table keeps the heaviest hitters — when full, the lighter half is dropped, and
+ * every address added later may be under-counted by at most the heaviest count dropped (its
+ * `error`) — and says so (`exact` false, `evicted`).
+ */
+export const MAX_EXACT_ENDPOINTS = 65_536;
+
+export interface EndpointRow {
+  key: number;
+  packets: number;
+  bytes: number;
+  txPackets: number;
+  rxPackets: number;
+  txBytes: number;
+  rxBytes: number;
+  /** Upper bound of what this row may over-count (0 while the table is exact). */
+  error: number;
+}
+
+export class EndpointTable {
+  private readonly index = new Map<number, number>();
+  private keys = new Float64Array(256);
+  private readonly cols: Float64Array[] = [];
+  private n = 0;
+  /** Rows dropped to make room. */
+  evicted = 0;
+  private readonly cap: number;
+
+  constructor(cap = MAX_EXACT_ENDPOINTS) {
+    this.cap = cap;
+    for (let i = 0; i < COLS; i++) this.cols.push(new Float64Array(256));
+  }
+
+  get exact(): boolean {
+    return this.evicted === 0;
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** One packet of `len` bytes from `src` to `dst` (keys of AddressTable). */
+  add(src: number, dst: number, len: number): void {
+    const s = this.row(src);
+    const d = dst === src ? -1 : this.row(dst);
+    const c = this.cols;
+    bump(c[PACKETS] as Float64Array, s, 1);
+    bump(c[BYTES] as Float64Array, s, len);
+    bump(c[TX_PACKETS] as Float64Array, s, 1);
+    bump(c[TX_BYTES] as Float64Array, s, len);
+    if (d < 0) return;
+    bump(c[PACKETS] as Float64Array, d, 1);
+    bump(c[BYTES] as Float64Array, d, len);
+    bump(c[RX_PACKETS] as Float64Array, d, 1);
+    bump(c[RX_BYTES] as Float64Array, d, len);
+  }
+
+  rows(): EndpointRow[] {
+    const out: EndpointRow[] = [];
+    const c = this.cols.map((a) => a);
+    for (let i = 0; i < this.n; i++) {
+      out.push({
+        key: this.keys[i] as number,
+        packets: c[PACKETS]?.[i] as number,
+        bytes: c[BYTES]?.[i] as number,
+        txPackets: c[TX_PACKETS]?.[i] as number,
+        rxPackets: c[RX_PACKETS]?.[i] as number,
+        txBytes: c[TX_BYTES]?.[i] as number,
+        rxBytes: c[RX_BYTES]?.[i] as number,
+        error: c[ERROR]?.[i] as number,
+      });
+    }
+    return out;
+  }
+
+  private row(key: number): number {
+    const i = this.index.get(key);
+    if (i !== undefined) return i;
+    if (this.n === this.cap) this.compact();
+    if (this.n === this.keys.length) this.grow();
+    const j = this.n++;
+    this.keys[j] = key;
+    this.index.set(key, j);
+    for (let k = 0; k < COLS; k++) (this.cols[k] as Float64Array)[j] = 0;
+    // a newcomer may have been here before and dropped: it may be under-counted by the floor
+    (this.cols[ERROR] as Float64Array)[j] = this.floor;
+    return j;
+  }
+
+  /** Packets a dropped address may have had: the error bound of every row added since. */
+  private floor = 0;
+
+  /**
+   * The table is full: keep the heavier half (Misra–Gries style, in batches so that a scan of a
+   * million addresses costs a sort every cap/2 newcomers, not a scan per packet).
+   */
+  private compact(): void {
+    const packets = this.cols[PACKETS] as Float64Array;
+    const sorted = packets.slice(0, this.n).sort();
+    const threshold = sorted[this.n >> 1] as number;
+    let w = 0;
+    for (let r = 0; r < this.n; r++) {
+      const p = packets[r] as number;
+      if (p < threshold || (p === threshold && w >= this.n >> 1)) {
+        this.evicted++;
+        if (p > this.floor) this.floor = p;
+        this.index.delete(this.keys[r] as number);
+        continue;
+      }
+      if (w !== r) {
+        this.keys[w] = this.keys[r] as number;
+        this.index.set(this.keys[w] as number, w);
+        for (let k = 0; k < COLS; k++) {
+          const col = this.cols[k] as Float64Array;
+          col[w] = col[r] as number;
+        }
+      }
+      w++;
+    }
+    this.n = w;
+  }
+
+  private grow(): void {
+    const size = Math.min(this.cap, this.keys.length * 2);
+    const keys = new Float64Array(size);
+    keys.set(this.keys);
+    this.keys = keys;
+    for (let k = 0; k < COLS; k++) {
+      const col = new Float64Array(size);
+      col.set(this.cols[k] as Float64Array);
+      this.cols[k] = col;
+    }
+  }
+}
+
+function bump(col: Float64Array, i: number, by: number): void {
+  col[i] = (col[i] as number) + by;
+}
+
+const PACKETS = 0;
+const BYTES = 1;
+const TX_PACKETS = 2;
+const RX_PACKETS = 3;
+const TX_BYTES = 4;
+const RX_BYTES = 5;
+const ERROR = 6;
+const COLS = 7;

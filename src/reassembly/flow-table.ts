@@ -1,0 +1,222 @@
+/**
+ * TCP conversations, numbered as Wireshark's `tcp.stream`: a new index for each new 4-tuple, and
+ * a new one when a SYN (without ACK) reuses a 4-tuple with another initial sequence number than
+ * the one that started it (packet-tcp.c, "ports reused").
+ *
+ * State per stream is a row of typed arrays (about 70 bytes), kept in pages so that growing never
+ * copies: a port scan of a million SYNs costs tens of megabytes, not gigabytes. Lookup is a
+ * chained hash over numeric keys (addresses as AddressTable keys), so the hot path makes no strings.
+ */
+import type { Segment } from '../dissect/segment.js';
+import { TcpFlag } from '../dissect/tcp.js';
+
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE - 1;
+const IPV6_KEY_BASE = 2 ** 32;
+/** Bit flags in `state`: the base sequence number of direction 0 / 1 is known. */
+const BASE0 = 1;
+const BASE1 = 2;
+/** The stream's first packet was a SYN/ACK (so its receiver is the client). */
+const FIRST_SYNACK = 4;
+
+class Page {
+  readonly keyA = new Float64Array(PAGE);
+  readonly keyB = new Float64Array(PAGE);
+  /** portA << 16 | portB */
+  readonly ports = new Uint32Array(PAGE);
+  readonly base0 = new Uint32Array(PAGE);
+  readonly base1 = new Uint32Array(PAGE);
+  readonly state = new Uint8Array(PAGE);
+  /** Next stream in the same hash bucket, + 1 (0 = end). */
+  readonly next = new Int32Array(PAGE);
+  readonly packets0 = new Uint32Array(PAGE);
+  readonly packets1 = new Uint32Array(PAGE);
+  readonly bytes0 = new Float64Array(PAGE);
+  readonly bytes1 = new Float64Array(PAGE);
+  readonly firstFrame = new Float64Array(PAGE);
+  readonly firstTime = new Float64Array(PAGE);
+  readonly lastTime = new Float64Array(PAGE);
+}
+
+/** What a lookup says of the current segment. Reused. */
+export interface FlowHit {
+  /** tcp.stream */
+  stream: number;
+  /** 0 when the segment goes A→B (A = the sender of the stream's first packet), 1 when B→A. */
+  dir: 0 | 1;
+  isNew: boolean;
+  srcKey: number;
+  dstKey: number;
+}
+
+export class FlowTable {
+  private readonly pages: Page[] = [];
+  private count = 0;
+  /** Hash buckets: stream + 1 of the newest stream with that hash (0 = empty). */
+  private buckets = new Int32Array(1 << 12);
+  private readonly hit: FlowHit = { stream: 0, dir: 0, isNew: false, srcKey: 0, dstKey: 0 };
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The stream of a TCP segment (creating it if new), and the direction it goes; addresses as AddressTable keys. */
+  lookup(seg: Segment, srcKey: number, dstKey: number, time: number): FlowHit {
+    const frame = seg.frame as NonNullable<Segment['frame']>;
+    const sp = seg.srcPort;
+    const dp = seg.dstPort;
+    const h = hash(srcKey, dstKey, sp, dp) & (this.buckets.length - 1);
+    const fwdPorts = ((sp << 16) | dp) >>> 0;
+    const revPorts = ((dp << 16) | sp) >>> 0;
+    let found = -1;
+    let dir: 0 | 1 = 0;
+    for (let i = (this.buckets[h] as number) - 1; i >= 0; ) {
+      const p = this.pages[i >>> PAGE_BITS] as Page;
+      const j = i & PAGE_MASK;
+      const a = p.keyA[j] as number;
+      const bk = p.keyB[j] as number;
+      const ports = p.ports[j] as number;
+      if (a === srcKey && bk === dstKey && ports === fwdPorts) {
+        found = i;
+        dir = 0;
+        break;
+      }
+      if (a === dstKey && bk === srcKey && ports === revPorts) {
+        found = i;
+        dir = 1;
+        break;
+      }
+      i = (p.next[j] as number) - 1;
+    }
+    const flags = seg.flags;
+    const synOnly = (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+    if (found >= 0 && synOnly) {
+      const p = this.pages[found >>> PAGE_BITS] as Page;
+      const j = found & PAGE_MASK;
+      const st = p.state[j] as number;
+      const known = dir === 0 ? st & BASE0 : st & BASE1;
+      const base = dir === 0 ? p.base0[j] : p.base1[j];
+      if (known && seg.seq !== base) found = -1; // 4-tuple reused
+    }
+    const out = this.hit;
+    out.isNew = found < 0;
+    if (found < 0) {
+      found = this.add(srcKey, dstKey, fwdPorts, h, frame.number, time);
+      dir = 0;
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+        const p = this.pages[found >>> PAGE_BITS] as Page;
+        p.state[found & PAGE_MASK] = FIRST_SYNACK;
+      }
+    }
+    const p = this.pages[found >>> PAGE_BITS] as Page;
+    const j = found & PAGE_MASK;
+    let st = p.state[j] as number;
+    const ownBit = dir === 0 ? BASE0 : BASE1;
+    const revBit = dir === 0 ? BASE1 : BASE0;
+    if (!(st & ownBit)) {
+      // As Wireshark: a stream seen from the middle gets relative sequence number 1 on its
+      // first segment, so its base is one before it.
+      const base = flags & TcpFlag.SYN ? seg.seq : (seg.seq - 1) >>> 0;
+      if (dir === 0) p.base0[j] = base;
+      else p.base1[j] = base;
+      st |= ownBit;
+    }
+    // ...and an ACK tells where the other direction starts, if nothing else did yet.
+    if (flags & TcpFlag.ACK && !(st & revBit)) {
+      const base = (seg.ack - 1) >>> 0;
+      if (dir === 0) p.base1[j] = base;
+      else p.base0[j] = base;
+      st |= revBit;
+    }
+    p.state[j] = st;
+    if (dir === 0) {
+      p.packets0[j] = (p.packets0[j] as number) + 1;
+      p.bytes0[j] = (p.bytes0[j] as number) + seg.payloadLen;
+    } else {
+      p.packets1[j] = (p.packets1[j] as number) + 1;
+      p.bytes1[j] = (p.bytes1[j] as number) + seg.payloadLen;
+    }
+    p.lastTime[j] = time;
+    out.stream = found;
+    out.dir = dir;
+    out.srcKey = srcKey;
+    out.dstKey = dstKey;
+    return out;
+  }
+
+  /** Packets and payload bytes of a stream so far, by direction (0 = A→B). */
+  packets(stream: number, dir: 0 | 1): number {
+    const p = this.pages[stream >>> PAGE_BITS] as Page;
+    return (dir === 0 ? p.packets0[stream & PAGE_MASK] : p.packets1[stream & PAGE_MASK]) as number;
+  }
+
+  bytes(stream: number, dir: 0 | 1): number {
+    const p = this.pages[stream >>> PAGE_BITS] as Page;
+    return (dir === 0 ? p.bytes0[stream & PAGE_MASK] : p.bytes1[stream & PAGE_MASK]) as number;
+  }
+
+  firstWasSynAck(stream: number): boolean {
+    return (((this.pages[stream >>> PAGE_BITS] as Page).state[stream & PAGE_MASK] as number) & FIRST_SYNACK) !== 0;
+  }
+
+  firstFrame(stream: number): number {
+    return (this.pages[stream >>> PAGE_BITS] as Page).firstFrame[stream & PAGE_MASK] as number;
+  }
+
+  firstTime(stream: number): number {
+    return (this.pages[stream >>> PAGE_BITS] as Page).firstTime[stream & PAGE_MASK] as number;
+  }
+
+  lastTime(stream: number): number {
+    return (this.pages[stream >>> PAGE_BITS] as Page).lastTime[stream & PAGE_MASK] as number;
+  }
+
+  private add(keyA: number, keyB: number, ports: number, h: number, frame: number, time: number): number {
+    const i = this.count++;
+    if ((i & PAGE_MASK) === 0) this.pages.push(new Page());
+    const p = this.pages[i >>> PAGE_BITS] as Page;
+    const j = i & PAGE_MASK;
+    p.keyA[j] = keyA;
+    p.keyB[j] = keyB;
+    p.ports[j] = ports;
+    p.firstFrame[j] = frame;
+    p.firstTime[j] = time;
+    p.lastTime[j] = time;
+    p.state[j] = 0;
+    p.next[j] = this.buckets[h] as number;
+    this.buckets[h] = i + 1;
+    if (this.count > this.buckets.length) this.rehash();
+    return i;
+  }
+
+  /** Double the buckets when there are more streams than buckets (chains stay short). */
+  private rehash(): void {
+    const buckets = new Int32Array(this.buckets.length * 2);
+    const mask = buckets.length - 1;
+    // oldest first, so that in each chain the newest stream of a reused 4-tuple stays first
+    for (let i = 0; i < this.count; i++) {
+      const p = this.pages[i >>> PAGE_BITS] as Page;
+      const j = i & PAGE_MASK;
+      const ports = p.ports[j] as number;
+      const h = hash(p.keyA[j] as number, p.keyB[j] as number, ports >>> 16, ports & 0xffff) & mask;
+      p.next[j] = buckets[h] as number;
+      buckets[h] = i + 1;
+    }
+    this.buckets = buckets;
+  }
+}
+
+/** The same for both directions of a 4-tuple (a symmetric mix), spread over 32 bits. */
+function hash(a: number, b: number, pa: number, pb: number): number {
+  const ha = mix(a, pa);
+  const hb = mix(b, pb);
+  return (ha ^ hb) >>> 0;
+}
+
+function mix(addr: number, port: number): number {
+  let x = (addr % IPV6_KEY_BASE) ^ Math.floor(addr / IPV6_KEY_BASE) ^ (port * 0x9e3779b1);
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
