@@ -7,7 +7,7 @@ import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import type { Frame } from '../dissect/frame.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
 import { Pipeline } from './pipeline.js';
-import { buildReport, type Report } from './report.js';
+import { buildReport, reportParts, type CaptureMeta, type Report, type ReportOptions, type ReportParts } from './report.js';
 import { StatsReducer } from './subflow-stats.js';
 
 export class Analysis {
@@ -24,7 +24,16 @@ export class Analysis {
     return this.pipeline.add(frame);
   }
 
-  report(file: string, summary: ReadCaptureSummary, generator: string): Report {
-    return buildReport(this.tracker, { file, summary, start: this.pipeline.start, lastTime: this.pipeline.lastTime, generator }, this.stats);
+  report(file: string, summary: ReadCaptureSummary, generator: string, opts: ReportOptions = {}): Report {
+    return buildReport(this.tracker, this.meta(file, summary, generator), this.stats, opts);
+  }
+
+  /** The report in parts, for writers that stream it. */
+  parts(file: string, summary: ReadCaptureSummary, generator: string, opts: ReportOptions = {}): ReportParts {
+    return reportParts(this.tracker, this.meta(file, summary, generator), this.stats, opts);
+  }
+
+  private meta(file: string, summary: ReadCaptureSummary, generator: string): CaptureMeta {
+    return { file, summary, start: this.pipeline.start, lastTime: this.pipeline.lastTime, generator };
   }
 }

@@ -48,10 +48,10 @@ export function closing(conn: Connection, subs: Subflow[]): Closing {
   const finC = conn.dataFin.client;
   const finS = conn.dataFin.server;
   for (const [side, fin, stream] of [
-    ['client', finC, conn.data.c2s],
-    ['server', finS, conn.data.s2c],
+    ['client', finC, conn.data.peek('c2s')],
+    ['server', finS, conn.data.peek('s2c')],
   ] as const) {
-    if (fin && (stream.dataAckRel === null || stream.dataFinRel === null || stream.dataAckRel <= stream.dataFinRel)) {
+    if (fin && (stream === null || stream.dataAckRel === null || stream.dataFinRel === null || stream.dataAckRel <= stream.dataFinRel)) {
       anomalies.push(`the ${side}'s DATA_FIN (frame ${fin.frame}) is never acknowledged by a DATA_ACK in the capture`);
     }
   }

@@ -8,7 +8,7 @@
  * JSON numbers lose precision past 2^53; tokens are numbers (32 bits).
  */
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
-import { HOL_BUCKETS, type DataStream } from '../reassembly/data-stream.js';
+import { DataStream, HOL_BUCKETS } from '../reassembly/data-stream.js';
 import type { AddressEntry, Connection, Subflow } from '../reassembly/model.js';
 import type { MptcpTracker } from '../reassembly/tracker.js';
 import { closing, type Closing } from './closing.js';
@@ -163,16 +163,33 @@ export interface Report {
     problems: Array<{ kind: string; offset: number; frame: number | null; message: string; fatal: boolean }>;
   };
   summary: {
+    /** Connections listed in `connections` (unanswered attempts are left out when there are many: see `attempts`). */
     connections: number;
     subflows: number;
     tcpStreams: number;
     unansweredCapable: number;
+    attempts: AttemptsJson;
+    /** false when there were more addresses than the endpoints table holds: the heaviest are listed. */
+    endpointsExact: boolean;
   };
   connections: ConnectionJson[];
   /** Per IP address, as Wireshark's Statistics › Endpoints / IPv4 All Addresses. */
   endpoints: Array<{ address: string; packets: number; share: number; bytes: number; txPackets: number; rxPackets: number; txBytes: number; rxBytes: number }>;
   /** MP_CAPABLE SYNs that no MPTCP connection came of (v1 offer refused, unanswered, or fallback). */
   unansweredCapable: Array<{ tcpStream: number; version: number; fallback: boolean; client: EndpointJson; server: EndpointJson; startTime: number }>;
+}
+
+/** Connection attempts nobody answered: MPTCP connections with no packet from the server, and MP_CAPABLE SYNs no connection came of. */
+export interface AttemptsJson {
+  connections: number;
+  unansweredCapable: number;
+  /** Listed one by one in `connections` and `unansweredCapable` (few of them, or --attempts). */
+  listed: boolean;
+  firstTime: number | null;
+  lastTime: number | null;
+  /** Distinct source addresses, and the busiest. */
+  sources: number;
+  topSources: Array<{ address: string; attempts: number }>;
 }
 
 export interface CaptureMeta {
@@ -346,53 +363,100 @@ function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; 
   ];
 }
 
-export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null): Report {
-  const connections: ConnectionJson[] = tracker.connections.map((conn) => {
-    const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
-    const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
-    return {
-      index: conn.index,
-      version: conn.version,
-      client: sideJson(conn, 'client'),
-      server: sideJson(conn, 'server'),
-      checksums: conn.checksums,
-      fallback: conn.fallback,
-      startTime: round6(conn.startTime),
-      lastTime: round6(conn.lastTime),
-      firstFrame: conn.firstFrame,
-      subflowCount: subs.length,
-      subflows: subs.map((s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals)),
-      addresses: conn.addresses.map((a) => ({
-        addrId: a.addrId,
-        address: a.address,
-        port: a.port,
-        announcedBy: a.announcedBy,
-        frame: a.frame,
-        time: round6(a.time),
-        hmacValid: a.hmacValid,
-        echoed: a.echoed,
-        removedFrame: a.removedFrame,
-        removedTime: a.removedTime === null ? null : round6(a.removedTime),
-        used: a.used,
-      })),
-      end: connectionEnd(conn, subs),
-      dataFin: {
-        client: conn.dataFin.client && { frame: conn.dataFin.client.frame, time: round6(conn.dataFin.client.time) },
-        server: conn.dataFin.server && { frame: conn.dataFin.server.frame, time: round6(conn.dataFin.server.time) },
+function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null): ConnectionJson {
+  const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
+  const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
+  return {
+    index: conn.index,
+    version: conn.version,
+    client: sideJson(conn, 'client'),
+    server: sideJson(conn, 'server'),
+    checksums: conn.checksums,
+    fallback: conn.fallback,
+    startTime: round6(conn.startTime),
+    lastTime: round6(conn.lastTime),
+    firstFrame: conn.firstFrame,
+    subflowCount: subs.length,
+    subflows: subs.map((s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals)),
+    addresses: conn.addresses.map((a) => ({
+      addrId: a.addrId,
+      address: a.address,
+      port: a.port,
+      announcedBy: a.announcedBy,
+      frame: a.frame,
+      time: round6(a.time),
+      hmacValid: a.hmacValid,
+      echoed: a.echoed,
+      removedFrame: a.removedFrame,
+      removedTime: a.removedTime === null ? null : round6(a.removedTime),
+      used: a.used,
+    })),
+    end: connectionEnd(conn, subs),
+    dataFin: {
+      client: conn.dataFin.client && { frame: conn.dataFin.client.frame, time: round6(conn.dataFin.client.time) },
+      server: conn.dataFin.server && { frame: conn.dataFin.server.frame, time: round6(conn.dataFin.server.time) },
+    },
+    problems: [...conn.problems.map((p) => ({ ...p })), ...derivedProblems(subs)],
+    problemsNotShown: tracker.problemOverflow(conn),
+    data: { c2s: dataJsonOf(conn.data.peek('c2s')), s2c: dataJsonOf(conn.data.peek('s2c')) },
+    closing: closing(conn, subs),
+    series: {
+      cumulativeBytes: {
+        c2s: deliverySeries(conn.data.peek('c2s')),
+        s2c: deliverySeries(conn.data.peek('s2c')),
       },
-      problems: [...conn.problems.map((p) => ({ ...p })), ...derivedProblems(subs)],
-      problemsNotShown: tracker.problemOverflow(conn),
-      data: { c2s: dataJson(conn.data.c2s), s2c: dataJson(conn.data.s2c) },
-      closing: closing(conn, subs),
-      series: {
-        cumulativeBytes: {
-          c2s: conn.data.c2s.delivery.map(([t, v]) => [round6(t), v] as [number, number]),
-          s2c: conn.data.s2c.delivery.map(([t, v]) => [round6(t), v] as [number, number]),
-        },
-      },
-    };
-  });
-  const unanswered = tracker.unansweredOffers().map((o) => {
+    },
+  };
+}
+
+/** Connections that nobody answered (a SYN flood, a scan) are listed one by one only up to this many, or when asked. */
+export const ATTEMPTS_LISTED = 100;
+
+export interface ReportOptions {
+  /** List every unanswered connection attempt (`--attempts`), however many. */
+  listAttempts?: boolean;
+}
+
+/**
+ * The report in parts, so that a writer can stream the connections one by one: none of them is
+ * built before it is written, and a capture of a million connections never becomes one string.
+ */
+export interface ReportParts {
+  head: Omit<Report, 'connections' | 'endpoints' | 'unansweredCapable'>;
+  /** The connections listed, built one at a time as the iterator is walked. */
+  connections(): Iterable<ConnectionJson>;
+  endpoints: Report['endpoints'];
+  unansweredCapable: Report['unansweredCapable'];
+}
+
+export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): Report {
+  const parts = reportParts(tracker, meta, stats, opts);
+  return { ...parts.head, connections: [...parts.connections()], endpoints: parts.endpoints, unansweredCapable: parts.unansweredCapable };
+}
+
+/** No packet from the server side on any subflow: an attempt that nobody answered. */
+function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
+  for (const i of conn.subflows) {
+    const s = tracker.subflows[i];
+    if (s && s.packets.server > 0) return false;
+  }
+  return true;
+}
+
+export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): ReportParts {
+  const offers = tracker.unansweredOffers();
+  let attemptCount = 0;
+  for (const conn of tracker.connections) if (unanswered(tracker, conn)) attemptCount++;
+  const list = opts.listAttempts === true || attemptCount + offers.length <= ATTEMPTS_LISTED;
+  const attempts = attemptSummary(tracker, offers, attemptCount, list);
+  const listed = list ? tracker.connections.length : tracker.connections.length - attemptCount;
+  const connections = function* (): Iterable<ConnectionJson> {
+    for (const conn of tracker.connections) {
+      if (!list && unanswered(tracker, conn)) continue;
+      yield connectionJson(tracker, conn, stats);
+    }
+  };
+  const unansweredCapable = (list ? offers : []).map((o) => {
     const s = tracker.subflows[o.tcpStream] as Subflow;
     return {
       tcpStream: o.tcpStream,
@@ -404,24 +468,30 @@ export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
     };
   });
   const st = meta.start;
+  let subflows = 0;
+  for (const conn of tracker.connections) if (list || !unanswered(tracker, conn)) subflows += conn.subflows.length;
   return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    generator: meta.generator,
-    capture: {
-      file: meta.file,
-      format: meta.summary.format,
-      compressed: meta.summary.compressed,
-      packets: meta.summary.frames,
-      bytes: meta.summary.bytes,
-      start: st && { epoch: `${st.tsSec}.${String(st.tsNsec).padStart(9, '0')}`, iso: new Date(st.tsSec * 1000 + Math.floor(st.tsNsec / 1e6)).toISOString() },
-      durationSec: round6(meta.lastTime),
-      problems: meta.summary.problems.map((p) => ({ kind: p.kind, offset: p.offset, frame: p.frame, message: p.message, fatal: p.fatal })),
-    },
-    summary: {
-      connections: connections.length,
-      subflows: connections.reduce((n, c) => n + c.subflowCount, 0),
-      tcpStreams: tracker.flows.size,
-      unansweredCapable: unanswered.length,
+    head: {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      generator: meta.generator,
+      capture: {
+        file: meta.file,
+        format: meta.summary.format,
+        compressed: meta.summary.compressed,
+        packets: meta.summary.frames,
+        bytes: meta.summary.bytes,
+        start: st && { epoch: `${st.tsSec}.${String(st.tsNsec).padStart(9, '0')}`, iso: new Date(st.tsSec * 1000 + Math.floor(st.tsNsec / 1e6)).toISOString() },
+        durationSec: round6(meta.lastTime),
+        problems: meta.summary.problems.map((p) => ({ kind: p.kind, offset: p.offset, frame: p.frame, message: p.message, fatal: p.fatal })),
+      },
+      summary: {
+        connections: listed,
+        subflows,
+        tcpStreams: tracker.flows.size,
+        unansweredCapable: offers.length,
+        attempts,
+        endpointsExact: stats ? stats.endpoints.exact : true,
+      },
     },
     connections,
     endpoints: stats
@@ -430,6 +500,46 @@ export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
           .map((e) => ({ address: tracker.addresses.text(e.key), packets: e.packets, share: stats.totalPackets > 0 ? round6(e.packets / stats.totalPackets) : 0, bytes: e.bytes, txPackets: e.txPackets, rxPackets: e.rxPackets, txBytes: e.txBytes, rxBytes: e.rxBytes }))
           .sort((a, b) => b.packets - a.packets || (a.address < b.address ? -1 : 1))
       : [],
-    unansweredCapable: unanswered,
+    unansweredCapable,
   };
+}
+
+/** Top sources of unanswered attempts shown in the summary. */
+const TOP_ATTEMPT_SOURCES = 10;
+
+function attemptSummary(tracker: MptcpTracker, offers: ReturnType<MptcpTracker['unansweredOffers']>, connections: number, listed: boolean): AttemptsJson {
+  const bySource = new Map<string, number>();
+  let first = Infinity;
+  let last = -Infinity;
+  const count = (s: Subflow | undefined): void => {
+    if (!s) return;
+    bySource.set(s.client.addr, (bySource.get(s.client.addr) ?? 0) + 1);
+    if (s.startTime < first) first = s.startTime;
+    if (s.startTime > last) last = s.startTime;
+  };
+  for (const conn of tracker.connections) if (unanswered(tracker, conn)) count(tracker.subflows[conn.subflows[0] ?? -1]);
+  for (const o of offers) count(tracker.subflows[o.tcpStream]);
+  const topSources = [...bySource]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, TOP_ATTEMPT_SOURCES)
+    .map(([address, attempts]) => ({ address, attempts }));
+  return {
+    connections,
+    unansweredCapable: offers.length,
+    listed,
+    firstTime: Number.isFinite(first) ? round6(first) : null,
+    lastTime: Number.isFinite(last) ? round6(last) : null,
+    sources: bySource.size,
+    topSources,
+  };
+}
+
+const EMPTY_DATA: DataDirectionJson = dataJson(new DataStream());
+
+function dataJsonOf(d: DataStream | null): DataDirectionJson {
+  return d === null ? structuredClone(EMPTY_DATA) : dataJson(d);
+}
+
+function deliverySeries(d: DataStream | null): Array<[number, number]> {
+  return d === null ? [] : d.delivery.map(([t, v]) => [round6(t), v] as [number, number]);
 }

@@ -8,9 +8,11 @@ export { MAX_SERIES_POINTS, Series } from '../reassembly/series.js';
 /** Samples kept for exact quantiles; past this, a uniform reservoir of this size (Vitter's R). */
 export const MAX_SAMPLES = 1_000_000;
 
+const NO_VALUES = new Float64Array(0);
+
 export class Samples {
   // small at first: a join flood has thousands of subflows with a sample or two each
-  private values = new Float64Array(16);
+  private values: Float64Array = NO_VALUES;
   private n = 0;
   count = 0;
   sum = 0;
@@ -25,7 +27,7 @@ export class Samples {
     if (x > this.max) this.max = x;
     if (this.n < MAX_SAMPLES) {
       if (this.n === this.values.length) {
-        const bigger = new Float64Array(this.values.length * 2);
+        const bigger = new Float64Array(Math.max(16, this.values.length * 2));
         bigger.set(this.values);
         this.values = bigger;
       }

@@ -73,7 +73,7 @@ export class DirectionStats {
   retransmittedSegments = 0;
   readonly unacked = new UnackedSegments();
   /** TSval → time first sent, for timestamp RTT. */
-  tsSent = new Map<number, number>();
+  tsSent: Map<number, number> | null = null;
   tsOrder: number[] = [];
 }
 
@@ -142,16 +142,18 @@ export class StatsReducer implements PacketSubscriber {
     }
     if (tcp.hasTimestamps) {
       const tsVal = tcp.tsVal;
-      if (!fwd.tsSent.has(tsVal)) {
-        fwd.tsSent.set(tsVal, t);
+      const sentMap = (fwd.tsSent ??= new Map<number, number>());
+      if (!sentMap.has(tsVal)) {
+        sentMap.set(tsVal, t);
         fwd.tsOrder.push(tsVal);
-        if (fwd.tsOrder.length > MAX_TSVALS) fwd.tsSent.delete(fwd.tsOrder.shift() as number);
+        if (fwd.tsOrder.length > MAX_TSVALS) sentMap.delete(fwd.tsOrder.shift() as number);
       }
-      if (tcp.flags & TcpFlag.ACK && rev.tsSent.size > 0) {
-        const sent = rev.tsSent.get(tcp.tsEcr);
+      const revMap = rev.tsSent;
+      if (tcp.flags & TcpFlag.ACK && revMap !== null && revMap.size > 0) {
+        const sent = revMap.get(tcp.tsEcr);
         if (sent !== undefined) {
           st.rttTs.add((t - sent) * 1e6);
-          rev.tsSent.delete(tcp.tsEcr); // first echo only
+          revMap.delete(tcp.tsEcr); // first echo only
         }
       }
     }

@@ -7,12 +7,17 @@ import { seqBefore } from '../reassembly/seq.js';
 
 /** Unacknowledged segments remembered per direction. */
 const MAX_UNACKED = 65_536;
+const INITIAL = 16;
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U8 = new Uint8Array(0);
 
 export class UnackedSegments {
-  private seq = new Uint32Array(16);
-  private next = new Uint32Array(16);
-  private time = new Float64Array(16);
-  private retx = new Uint8Array(16);
+  // empty until the first segment: most streams of a flood or a scan never send data
+  private seq: Uint32Array = EMPTY_U32;
+  private next: Uint32Array = EMPTY_U32;
+  private time: Float64Array = EMPTY_F64;
+  private retx: Uint8Array = EMPTY_U8;
   private head = 0;
   private n = 0;
 
@@ -72,7 +77,7 @@ export class UnackedSegments {
   }
 
   private grow(): void {
-    const size = this.seq.length * 2;
+    const size = Math.max(INITIAL, this.seq.length * 2);
     const mask = this.seq.length - 1;
     const seq = new Uint32Array(size);
     const next = new Uint32Array(size);

@@ -2,7 +2,7 @@
  * `mpcap analyze`: connections, subflows, addresses, keys, tokens and HMAC verdicts.
  */
 import type { Command } from 'commander';
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import type { Frame } from '../dissect/frame.js';
 import { renderReport } from '../analysis/render-tables.js';
@@ -11,10 +11,12 @@ import { basename, join } from 'node:path';
 import type { MptcpTracker } from '../reassembly/tracker.js';
 import { Analysis } from '../analysis/analysis.js';
 import { parsePacketCount, runPipeline } from '../analysis/pipeline.js';
-import type { Report } from '../analysis/report.js';
-import type { SetExit } from './commands.js';
-import { ExitCode, useColor, type CliIo } from './io.js';
-import { UsageError, version } from './main.js';
+import { ATTEMPTS_LISTED, type Report, type ReportOptions } from '../analysis/report.js';
+import { writeReportsJson } from '../analysis/report-json.js';
+import type { SetExit } from './errors.js';
+import { closeStream, ExitCode, openOutput, OutputSink, useColor, type CliIo } from './io.js';
+import { UsageError } from './errors.js';
+import { version } from './version.js';
 import { Progress } from './progress.js';
 
 interface AnalyzeOptions {
@@ -25,6 +27,7 @@ interface AnalyzeOptions {
   color?: boolean;
   all?: boolean;
   csv?: string;
+  attempts?: boolean;
 }
 
 export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): void {
@@ -38,6 +41,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--csv <dir>', 'also write one CSV file per table and per time series into this directory')
     .option('--all', 'show every subflow and address row (default: the first 50 per connection)')
+    .option('--attempts', `list every connection attempt nobody answered (default: listed only when there are at most ${ATTEMPTS_LISTED}, else counted in summary.attempts)`)
     .option('--color', 'colour the tables even when not on a terminal')
     .option('--no-color', 'never colour the tables (NO_COLOR in the environment does the same)')
     .addHelpText(
@@ -60,8 +64,14 @@ export interface AnalysisRun {
   summary: ReadCaptureSummary;
 }
 
-/** One pass over a capture: decode, track, report. Shared by analyze and the tests. */
-export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stderr'>, limit = Infinity, progress: Progress | null = null): Promise<AnalysisRun> {
+interface CaptureRun {
+  analysis: Analysis;
+  summary: ReadCaptureSummary;
+  name: string;
+}
+
+/** One pass over a capture: decode, track, reduce. */
+async function analyzeCapture(path: string, io: Pick<CliIo, 'stdin' | 'stderr'>, limit: number, progress: Progress | null): Promise<CaptureRun> {
   const analysis = new Analysis();
   const pipeline = analysis.pipeline;
   const summary = await runPipeline(path, pipeline, {
@@ -70,8 +80,14 @@ export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stder
     ...(progress ? { afterFrame: (frame: Frame) => (progress.at(frame.fileOffset, pipeline.packets), true), afterChunk: () => progress.draw() } : {}),
   });
   progress?.done();
-  const report = analysis.report(path === '-' ? '(standard input)' : path, summary, `mpcap ${version()}`);
-  return { report, tracker: analysis.tracker, summary };
+  return { analysis, summary, name: path === '-' ? '(standard input)' : path };
+}
+
+/** One pass over a capture and its whole report. Shared by the tests. */
+export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stderr'>, limit = Infinity, progress: Progress | null = null, opts: ReportOptions = {}): Promise<AnalysisRun> {
+  const run = await analyzeCapture(path, io, limit, progress);
+  const report = run.analysis.report(run.name, run.summary, `mpcap ${version()}`, opts);
+  return { report, tracker: run.analysis.tracker, summary: run.summary };
 }
 
 async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Promise<number> {
@@ -80,14 +96,17 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   const limit = parsePacketCount(opts.count);
   if (limit === null) throw new UsageError(`-c ${opts.count}: expected a positive whole number of packets`);
   const color = opts.output === undefined && !opts.json && useColor(io.stdout, io.env, opts.color);
-  const reports: Report[] = [];
+  const reportOpts: ReportOptions = { listAttempts: opts.attempts === true };
+  // a path that cannot be written is found before the capture is read
+  const outStream = opts.output === undefined ? io.stdout : await openOutput(opts.output);
+  const runs: CaptureRun[] = [];
   let code: number = ExitCode.OK;
   for (const path of paths) {
     let size = 0;
     if (path !== '-') size = (await stat(path).catch(() => ({ size: 0 }))).size;
     const progress = Progress.maybe(io.stderr, io.env, size, path);
-    const run = await analyzeFile(path, io, limit, progress);
-    reports.push(run.report);
+    const run = await analyzeCapture(path, io, limit, progress);
+    runs.push(run);
     const fatal = run.summary.problems.find((p) => p.fatal);
     for (const p of run.summary.problems.slice(0, 10)) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
     if (fatal) {
@@ -95,20 +114,25 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
       code = ExitCode.DAMAGED;
     }
   }
+  const generator = `mpcap ${version()}`;
   if (opts.csv !== undefined) {
-    for (const r of reports) {
-      const dir = reports.length === 1 ? opts.csv : `${opts.csv}/${basename(r.capture.file).replace(/[^\w.-]/g, '_')}`;
+    for (const run of runs) {
+      const r = run.analysis.report(run.name, run.summary, generator, reportOpts);
+      const dir = runs.length === 1 ? opts.csv : `${opts.csv}/${basename(r.capture.file).replace(/[^\w.-]/g, '_')}`;
       const names = await writeCsv(r, dir);
       io.stderr.write(`mpcap: wrote ${names.length} CSV files to ${join(dir, '')}\n`);
     }
   }
-  let text: string;
+  const out = new OutputSink(outStream);
   if (opts.json) {
-    text = JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n';
+    await writeReportsJson(runs.map((run) => run.analysis.parts(run.name, run.summary, generator, reportOpts)), out);
   } else {
-    text = reports.map((r) => renderReport(r, { color, maxRows: opts.all ? Infinity : 50 })).join('\n');
+    for (const [i, run] of runs.entries()) {
+      if (i > 0) out.write('\n');
+      out.write(renderReport(run.analysis.report(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }));
+    }
   }
-  if (opts.output !== undefined) await writeFile(opts.output, text);
-  else await new Promise<void>((resolve) => io.stdout.write(text, () => resolve()));
+  await out.end();
+  if (opts.output !== undefined) await closeStream(outStream);
   return code;
 }

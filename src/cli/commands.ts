@@ -5,9 +5,9 @@ import { registerDissect } from './dissect.js';
 import { registerExtract } from './extract.js';
 import { registerFields } from './fields-cmd.js';
 import { registerLive } from './live.js';
+import type { SetExit } from './errors.js';
 import type { CliIo } from './io.js';
 
-export type SetExit = (code: number) => void;
 
 export function registerCommands(program: Command, io: CliIo, setExit: SetExit): void {
   registerDissect(program, io, setExit);

@@ -13,9 +13,9 @@ import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
-import type { SetExit } from './commands.js';
+import type { SetExit } from './errors.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
-import { UsageError } from './main.js';
+import { UsageError } from './errors.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'fields';
 

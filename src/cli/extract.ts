@@ -7,9 +7,9 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { DataStream } from '../reassembly/data-stream.js';
 import { Pipeline, runPipeline } from '../analysis/pipeline.js';
-import type { SetExit } from './commands.js';
+import type { SetExit } from './errors.js';
 import { BinarySink, ExitCode, type CliIo } from './io.js';
-import { CommandFailure, UsageError } from './main.js';
+import { CommandFailure, UsageError } from './errors.js';
 
 interface ExtractOptions {
   read?: string;

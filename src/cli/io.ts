@@ -1,7 +1,10 @@
 /**
  * The CLI's view of the outside world, so that `main()` can be driven from tests.
  */
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
+
+export { BinarySink, OutputSink } from '../analysis/output-sink.js';
 
 export interface CliIo {
   stdin: Readable;
@@ -27,61 +30,6 @@ export const ExitCode = {
   CAPTURE: 6,
 } as const;
 
-/**
- * Buffered output with back-pressure: lines are gathered into large writes, and `drain()`
- * (awaited once per input chunk, never per packet) waits when the consumer is slow, so that a
- * 10 GB capture piped into `less` does not pile up in memory. A closed pipe (EPIPE, as with
- * `| head`) ends the output quietly and tells the producer to stop.
- */
-export class OutputSink {
-  private buf = '';
-  private waiting: Promise<void> | null = null;
-  closed = false;
-
-  constructor(
-    private readonly stream: Writable,
-    private readonly highWater = 1 << 16,
-  ) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closed = true;
-      else throw err;
-    });
-  }
-
-  write(s: string): void {
-    if (this.closed) return;
-    this.buf += s;
-    if (this.buf.length >= this.highWater) this.flush();
-  }
-
-  flush(): void {
-    if (this.buf.length === 0 || this.closed) return;
-    const ok = this.stream.write(this.buf);
-    this.buf = '';
-    if (!ok && !this.waiting) {
-      this.waiting = new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.stream.off('drain', done);
-          this.stream.off('close', done);
-          this.waiting = null;
-          resolve();
-        };
-        this.stream.once('drain', done);
-        this.stream.once('close', done);
-      });
-    }
-  }
-
-  async drain(): Promise<void> {
-    this.flush();
-    if (this.waiting) await this.waiting;
-  }
-
-  async end(): Promise<void> {
-    await this.drain();
-  }
-}
-
 export function useColor(stream: Writable, env: Record<string, string | undefined>, flag?: boolean): boolean {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
@@ -90,46 +38,32 @@ export function useColor(stream: Writable, env: Record<string, string | undefine
   return (stream as { isTTY?: boolean }).isTTY === true;
 }
 
+
 /**
- * Binary output (extract): bytes are copied when written (the caller's buffer is reused) and
- * handed to the stream in large pieces; `drain()` applies back-pressure once per input chunk.
+ * A file to write a result to, opened before any work so that a bad path is the user's error
+ * (exit 2) with a message that names the path, never a crash after the work is done.
  */
-export class BinarySink {
-  private parts: Buffer[] = [];
-  private size = 0;
-  private waiting: Promise<void> | null = null;
-  written = 0;
-
-  constructor(
-    private readonly stream: Writable,
-    private readonly highWater = 1 << 20,
-  ) {}
-
-  write(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.parts.push(Buffer.from(bytes)); // copy: ownership changes
-    this.size += bytes.length;
-    this.written += bytes.length;
-    if (this.size >= this.highWater) this.flush();
+export async function openOutput(path: string): Promise<Writable> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'w');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === 'EISDIR' ? 'it is a directory' : err.code === 'ENOENT' ? 'its directory does not exist' : err.code === 'ENOTDIR' ? 'a part of the path is not a directory' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.message;
+    throw new OutputError(`cannot write '${path}': ${why}`);
   }
+  const stream = handle.createWriteStream();
+  stream.on('error', () => {}); // reported by closeStream / the sink
+  return stream;
+}
 
-  private flush(): void {
-    if (this.size === 0) return;
-    const ok = this.stream.write(Buffer.concat(this.parts, this.size));
-    this.parts = [];
-    this.size = 0;
-    if (!ok && !this.waiting) this.waiting = new Promise<void>((resolve) => this.stream.once('drain', () => {
-      this.waiting = null;
-      resolve();
-    }));
-  }
+/** End a stream opened by openOutput and wait until it is on disk (or say why not). */
+export async function closeStream(stream: Writable): Promise<void> {
+  await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(new OutputError(`writing the output failed: ${err.message}`)) : resolve())));
+}
 
-  async drain(): Promise<void> {
-    this.flush();
-    if (this.waiting) await this.waiting;
-  }
-
-  async end(): Promise<void> {
-    await this.drain();
-  }
+/** The output path given cannot be written. */
+export class OutputError extends Error {
+  override readonly name = 'OutputError';
 }

@@ -10,9 +10,10 @@ import type { TimePrecision } from '../live/pcap-writer.js';
 import { LiveSession, type Display, type SessionResult } from '../live/session.js';
 import type { PacketSource } from '../live/source.js';
 import { StreamSource } from '../live/stream-source.js';
-import type { SetExit } from './commands.js';
+import type { SetExit } from './errors.js';
 import { ExitCode, OutputSink, useColor, type CliIo } from './io.js';
-import { CommandFailure, UsageError, version } from './main.js';
+import { CommandFailure, UsageError } from './errors.js';
+import { version } from './version.js';
 
 interface LiveOptions {
   interface?: string;

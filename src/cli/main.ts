@@ -3,30 +3,13 @@
  * every error that reaches the user is turned into a message and a code here, and only here.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
-import { ExitCode, type CliIo } from './io.js';
+import { CommandFailure, UsageError } from './errors.js';
+import { ExitCode, OutputError, type CliIo } from './io.js';
+import { version } from './version.js';
 import { registerCommands } from './commands.js';
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** A command's own "it ran but the result is incomplete" outcome, with its exit code. */
-export class CommandFailure extends Error {
-  override readonly name = 'CommandFailure';
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { CommandFailure, UsageError, version };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const program = new Command();
@@ -77,6 +60,10 @@ function reportError(e: unknown, io: CliIo): number {
   if (e instanceof InputError || e instanceof CaptureFormatError) {
     io.stderr.write(`mpcap: ${e.message}\n`);
     return ExitCode.INPUT;
+  }
+  if (e instanceof OutputError) {
+    io.stderr.write(`mpcap: ${e.message}\n`);
+    return ExitCode.USAGE;
   }
   if (e instanceof CommandFailure) {
     io.stderr.write(`mpcap: ${e.message}\n`);

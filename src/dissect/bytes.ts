@@ -11,8 +11,13 @@ export function u32(b: Uint8Array, o: number): number {
   return (((b[o] as number) << 24) >>> 0) + (((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number));
 }
 
+// One BigInt per 64-bit read (the shift-and-or form makes four): the bytes go through a scratch view.
+const scratch = new Uint8Array(8);
+const scratchView = new DataView(scratch.buffer);
+
 export function u64(b: Uint8Array, o: number): bigint {
-  return (BigInt(u32(b, o)) << 32n) | BigInt(u32(b, o + 4));
+  for (let i = 0; i < 8; i++) scratch[i] = b[o + i] as number;
+  return scratchView.getBigUint64(0);
 }
 
 export function u32le(b: Uint8Array, o: number): number {

@@ -10,7 +10,7 @@
 import type { Frame } from '../dissect/frame.js';
 import { Analysis } from '../analysis/analysis.js';
 import type { Report } from '../analysis/report.js';
-import type { OutputSink } from '../cli/io.js';
+import type { OutputSink } from '../analysis/output-sink.js';
 import { EventDetector, type LiveEvent } from './events.js';
 import { PcapWriter, type TimePrecision } from './pcap-writer.js';
 import { eventLine, renderScreen, statsLine } from './render.js';

@@ -170,7 +170,34 @@ export interface Connection {
   lastTime: number;
   fallback: boolean;
   /** The data stream of each direction: c2s is what the connection's client sends. */
-  data: { c2s: DataStream; s2c: DataStream };
+  data: ConnectionData;
+}
+
+/** c2s: what the connection's client sends; s2c: what its server sends. */
+export type Direction = 'c2s' | 's2c';
+
+/**
+ * The two data streams of a connection, made when first used: a flood of connection attempts
+ * that never carry data costs no reassembly state.
+ */
+export class ConnectionData {
+  private c2sStream: DataStream | null = null;
+  private s2cStream: DataStream | null = null;
+
+  constructor(private readonly make: () => DataStream) {}
+
+  get c2s(): DataStream {
+    return (this.c2sStream ??= this.make());
+  }
+
+  get s2c(): DataStream {
+    return (this.s2cStream ??= this.make());
+  }
+
+  /** The stream if it exists, without making it. */
+  peek(dir: Direction): DataStream | null {
+    return dir === 'c2s' ? this.c2sStream : this.s2cStream;
+  }
 }
 
 export function newSide(): Side {

@@ -12,7 +12,7 @@ import { TCPRST_REASONS, type AddAddr, type Dss, type MpCapable, type MpJoin, ty
 import type { Segment } from '../dissect/segment.js';
 import { TcpFlag, type TcpSegment } from '../dissect/tcp.js';
 import { addAddrHmac, joinAckHmac, joinSynAckHmac, keyMaterial, type MptcpVersion } from './crypto.js';
-import { newSide, type AddressEntry, type Connection, type ConnectionProblem, type Side, type Subflow } from './model.js';
+import { ConnectionData, newSide, type AddressEntry, type Connection, type ConnectionProblem, type Side, type Subflow } from './model.js';
 import { addMapping, placePayload } from './data-level.js';
 import { DataStream } from './data-stream.js';
 import { MappingTable, type Mapping } from './mapping.js';
@@ -268,7 +268,7 @@ export class MptcpTracker {
       startTime: time,
       lastTime: time,
       fallback: false,
-      data: { c2s: new DataStream(), s2c: new DataStream() },
+      data: new ConnectionData(newDataStream),
     };
     if (this.onConnection) this.onConnection(conn);
     this.connections.push(conn);
@@ -570,7 +570,7 @@ export class MptcpTracker {
     } else if (ack && !syn && fromClient && sub.establishedTime === null && sub.isn.server !== null) {
       sub.establishedTime = time;
       const conn = this.conn(sub);
-      sub.bytesBeforeEstablished = conn ? conn.data.c2s.deliveredBytes + conn.data.s2c.deliveredBytes : null;
+      sub.bytesBeforeEstablished = conn ? (conn.data.peek('c2s')?.deliveredBytes ?? 0) + (conn.data.peek('s2c')?.deliveredBytes ?? 0) : null;
     }
     if (flags & TcpFlag.FIN) {
       if (fromClient) sub.finClient = true;
@@ -603,6 +603,10 @@ export class MptcpTracker {
     }
     return out;
   }
+}
+
+function newDataStream(): DataStream {
+  return new DataStream();
 }
 
 function newSubflow(tcpStream: number, client: { addr: string; port: number }, server: { addr: string; port: number }, frame: number, time: number): Subflow {
