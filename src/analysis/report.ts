@@ -456,17 +456,14 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
       yield connectionJson(tracker, conn, stats);
     }
   };
-  const unansweredCapable = (list ? offers : []).map((o) => {
-    const s = tracker.subflows[o.tcpStream] as Subflow;
-    return {
-      tcpStream: o.tcpStream,
-      version: o.version,
-      fallback: o.fallback,
-      client: { address: s.client.addr, port: s.client.port },
-      server: { address: s.server.addr, port: s.server.port },
-      startTime: round6(s.startTime),
-    };
-  });
+  const unansweredCapable = (list ? offers : []).map((o) => ({
+    tcpStream: o.tcpStream,
+    version: o.version,
+    fallback: o.fallback,
+    client: { address: o.client.addr, port: o.client.port },
+    server: { address: o.server.addr, port: o.server.port },
+    startTime: round6(o.startTime),
+  }));
   const st = meta.start;
   let subflows = 0;
   for (const conn of tracker.connections) if (list || !unanswered(tracker, conn)) subflows += conn.subflows.length;
@@ -511,14 +508,14 @@ function attemptSummary(tracker: MptcpTracker, offers: ReturnType<MptcpTracker['
   const bySource = new Map<string, number>();
   let first = Infinity;
   let last = -Infinity;
-  const count = (s: Subflow | undefined): void => {
+  const count = (s: { client: { addr: string }; startTime: number } | undefined): void => {
     if (!s) return;
     bySource.set(s.client.addr, (bySource.get(s.client.addr) ?? 0) + 1);
     if (s.startTime < first) first = s.startTime;
     if (s.startTime > last) last = s.startTime;
   };
   for (const conn of tracker.connections) if (unanswered(tracker, conn)) count(tracker.subflows[conn.subflows[0] ?? -1]);
-  for (const o of offers) count(tracker.subflows[o.tcpStream]);
+  for (const o of offers) count(o);
   const topSources = [...bySource]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, TOP_ATTEMPT_SOURCES)

@@ -108,6 +108,7 @@ export class StatsReducer implements PacketSubscriber {
       st = new SubflowStats();
       this.subflows[info.tcpStream] = st;
     }
+    if (info.deferredSyn !== null) this.replaySyn(st, info.deferredSyn);
     const t = info.time;
     const d = info.fromClient ? 0 : 1;
     const fwd = st.dir[d];
@@ -156,6 +157,19 @@ export class StatsReducer implements PacketSubscriber {
           revMap.delete(tcp.tsEcr); // first echo only
         }
       }
+    }
+  }
+
+  /** The SYN the tracker only counted (PacketInfo.deferredSyn), as packet() would have seen it. */
+  private replaySyn(st: SubflowStats, syn: NonNullable<PacketInfo['deferredSyn']>): void {
+    const c = st.dir[0];
+    c.overlapAndAdd(syn.seq, 1);
+    const end = (syn.seq + 1) >>> 0;
+    if (c.maxSeqEnd === null || seqBefore(c.maxSeqEnd, end)) c.maxSeqEnd = end;
+    c.unacked.push(syn.seq, end, syn.time);
+    if (syn.tsVal !== null) {
+      c.tsSent = new Map([[syn.tsVal, syn.time]]);
+      c.tsOrder.push(syn.tsVal);
     }
   }
 }

@@ -19,6 +19,10 @@ const BASE0 = 1;
 const BASE1 = 2;
 /** The stream's first packet was a SYN/ACK (so its receiver is the client). */
 const FIRST_SYNACK = 4;
+/** The stream's first packet was a bare MP_CAPABLE v1 SYN, kept here until the stream says more. */
+const OFFER = 8;
+/** ...and that SYN had a TCP timestamp (in synTsVal). */
+const OFFER_TS = 16;
 
 class Page {
   readonly keyA = new Float64Array(PAGE);
@@ -37,6 +41,9 @@ class Page {
   readonly firstFrame = new Float64Array(PAGE);
   readonly firstTime = new Float64Array(PAGE);
   readonly lastTime = new Float64Array(PAGE);
+  /** MP_CAPABLE SYN offer: version << 8 | flags. */
+  readonly offer = new Uint16Array(PAGE);
+  readonly synTsVal = new Uint32Array(PAGE);
 }
 
 /** What a lookup says of the current segment. Reused. */
@@ -154,6 +161,37 @@ export class FlowTable {
   bytes(stream: number, dir: 0 | 1): number {
     const p = this.pages[stream >>> PAGE_BITS] as Page;
     return (dir === 0 ? p.bytes0[stream & PAGE_MASK] : p.bytes1[stream & PAGE_MASK]) as number;
+  }
+
+  /** Remember a stream's first packet, a bare MP_CAPABLE SYN, instead of making it a subflow. */
+  setOffer(stream: number, version: number, flags: number, tsVal: number | null): void {
+    const p = this.pages[stream >>> PAGE_BITS] as Page;
+    const j = stream & PAGE_MASK;
+    p.offer[j] = ((version & 0xff) << 8) | (flags & 0xff);
+    p.state[j] = (p.state[j] as number) | OFFER | (tsVal === null ? 0 : OFFER_TS);
+    if (tsVal !== null) p.synTsVal[j] = tsVal;
+  }
+
+  /** The offer recorded by setOffer, or null; `take` forgets it (the stream became a subflow). */
+  offer(stream: number, take: boolean): { version: number; flags: number; isn: number; tsVal: number | null } | null {
+    const p = this.pages[stream >>> PAGE_BITS] as Page;
+    const j = stream & PAGE_MASK;
+    const st = p.state[j] as number;
+    if (!(st & OFFER)) return null;
+    if (take) p.state[j] = st & ~(OFFER | OFFER_TS);
+    const o = p.offer[j] as number;
+    return { version: o >> 8, flags: o & 0xff, isn: p.base0[j] as number, tsVal: st & OFFER_TS ? (p.synTsVal[j] as number) : null };
+  }
+
+  /** Streams whose offer is still only here (never became subflows). */
+  *offers(): Iterable<{ stream: number; keyA: number; keyB: number; portA: number; portB: number; version: number; time: number }> {
+    for (let i = 0; i < this.count; i++) {
+      const p = this.pages[i >>> PAGE_BITS] as Page;
+      const j = i & PAGE_MASK;
+      if (!((p.state[j] as number) & OFFER)) continue;
+      const ports = p.ports[j] as number;
+      yield { stream: i, keyA: p.keyA[j] as number, keyB: p.keyB[j] as number, portA: ports >>> 16, portB: ports & 0xffff, version: (p.offer[j] as number) >> 8, time: p.firstTime[j] as number };
+    }
   }
 
   firstWasSynAck(stream: number): boolean {

@@ -37,6 +37,11 @@ export interface PacketInfo {
   /** AddressTable keys of the innermost IP header's addresses (-1 without IP). */
   srcKey: number;
   dstKey: number;
+  /**
+   * Set on the packet that made a stream a subflow after its bare MP_CAPABLE SYN was only counted
+   * (see process()): that SYN, for the reducers that want it (RTT).
+   */
+  deferredSyn: { seq: number; time: number; tsVal: number | null } | null;
 }
 
 const TWO64 = 1n << 64n;
@@ -75,6 +80,7 @@ export class MptcpTracker {
     time: 0,
     srcKey: -1,
     dstKey: -1,
+    deferredSyn: null,
   };
 
   /** One TCP segment (`decodeSegment` said true), `time` seconds after the first frame. */
@@ -92,6 +98,7 @@ export class MptcpTracker {
     info.dataAck = null;
     info.srcKey = -1;
     info.dstKey = -1;
+    info.deferredSyn = null;
     if (seg.ipVersion === 0) return info;
     info.srcKey = this.addresses.key(seg, true);
     info.dstKey = this.addresses.key(seg, false);
@@ -101,9 +108,27 @@ export class MptcpTracker {
     info.tcpStream = hit.stream;
     let sub = this.subflows[hit.stream];
     if (!sub) {
-      // plain TCP stays a row of the flow table; the first MPTCP option makes it a subflow
-      if (!seg.hasMptcpOption) return info;
+      // Plain TCP stays a row of the flow table; the first MPTCP option makes it a subflow. So
+      // does the second packet of a stream that began with a bare v1 MP_CAPABLE SYN: a flood of
+      // those costs a few bytes each until one is answered.
+      const offer = this.flows.offer(hit.stream, true);
+      if (offer === null) {
+        if (!seg.hasMptcpOption) return info;
+        if (hit.isNew && isBareCapableSyn(seg)) {
+          const m = seg.mptcp[0] as MpCapable;
+          this.flows.setOffer(hit.stream, m.version, m.flags, seg.hasTimestamps ? seg.tsVal : null);
+          return info;
+        }
+      }
       sub = this.promote(hit, seg);
+      if (offer !== null) {
+        // what the SYN would have done (onCapable and onTcpFlags of a v1 SYN)
+        this.capableSyn.set(hit.stream, { version: offer.version, flags: offer.flags });
+        sub.kind = 'initial';
+        sub.synSeen = true;
+        sub.isn.client = offer.isn;
+        info.deferredSyn = { seq: offer.isn, time: sub.startTime, tsVal: offer.tsVal };
+      }
     }
     const fromClient = hit.dir === sub.clientDir;
     info.subflow = sub;
@@ -595,14 +620,40 @@ export class MptcpTracker {
   }
 
   /** Subflows that offered MP_CAPABLE and got no MPTCP connection (v1 SYN never answered with MPTCP). */
-  unansweredOffers(): Array<{ tcpStream: number; version: number; fallback: boolean }> {
-    const out: Array<{ tcpStream: number; version: number; fallback: boolean }> = [];
+  unansweredOffers(): UnansweredOffer[] {
+    const out: UnansweredOffer[] = [];
     for (const [stream, offer] of this.capableSyn) {
       const sub = this.subflows[stream];
-      if (sub && sub.connection === null) out.push({ tcpStream: stream, version: offer.version, fallback: sub.fallback });
+      if (sub && sub.connection === null) out.push({ tcpStream: stream, version: offer.version, fallback: sub.fallback, client: sub.client, server: sub.server, startTime: sub.startTime });
     }
-    return out;
+    for (const o of this.flows.offers()) {
+      out.push({
+        tcpStream: o.stream,
+        version: o.version,
+        fallback: false,
+        client: { addr: this.addresses.text(o.keyA), port: o.portA },
+        server: { addr: this.addresses.text(o.keyB), port: o.portB },
+        startTime: o.time,
+      });
+    }
+    return out.sort((a, b) => a.tcpStream - b.tcpStream);
   }
+}
+
+export interface UnansweredOffer {
+  tcpStream: number;
+  version: number;
+  fallback: boolean;
+  client: { addr: string; port: number };
+  server: { addr: string; port: number };
+  startTime: number;
+}
+
+/** A SYN whose only MPTCP option is a key-less (v1) MP_CAPABLE, and no data. */
+function isBareCapableSyn(seg: Segment): boolean {
+  if ((seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN || seg.payloadLen !== 0 || seg.mptcp.length !== 1) return false;
+  const m = seg.mptcp[0] as MptcpOption;
+  return m.subtype === 'MP_CAPABLE' && m.senderKey === null && m.version !== 0;
 }
 
 function newDataStream(): DataStream {
