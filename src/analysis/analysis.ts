@@ -5,6 +5,7 @@
  */
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import type { Frame } from '../dissect/frame.js';
+import type { TrackerListener } from '../reassembly/events.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
 import { Pipeline } from './pipeline.js';
 import { buildReport, reportParts, type CaptureMeta, type Report, type ReportOptions, type ReportParts } from './report.js';
@@ -18,6 +19,19 @@ export class Analysis {
   constructor() {
     this.pipeline.subscribe(this.stats);
   }
+
+  /** Hear of the tracker's events; released connections are forgotten by the statistics too. */
+  subscribe(listener: TrackerListener): void {
+    if (!this.listening) {
+      this.listening = true;
+      this.tracker.subscribe((e) => {
+        if (e.type === 'connection-released') this.stats.release(e.connection.subflows);
+      });
+    }
+    this.tracker.subscribe(listener);
+  }
+
+  private listening = false;
 
   /** Decode and account for one frame; what the tracker said of it (valid until the next call). */
   add(frame: Frame): PacketInfo {

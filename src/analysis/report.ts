@@ -171,6 +171,8 @@ export interface Report {
     attempts: AttemptsJson;
     /** false when there were more addresses than the endpoints table holds: the heaviest are listed. */
     endpointsExact: boolean;
+    /** Connections freed before the end (live: closed or idle ones beyond what it keeps); not in `connections`. */
+    releasedConnections: number;
   };
   connections: ConnectionJson[];
   /** Per IP address, as Wireshark's Statistics › Endpoints / IPv4 All Addresses. */
@@ -446,12 +448,16 @@ function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
 export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): ReportParts {
   const offers = tracker.unansweredOffers();
   let attemptCount = 0;
-  for (const conn of tracker.connections) if (unanswered(tracker, conn)) attemptCount++;
+  let held = 0;
+  for (const conn of tracker.heldConnections()) {
+    held++;
+    if (unanswered(tracker, conn)) attemptCount++;
+  }
   const list = opts.listAttempts === true || attemptCount + offers.length <= ATTEMPTS_LISTED;
   const attempts = attemptSummary(tracker, offers, attemptCount, list);
-  const listed = list ? tracker.connections.length : tracker.connections.length - attemptCount;
+  const listed = list ? held : held - attemptCount;
   const connections = function* (): Iterable<ConnectionJson> {
-    for (const conn of tracker.connections) {
+    for (const conn of tracker.heldConnections()) {
       if (!list && unanswered(tracker, conn)) continue;
       yield connectionJson(tracker, conn, stats);
     }
@@ -466,7 +472,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
   }));
   const st = meta.start;
   let subflows = 0;
-  for (const conn of tracker.connections) if (list || !unanswered(tracker, conn)) subflows += conn.subflows.length;
+  for (const conn of tracker.heldConnections()) if (list || !unanswered(tracker, conn)) subflows += conn.subflows.length;
   return {
     head: {
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -488,6 +494,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
         unansweredCapable: offers.length,
         attempts,
         endpointsExact: stats ? stats.endpoints.exact : true,
+        releasedConnections: tracker.released,
       },
     },
     connections,
@@ -514,7 +521,7 @@ function attemptSummary(tracker: MptcpTracker, offers: ReturnType<MptcpTracker['
     if (s.startTime < first) first = s.startTime;
     if (s.startTime > last) last = s.startTime;
   };
-  for (const conn of tracker.connections) if (unanswered(tracker, conn)) count(tracker.subflows[conn.subflows[0] ?? -1]);
+  for (const conn of tracker.heldConnections()) if (unanswered(tracker, conn)) count(tracker.subflows[conn.subflows[0] ?? -1]);
   for (const o of offers) count(o);
   const topSources = [...bySource]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

@@ -160,6 +160,11 @@ export class StatsReducer implements PacketSubscriber {
     }
   }
 
+  /** Forget the figures of these subflows (their connection was released). */
+  release(tcpStreams: readonly number[]): void {
+    for (const s of tcpStreams) delete this.subflows[s];
+  }
+
   /** The SYN the tracker only counted (PacketInfo.deferredSyn), as packet() would have seen it. */
   private replaySyn(st: SubflowStats, syn: NonNullable<PacketInfo['deferredSyn']>): void {
     const c = st.dir[0];

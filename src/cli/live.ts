@@ -28,6 +28,8 @@ interface LiveOptions {
   bufferSize: string;
   timeStampPrecision: TimePrecision;
   color?: boolean;
+  idleTimeout: string;
+  keepClosed: string;
 }
 
 /** tcpdump's default snap length; cap's libpcap keeps at most 65535 of it (see cap-source.ts). */
@@ -53,6 +55,8 @@ export function registerLive(program: Command, io: CliIo, setExit: SetExit): voi
     .option('--duration <sec>', 'stop after this many seconds')
     .option('-c, --count <n>', 'stop after n packets')
     .option('--json', 'NDJSON events on standard output, one per line, ending with {"event":"summary","report":…}')
+    .option('--idle-timeout <sec>', 'close a connection with no packet for this long (capture time) as "idle"', '300')
+    .option('--keep-closed <n>', 'closed connections kept for the final report; older ones are freed (counted in summary.releasedConnections)', '1000')
     .option('-s, --snaplen <bytes>', 'bytes kept of each packet (at most 65535 with the cap binding)', DEFAULT_SNAPLEN)
     .option('-B, --buffer-size <KiB>', 'libpcap capture buffer size, KiB', DEFAULT_BUFFER_KIB)
     .addOption(new Option('--time-stamp-precision <p>', 'timestamps written by -w').choices(['micro', 'nano']).default('micro'))
@@ -130,6 +134,8 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
       color,
       intervalSec,
       limit,
+      idleTimeoutSec: positive('--idle-timeout', opts.idleTimeout, false),
+      keepClosed: opts.keepClosed === '0' ? 0 : positive('--keep-closed', opts.keepClosed, true),
       write: opts.write === undefined ? null : { path: opts.write, precision: opts.timeStampPrecision, linkType, snapLen: fileSnapLen },
       rows: () => (io.stdout as { rows?: number }).rows ?? 24,
       generator: `mpcap ${version()}`,

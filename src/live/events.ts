@@ -1,16 +1,11 @@
 /**
- * What changed in the tracker with the packet just processed, as events: a connection opened,
- * a subflow joined or closed, an address announced or removed, a connection closed.
- *
- * Cheap by construction: only the subflow the packet belongs to, and its connection, can have
- * changed (the tracker attaches, ends and counts on the packet's own subflow), so each packet
- * costs a few comparisons against what was already reported; nothing is rescanned, except the
- * connection's address list on the rare packet that carries REMOVE_ADDR.
+ * The tracker's events (src/reassembly/events.ts) as the NDJSON objects of `mpcap live --json`:
+ * a connection opened, a subflow joined or closed, an address announced or removed, a connection
+ * closed (also when it went idle).
  */
-import type { Frame } from '../dissect/frame.js';
-import type { Segment } from '../dissect/segment.js';
 import type { Connection, Subflow } from '../reassembly/model.js';
-import type { MptcpTracker, PacketInfo } from '../reassembly/tracker.js';
+import type { TrackerEvent } from '../reassembly/events.js';
+import type { MptcpTracker } from '../reassembly/tracker.js';
 import { round6 } from '../analysis/round.js';
 
 export interface EndpointJson {
@@ -82,7 +77,7 @@ export interface SubflowClosed extends EventBase {
 
 export interface ConnectionClosed extends EventBase {
   event: 'connection-closed';
-  how: 'DATA_FIN' | 'MP_FASTCLOSE' | 'MP_TCPRST' | 'RST' | 'FIN';
+  how: 'DATA_FIN' | 'MP_FASTCLOSE' | 'MP_TCPRST' | 'RST' | 'FIN' | 'idle';
   subflows: number;
   packets: number;
   payloadBytes: number;
@@ -90,110 +85,85 @@ export interface ConnectionClosed extends EventBase {
 
 export type LiveEvent = ConnectionOpened | SubflowJoined | AddressAdded | AddressRemoved | SubflowClosed | ConnectionClosed;
 
-const SUB_JOINED = 1;
-const SUB_CLOSED = 2;
-
-interface ConnSeen {
-  addresses: number;
-  endedSubflows: number;
-  closed: boolean;
-}
-
 const ep = (e: { addr: string; port: number }): EndpointJson => ({ address: e.addr, port: e.port });
 
-export class EventDetector {
-  /** Per tcp.stream: SUB_* bits already reported. */
-  private readonly subSeen: number[] = [];
-  /** Per mptcp.stream: what was already reported. */
-  private readonly connSeen: Array<ConnSeen | undefined> = [];
-
+/** Subscribes to the tracker and hands on each event as its NDJSON object. */
+export class LiveEvents {
   constructor(
     private readonly tracker: MptcpTracker,
     private readonly emit: (e: LiveEvent) => void,
-  ) {}
+  ) {
+    tracker.subscribe((e) => this.convert(e));
+  }
 
-  /** Call after tracker.process(pkt) returned `info`. */
-  after(f: Frame, seg: Segment, info: PacketInfo): void {
-    const sub = info.subflow;
-    if (sub === null || sub.connection === null) return;
-    const conn = this.tracker.connections[sub.connection];
-    if (!conn) return;
-    const frame = f.number;
-    const time = round6(info.time);
-    let seen = this.connSeen[conn.index];
-    if (seen === undefined) {
-      seen = { addresses: 0, endedSubflows: 0, closed: false };
-      this.connSeen[conn.index] = seen;
-      const first = this.tracker.subflows[conn.subflows[0] ?? sub.tcpStream] ?? sub;
-      this.emit({
-        event: 'connection-opened',
-        time,
-        frame,
-        connection: conn.index,
-        version: conn.version,
-        client: ep(conn.clientEndpoint ?? first.client),
-        server: ep(conn.serverEndpoint ?? first.server),
-        clientToken: conn.client.token,
-        serverToken: conn.server.token,
-        tcpStream: first.tcpStream,
-        kind: first.kind,
-      });
-    }
-    let bits = this.subSeen[sub.tcpStream] ?? 0;
-    // A join has joined once its handshake completes (or at once when its SYN was not captured).
-    if ((bits & SUB_JOINED) === 0 && sub.kind !== 'initial' && conn.subflows[0] !== sub.tcpStream && (sub.establishedTime !== null || !sub.synSeen)) {
-      bits |= SUB_JOINED;
-      this.emit({
-        event: 'subflow-joined',
-        time,
-        frame,
-        connection: conn.index,
-        tcpStream: sub.tcpStream,
-        kind: sub.kind,
-        client: ep(sub.client),
-        server: ep(sub.server),
-        addrIdClient: sub.addrIdClient,
-        addrIdServer: sub.addrIdServer,
-        backup: sub.backup,
-        hmacValid: sub.hmacValid,
-      });
-    }
-    if (conn.addresses.length > seen.addresses) {
-      for (let i = seen.addresses; i < conn.addresses.length; i++) {
-        const a = conn.addresses[i];
-        if (!a) continue;
-        this.emit({ event: 'address-added', time, frame, connection: conn.index, addrId: a.addrId, address: a.address, port: a.port, announcedBy: a.announcedBy, hmacValid: a.hmacValid });
+  private convert(e: TrackerEvent): void {
+    const conn = e.connection;
+    const base = { time: round6(e.time), frame: e.frame, connection: conn.index };
+    switch (e.type) {
+      case 'connection-opened': {
+        const first = e.subflow;
+        this.emit({
+          event: 'connection-opened',
+          ...base,
+          version: conn.version,
+          client: ep(conn.clientEndpoint ?? first.client),
+          server: ep(conn.serverEndpoint ?? first.server),
+          clientToken: conn.client.token,
+          serverToken: conn.server.token,
+          tcpStream: first.tcpStream,
+          kind: first.kind,
+        });
+        return;
       }
-      seen.addresses = conn.addresses.length;
-    }
-    if (hasRemoveAddr(seg)) {
-      for (const a of conn.addresses) {
-        if (a.removedFrame === frame) this.emit({ event: 'address-removed', time, frame, connection: conn.index, addrId: a.addrId, address: a.address, announcedBy: a.announcedBy });
+      case 'subflow-joined': {
+        const sub = e.subflow;
+        this.emit({
+          event: 'subflow-joined',
+          ...base,
+          tcpStream: sub.tcpStream,
+          kind: sub.kind,
+          client: ep(sub.client),
+          server: ep(sub.server),
+          addrIdClient: sub.addrIdClient,
+          addrIdServer: sub.addrIdServer,
+          backup: sub.backup,
+          hmacValid: sub.hmacValid,
+        });
+        return;
       }
-    }
-    if ((bits & SUB_CLOSED) === 0 && sub.end.how !== 'open') {
-      bits |= SUB_CLOSED;
-      seen.endedSubflows++;
-      this.emit({
-        event: 'subflow-closed',
-        time,
-        frame,
-        connection: conn.index,
-        tcpStream: sub.tcpStream,
-        how: sub.end.how,
-        by: sub.end.by,
-        reason: sub.end.reason,
-        reasonText: sub.end.reasonText,
-        joined: sub.kind !== 'join' || (bits & SUB_JOINED) !== 0,
-        packets: sub.packets.client + sub.packets.server,
-        payloadBytes: sub.payloadBytes.client + sub.payloadBytes.server,
-      });
-    }
-    this.subSeen[sub.tcpStream] = bits;
-    if (!seen.closed && (conn.fastClose !== null || seen.endedSubflows >= conn.subflows.length)) {
-      seen.closed = true;
-      const totals = this.totals(conn);
-      this.emit({ event: 'connection-closed', time, frame, connection: conn.index, how: closeHow(conn, this.tracker), subflows: conn.subflows.length, packets: totals.packets, payloadBytes: totals.bytes });
+      case 'address-added': {
+        const a = e.address;
+        this.emit({ event: 'address-added', ...base, addrId: a.addrId, address: a.address, port: a.port, announcedBy: a.announcedBy, hmacValid: a.hmacValid });
+        return;
+      }
+      case 'address-removed': {
+        const a = e.address;
+        this.emit({ event: 'address-removed', ...base, addrId: a.addrId, address: a.address, announcedBy: a.announcedBy });
+        return;
+      }
+      case 'subflow-closed': {
+        const sub = e.subflow;
+        this.emit({
+          event: 'subflow-closed',
+          ...base,
+          tcpStream: sub.tcpStream,
+          how: sub.end.how,
+          by: sub.end.by,
+          reason: sub.end.reason,
+          reasonText: sub.end.reasonText,
+          joined: e.joined,
+          packets: sub.packets.client + sub.packets.server,
+          payloadBytes: sub.payloadBytes.client + sub.payloadBytes.server,
+        });
+        return;
+      }
+      case 'connection-closed': {
+        const totals = this.totals(conn);
+        this.emit({ event: 'connection-closed', ...base, how: e.idle ? 'idle' : closeHow(conn, this.tracker), subflows: conn.subflows.length, packets: totals.packets, payloadBytes: totals.bytes });
+        return;
+      }
+      case 'connection-released':
+        return;
     }
   }
 
@@ -208,11 +178,6 @@ export class EventDetector {
     }
     return { packets, bytes };
   }
-}
-
-function hasRemoveAddr(seg: Segment): boolean {
-  for (const m of seg.mptcp) if (m.subtype === 'REMOVE_ADDR') return true;
-  return false;
 }
 
 /** How it ended, as the report's `end.how` says it (src/analysis/report.ts, connectionEnd). */

@@ -11,7 +11,8 @@ import type { Frame } from '../dissect/frame.js';
 import { Analysis } from '../analysis/analysis.js';
 import type { Report } from '../analysis/report.js';
 import type { OutputSink } from '../analysis/output-sink.js';
-import { EventDetector, type LiveEvent } from './events.js';
+import { LiveEvents, type LiveEvent } from './events.js';
+import type { Connection } from '../reassembly/model.js';
 import { PcapWriter, type TimePrecision } from './pcap-writer.js';
 import { eventLine, renderScreen, statsLine } from './render.js';
 import type { PacketSource, SourceEnd, SourceStats } from './source.js';
@@ -35,6 +36,10 @@ export interface SessionOptions {
   intervalSec: number;
   /** Stop after this many packets. */
   limit: number;
+  /** A connection with no packet for this long (capture time) is closed as idle. */
+  idleTimeoutSec: number;
+  /** Closed connections kept for the final report; past this the oldest are released. */
+  keepClosed: number;
   write: { path: string; precision: TimePrecision; linkType: number | null; snapLen: number } | null;
   /** Terminal height, for the screen. */
   rows: () => number;
@@ -56,7 +61,10 @@ export interface SessionResult {
 export class LiveSession {
   private readonly analysis = new Analysis();
   private readonly tracker = this.analysis.tracker;
-  private readonly detector: EventDetector;
+  /** Closed connections still held, oldest first; and those closed by the last packet, to release after it. */
+  private readonly closed: Connection[] = [];
+  private lastFrame = 0;
+  private lastSweep = 0;
   private readonly stats: StatsBuilder;
   private writer: PcapWriter | null = null;
   private writerLinkType: number | null = null;
@@ -74,7 +82,10 @@ export class LiveSession {
     private readonly out: OutputSink,
     private readonly opts: SessionOptions,
   ) {
-    this.detector = new EventDetector(this.tracker, (e) => this.onEvent(e));
+    this.analysis.subscribe((e) => {
+      if (e.type === 'connection-closed') this.closed.push(e.connection);
+    });
+    new LiveEvents(this.tracker, (e) => this.onEvent(e));
     this.stats = new StatsBuilder(this.tracker, this.startMs, opts.display === 'screen' ? SCREEN_LINGER_REDRAWS : 1);
     const w = opts.write;
     // Opened before the capture starts, so that a bad path fails first; the header is written now
@@ -134,7 +145,14 @@ export class LiveSession {
       if (frame.linkType === this.writerLinkType) this.writer.write(frame.tsSec, frame.tsNsec, frame.origLen, frame.data);
       else this.notWritten++;
     }
-    this.detector.after(frame, this.analysis.pipeline.segment, info);
+    this.lastFrame = frame.number;
+    // idle connections are looked for as capture time goes by (a quarter of the timeout), so that
+    // reading a long capture through `-r -` closes the same ones as watching it live
+    if (info.time - this.lastSweep >= this.opts.idleTimeoutSec / 4) {
+      this.lastSweep = info.time;
+      this.tracker.closeIdle(info.time, this.opts.idleTimeoutSec, frame.number);
+    }
+    if (this.closed.length > this.opts.keepClosed) this.releaseClosed(info.time);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushBound);
@@ -161,6 +179,12 @@ export class LiveSession {
         if (this.recent.length > RECENT_EVENTS) this.recent.shift();
         break;
     }
+  }
+
+  /** Free the oldest closed connections beyond what is kept: live memory stays bounded. */
+  private releaseClosed(time: number): void {
+    const drop = this.closed.length - this.opts.keepClosed;
+    for (const conn of this.closed.splice(0, drop)) this.tracker.release(conn, this.lastFrame, time);
   }
 
   private tick(): void {

@@ -23,6 +23,8 @@ const FIRST_SYNACK = 4;
 const OFFER = 8;
 /** ...and that SYN had a TCP timestamp (in synTsVal). */
 const OFFER_TS = 16;
+/** The stream's subflow was released (its connection forgotten). */
+const RELEASED = 32;
 
 class Page {
   readonly keyA = new Float64Array(PAGE);
@@ -192,6 +194,15 @@ export class FlowTable {
       const ports = p.ports[j] as number;
       yield { stream: i, keyA: p.keyA[j] as number, keyB: p.keyB[j] as number, portA: ports >>> 16, portB: ports & 0xffff, version: (p.offer[j] as number) >> 8, time: p.firstTime[j] as number };
     }
+  }
+
+  markReleased(stream: number): void {
+    const p = this.pages[stream >>> PAGE_BITS] as Page;
+    p.state[stream & PAGE_MASK] = (p.state[stream & PAGE_MASK] as number) | RELEASED;
+  }
+
+  isReleased(stream: number): boolean {
+    return (((this.pages[stream >>> PAGE_BITS] as Page).state[stream & PAGE_MASK] as number) & RELEASED) !== 0;
   }
 
   firstWasSynAck(stream: number): boolean {

@@ -18,6 +18,7 @@ import { DataStream } from './data-stream.js';
 import { MappingTable, type Mapping } from './mapping.js';
 import { widen32 } from './seq.js';
 import { AddressTable } from './addresses.js';
+import { ChangeDetector, type TrackerListener } from './events.js';
 import { FlowTable, type FlowHit } from './flow-table.js';
 
 /** What the stateful layers add to one packet. Reused: valid until the next `process()`. */
@@ -55,13 +56,19 @@ export class MptcpTracker {
   readonly flows = new FlowTable();
   /** By tcp.stream: only streams that carried an MPTCP option have one (plain TCP stays in `flows`). */
   readonly subflows: Subflow[] = [];
-  /** By mptcp.stream. */
-  readonly connections: Connection[] = [];
+  /** By mptcp.stream; a released connection leaves a hole. */
+  readonly connections: Array<Connection | undefined> = [];
   /** token → connection; first registration wins (as Wireshark). */
   private readonly byToken = new Map<number, Connection>();
   /** MP_CAPABLE SYN seen on this tcp.stream (version, flags), for fallback detection. */
   private readonly capableSyn = new Map<number, { version: number; flags: number }>();
-  private readonly problemCounts = new Map<string, number>();
+  /** Per connection: problems seen of each kind (kept up to MAX_PROBLEMS_PER_KIND). */
+  private readonly problemCounts = new Map<number, Map<string, number>>();
+  private readonly listeners: TrackerListener[] = [];
+  private detector: ChangeDetector | null = null;
+  /** Connections released (freed) so far, and packets of their subflows seen after it. */
+  released = 0;
+  packetsAfterRelease = 0;
   /** v1 ADD_ADDR HMACs waiting for both keys. */
   private readonly pendingHmac = new WeakMap<AddressEntry, { hmac: bigint; bytes: Uint8Array }>();
   /** Called when a connection is created (e.g. to attach an extraction sink to its data streams). */
@@ -111,6 +118,10 @@ export class MptcpTracker {
       // Plain TCP stays a row of the flow table; the first MPTCP option makes it a subflow. So
       // does the second packet of a stream that began with a bare v1 MP_CAPABLE SYN: a flood of
       // those costs a few bytes each until one is answered.
+      if (this.released > 0 && this.flows.isReleased(hit.stream)) {
+        this.packetsAfterRelease++;
+        return info;
+      }
       const offer = this.flows.offer(hit.stream, true);
       if (offer === null) {
         if (!seg.hasMptcpOption) return info;
@@ -147,6 +158,7 @@ export class MptcpTracker {
     let hasCapable = false;
     let malformedSeen = false;
     let tcpRst: { reason: number; transient: boolean } | null = null;
+    let removeAddrSeen = false;
     const options = seg.mptcp;
     for (let i = 0; i < options.length; i++) {
       const m = options[i] as MptcpOption;
@@ -178,6 +190,7 @@ export class MptcpTracker {
           this.onAddAddr(m, sub, fromClient, f.number, info.time);
           break;
         case 'REMOVE_ADDR': {
+          removeAddrSeen = true;
           const conn = this.conn(sub);
           const by = conn ? this.role(sub, fromClient) : null;
           for (const id of m.addrIds) {
@@ -219,7 +232,13 @@ export class MptcpTracker {
       if (d !== null) info.dsn = d;
     }
     const conn = this.conn(sub);
-    if (conn) conn.lastTime = info.time;
+    if (conn) {
+      conn.lastTime = info.time;
+      if (this.detector !== null) {
+        const first = this.subflows[conn.subflows[0] ?? sub.tcpStream] ?? sub;
+        this.detector.after(conn, sub, first, f.number, time, removeAddrSeen);
+      }
+    }
     // As tshark: mptcp.stream is shown for packets whose MPTCP options all parsed.
     if (hasMptcp && !malformedSeen && sub.connection !== null) info.mptcpStream = sub.connection;
     return info;
@@ -318,20 +337,64 @@ export class MptcpTracker {
   }
 
   private problem(conn: Connection, kind: ConnectionProblem['kind'], frame: number, message: string): void {
-    const k = `${conn.index}/${kind}`;
-    const n = (this.problemCounts.get(k) ?? 0) + 1;
-    this.problemCounts.set(k, n);
+    let counts = this.problemCounts.get(conn.index);
+    if (counts === undefined) this.problemCounts.set(conn.index, (counts = new Map()));
+    const n = (counts.get(kind) ?? 0) + 1;
+    counts.set(kind, n);
     if (n <= MAX_PROBLEMS_PER_KIND) conn.problems.push({ frame, kind, message });
   }
 
   /** Problems of a kind beyond those kept, per connection. */
   problemOverflow(conn: Connection): Array<{ kind: string; count: number }> {
     const out: Array<{ kind: string; count: number }> = [];
-    for (const [k, n] of this.problemCounts) {
-      const [idx, kind] = k.split('/') as [string, string];
-      if (Number(idx) === conn.index && n > MAX_PROBLEMS_PER_KIND) out.push({ kind, count: n });
-    }
+    for (const [kind, n] of this.problemCounts.get(conn.index) ?? []) if (n > MAX_PROBLEMS_PER_KIND) out.push({ kind, count: n });
     return out;
+  }
+
+  /** Hear of what happens (typed events); see events.ts. */
+  subscribe(listener: TrackerListener): void {
+    this.listeners.push(listener);
+    this.detector ??= new ChangeDetector((e) => {
+      for (const l of this.listeners) l(e);
+    });
+  }
+
+  /** Connections still held (not released), in mptcp.stream order. */
+  *heldConnections(): Iterable<Connection> {
+    for (const c of this.connections) if (c !== undefined) yield c;
+  }
+
+  /**
+   * Forget a connection: its subflows, tokens and problems go, its subscribers are told, and
+   * later packets of its subflows are only counted (they open nothing new).
+   */
+  release(conn: Connection, frame: number, time: number): void {
+    if (this.connections[conn.index] !== conn) return;
+    for (const l of this.listeners) l({ type: 'connection-released', time, frame, connection: conn });
+    this.detector?.forget(conn);
+    for (const s of conn.subflows) {
+      this.subflows[s] = undefined as unknown as Subflow;
+      delete this.subflows[s];
+      this.flows.markReleased(s);
+      this.capableSyn.delete(s);
+    }
+    for (const side of [conn.client, conn.server]) if (side.token !== null && this.byToken.get(side.token) === conn) this.byToken.delete(side.token);
+    this.problemCounts.delete(conn.index);
+    delete this.connections[conn.index];
+    this.released++;
+  }
+
+  /** Close (as idle) every held connection with no packet for `timeoutSec` before `now`. */
+  closeIdle(now: number, timeoutSec: number, frame: number): void {
+    if (this.detector === null) return;
+    for (const c of this.connections) {
+      if (c !== undefined && now - c.lastTime > timeoutSec && !this.detector.closed(c)) this.detector.closeIdle(c, frame, now);
+    }
+  }
+
+  /** The connection-closed event of this connection was sent. */
+  isClosed(conn: Connection): boolean {
+    return this.detector?.closed(conn) === true;
   }
 
   /**
