@@ -2,7 +2,7 @@
  * `mpcap analyze` as tables for a person (cli-table3). Colour only when asked for by the caller.
  */
 import Table from 'cli-table3';
-import type { ConnectionJson, Report, SubflowJson } from './report.js';
+import type { ConnectionJson, Report, ReportParts, SubflowJson } from './report.js';
 
 export interface Style {
   color: boolean;
@@ -126,32 +126,85 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
   return out.join('\n');
 }
 
+/** Connections in the overview (and detailed below it) unless --all: the largest by bytes. */
+export const MAX_CONNECTIONS_SHOWN = 50;
+/** Rows per table: cli-table3 renders a table as one string, so a long list is cut into tables of this many rows. */
+const ROWS_PER_TABLE = 1000;
+
+/** A report already built (live's summary) as parts, for renderReportParts. */
+export function partsOf(r: Report): ReportParts {
+  const { connections, endpoints, unansweredCapable, ...head } = r;
+  return {
+    head,
+    connections: (only) => (only === undefined ? connections : connections.filter((c) => only.has(c.index))),
+    sizes: () => connections.map((c) => ({ index: c.index, bytes: c.subflows.reduce((n, s) => n + s.payloadBytes, 0) })),
+    endpoints,
+    unansweredCapable,
+  };
+}
+
 export function renderReport(r: Report, st: Style): string {
   const out: string[] = [];
-  const c = r.capture;
-  out.push(
+  renderReportParts(partsOf(r), st, (s) => out.push(s));
+  return out.join('');
+}
+
+/**
+ * The tables, written piece by piece through `write`. With more than MAX_CONNECTIONS_SHOWN
+ * connections and no --all, the largest by bytes are shown (in mptcp.stream order) and the rest
+ * counted: a capture of 200,000 connections is a screenful, not a crash.
+ */
+export function renderReportParts(parts: ReportParts, st: Style, write: (s: string) => void): void {
+  const h = parts.head;
+  const c = h.capture;
+  write(
     paint(st, 'bold', `${c.file}`) +
-      `: ${c.format}${c.compressed ? ' (gzip)' : ''}, ${c.packets} packets, ${c.durationSec.toFixed(3)} s${c.start ? ` from ${c.start.iso}` : ''}`,
+      `: ${c.format}${c.compressed ? ' (gzip)' : ''}, ${plural(c.packets, 'packet')}, ${c.durationSec.toFixed(3)} s${c.start ? ` from ${c.start.iso}` : ''}\n`,
   );
-  out.push(`${r.summary.connections} MPTCP connection${r.summary.connections === 1 ? '' : 's'}, ${r.summary.subflows} subflows, ${r.summary.tcpStreams} TCP streams in all`);
-  if (r.connections.length > 0) {
-    const t = table(st, ['mptcp.stream', 'version', 'client → server', 'client token', 'server token', 'subflows', 'checksums', 'ended']);
-    for (const k of r.connections) {
-      t.push([String(k.index), `v${k.version ?? '?'}`, `${ep(k.client)} → ${ep(k.server)}`, tokenText(k.client.token), tokenText(k.server.token), String(k.subflowCount), k.checksums ? 'on' : 'off', k.end.how]);
+  write(`${plural(h.summary.connections, 'MPTCP connection')}, ${plural(h.summary.subflows, 'subflow')}, ${plural(h.summary.tcpStreams, 'TCP stream')} in all\n`);
+  const a = h.summary.attempts;
+  if (!a.listed) {
+    const top = a.topSources.slice(0, 3).map((s) => `${s.address} (${s.attempts})`).join(', ');
+    write(paint(st, 'yellow', `${plural(a.connections + a.unansweredCapable, 'connection attempt')} nobody answered (${a.connections} MPTCP connections, ${a.unansweredCapable} MP_CAPABLE SYNs) from ${plural(a.sources, 'source address', 'source addresses')}, ${secs(a.firstTime)}–${secs(a.lastTime)} s; busiest: ${top} (--attempts lists them)`) + '\n');
+  }
+  if (h.summary.releasedConnections > 0) write(`${plural(h.summary.releasedConnections, 'closed connection')} released during the capture (not shown)\n`);
+  let only: Set<number> | undefined;
+  if (st.maxRows !== Infinity && h.summary.connections > MAX_CONNECTIONS_SHOWN) {
+    only = new Set(parts.sizes().sort((x, y) => y.bytes - x.bytes || x.index - y.index).slice(0, MAX_CONNECTIONS_SHOWN).map((x) => x.index));
+    write(paint(st, 'yellow', `showing the ${MAX_CONNECTIONS_SHOWN} largest of ${h.summary.connections} connections by bytes (--all shows every one; --json has them all)`) + '\n');
+  }
+  const head = ['mptcp.stream', 'version', 'client → server', 'client token', 'server token', 'subflows', 'checksums', 'ended'];
+  let t: Table.Table | null = null;
+  let rows = 0;
+  for (const k of parts.connections(only)) {
+    if (t === null) t = table(st, head);
+    t.push([String(k.index), `v${k.version ?? '?'}`, `${ep(k.client)} → ${ep(k.server)}`, tokenText(k.client.token), tokenText(k.server.token), String(k.subflowCount), k.checksums ? 'on' : 'off', k.end.how]);
+    if (++rows % ROWS_PER_TABLE === 0) {
+      write(t.toString() + '\n');
+      t = null;
     }
-    out.push(t.toString());
   }
-  for (const k of r.connections) out.push('', renderConnection(k, st));
-  if (r.endpoints.length > 0) {
+  if (t !== null) write(t.toString() + '\n');
+  for (const k of parts.connections(only)) write('\n' + renderConnection(k, st) + '\n');
+  const endpoints = parts.endpoints;
+  if (endpoints.length > 0) {
     const e = table(st, ['address', 'packets', 'share', 'bytes', 'tx packets', 'rx packets']);
-    for (const x of r.endpoints.slice(0, st.maxRows)) e.push([x.address, String(x.packets), `${(x.share * 100).toFixed(2)}%`, String(x.bytes), String(x.txPackets), String(x.rxPackets)]);
-    out.push('', paint(st, 'bold', 'Endpoints (IP addresses):'), e.toString());
-    if (r.endpoints.length > st.maxRows) out.push(`  ... and ${r.endpoints.length - st.maxRows} more addresses`);
+    for (const x of endpoints.slice(0, Math.min(st.maxRows, ROWS_PER_TABLE))) e.push([x.address, String(x.packets), `${(x.share * 100).toFixed(2)}%`, String(x.bytes), String(x.txPackets), String(x.rxPackets)]);
+    write('\n' + paint(st, 'bold', 'Endpoints (IP addresses):') + '\n' + e.toString() + '\n');
+    const shown = Math.min(st.maxRows, ROWS_PER_TABLE, endpoints.length);
+    if (endpoints.length > shown) write(`  ... and ${endpoints.length - shown} more addresses (--json has them all)\n`);
+    if (!h.summary.endpointsExact) write(`  (more addresses than the table holds: the busiest are listed, and their counts may be low)\n`);
   }
-  if (r.unansweredCapable.length > 0) {
-    out.push('', paint(st, 'yellow', 'MP_CAPABLE offers that no MPTCP connection came of:'));
-    for (const u of r.unansweredCapable) out.push(`  tcp.stream ${u.tcpStream} ${ep(u.client)} → ${ep(u.server)} v${u.version}: ${u.fallback ? 'answered without MP_CAPABLE (fallback to TCP)' : 'not answered with MPTCP in this capture'}`);
+  if (parts.unansweredCapable.length > 0) {
+    write('\n' + paint(st, 'yellow', 'MP_CAPABLE offers that no MPTCP connection came of:') + '\n');
+    const list = parts.unansweredCapable;
+    const shown = Math.min(list.length, st.maxRows);
+    for (const u of list.slice(0, shown)) write(`  tcp.stream ${u.tcpStream} ${ep(u.client)} → ${ep(u.server)} v${u.version}: ${u.fallback ? 'answered without MP_CAPABLE (fallback to TCP)' : 'not answered with MPTCP in this capture'}\n`);
+    if (list.length > shown) write(`  ... and ${list.length - shown} more\n`);
   }
-  for (const p of c.problems) out.push(paint(st, 'red', `capture ${p.fatal ? 'damaged' : 'warning'}: ${p.message}`));
-  return out.join('\n') + '\n';
+  for (const p of c.problems) write(paint(st, 'red', `capture ${p.fatal ? 'damaged' : 'warning'}: ${p.message}`) + '\n');
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }

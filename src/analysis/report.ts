@@ -425,8 +425,10 @@ export interface ReportOptions {
  */
 export interface ReportParts {
   head: Omit<Report, 'connections' | 'endpoints' | 'unansweredCapable'>;
-  /** The connections listed, built one at a time as the iterator is walked. */
-  connections(): Iterable<ConnectionJson>;
+  /** The connections listed (or only those in `only`), built one at a time as the iterator is walked. */
+  connections(only?: ReadonlySet<number>): Iterable<ConnectionJson>;
+  /** Payload bytes of each listed connection (all its subflows, both ways), by index, without building them. */
+  sizes(): Array<{ index: number; bytes: number }>;
   endpoints: Report['endpoints'];
   unansweredCapable: Report['unansweredCapable'];
 }
@@ -456,11 +458,25 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
   const list = opts.listAttempts === true || attemptCount + offers.length <= ATTEMPTS_LISTED;
   const attempts = attemptSummary(tracker, offers, attemptCount, list);
   const listed = list ? held : held - attemptCount;
-  const connections = function* (): Iterable<ConnectionJson> {
+  const connections = function* (only?: ReadonlySet<number>): Iterable<ConnectionJson> {
     for (const conn of tracker.heldConnections()) {
+      if (only !== undefined && !only.has(conn.index)) continue;
       if (!list && unanswered(tracker, conn)) continue;
       yield connectionJson(tracker, conn, stats);
     }
+  };
+  const sizes = (): Array<{ index: number; bytes: number }> => {
+    const out: Array<{ index: number; bytes: number }> = [];
+    for (const conn of tracker.heldConnections()) {
+      if (!list && unanswered(tracker, conn)) continue;
+      let bytes = 0;
+      for (const i of conn.subflows) {
+        const s = tracker.subflows[i];
+        if (s) bytes += s.payloadBytes.client + s.payloadBytes.server;
+      }
+      out.push({ index: conn.index, bytes });
+    }
+    return out;
   };
   const unansweredCapable = (list ? offers : []).map((o) => ({
     tcpStream: o.tcpStream,
@@ -498,6 +514,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
       },
     },
     connections,
+    sizes,
     endpoints: stats
       ? stats.endpoints
           .rows()

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import type { Frame } from '../dissect/frame.js';
-import { renderReport } from '../analysis/render-tables.js';
+import { renderReportParts } from '../analysis/render-tables.js';
 import { writeCsv } from '../analysis/csv.js';
 import { basename, join } from 'node:path';
 import type { MptcpTracker } from '../reassembly/tracker.js';
@@ -129,7 +129,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   } else {
     for (const [i, run] of runs.entries()) {
       if (i > 0) out.write('\n');
-      out.write(renderReport(run.analysis.report(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }));
+      renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }, (text) => out.write(text));
     }
   }
   await out.end();
