@@ -12,7 +12,7 @@ import { packetJson } from '../analysis/packet-json.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
-import type { PacketInfo } from '../reassembly/tracker.js';
+import { mptcpAck, type PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './errors.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
@@ -139,7 +139,7 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
       expectedToken: info.expectedToken,
       expectedIdsn: info.expectedIdsn,
       dsn: info.dsn === null ? null : BigInt(info.dsn),
-      dataAck: info.dataAck,
+      dataAck: mptcpAck(info),
     };
     if (pkt.problems.length > 0) {
       damaged++;

@@ -32,7 +32,13 @@ export interface PacketInfo {
   expectedIdsn: bigint | null;
   /** Relative DSN of the segment's first payload byte (the IDSN's next byte is 1). */
   dsn: number | null;
-  dataAck: bigint | null;
+  /**
+   * The segment's data ACK widened to 64 bits, and what Wireshark's mptcp.ack counts from (the
+   * receiver's IDSN, or 0): see mptcpAck(). Kept apart so that the hot path does no 64-bit
+   * arithmetic only `dissect` needs.
+   */
+  dataAckAbs: bigint | null;
+  dataAckBase: bigint | null;
   /** Seconds since the first frame. */
   time: number;
   /** AddressTable keys of the innermost IP header's addresses (-1 without IP). */
@@ -45,7 +51,6 @@ export interface PacketInfo {
   deferredSyn: { seq: number; time: number; tsVal: number | null } | null;
 }
 
-const TWO64 = 1n << 64n;
 const MPC_FLAG_A = 0x80;
 const MPC_FLAG_H = 0x01;
 /** Problems of one kind kept per connection: a join flood must not grow memory without bound. */
@@ -83,7 +88,8 @@ export class MptcpTracker {
     expectedToken: null,
     expectedIdsn: null,
     dsn: null,
-    dataAck: null,
+    dataAckAbs: null,
+    dataAckBase: null,
     time: 0,
     srcKey: -1,
     dstKey: -1,
@@ -102,7 +108,8 @@ export class MptcpTracker {
     info.expectedToken = null;
     info.expectedIdsn = null;
     info.dsn = null;
-    info.dataAck = null;
+    info.dataAckAbs = null;
+    info.dataAckBase = null;
     info.srcKey = -1;
     info.dstKey = -1;
     info.deferredSyn = null;
@@ -573,8 +580,10 @@ export class MptcpTracker {
       if (acked.base !== null) acked.ack(Number(BigInt.asIntN(64, full - acked.base)), info.time);
       if (receiver.idsn !== null || receiver.dsn64Seen) {
         // mptcp.ack as Wireshark: relative to the receiver's IDSN (0 when only a 64-bit DSN was seen)
-        const base = receiver.idsn ?? 0n;
-        if (info.dataAck === null) info.dataAck = (((full - base) % TWO64) + TWO64) % TWO64;
+        if (info.dataAckAbs === null) {
+          info.dataAckAbs = full;
+          info.dataAckBase = receiver.idsn ?? 0n;
+        }
       }
     }
     if (m.dataSeq !== null && m.subflowSeq !== null && m.dataLen !== null) {
@@ -701,6 +710,12 @@ export class MptcpTracker {
     }
     return out.sort((a, b) => a.tcpStream - b.tcpStream);
   }
+}
+
+/** mptcp.ack as Wireshark prints it: the data ACK relative to the receiver's IDSN, modulo 2^64. */
+export function mptcpAck(info: PacketInfo): bigint | null {
+  if (info.dataAckAbs === null || info.dataAckBase === null) return null;
+  return BigInt.asUintN(64, info.dataAckAbs - info.dataAckBase);
 }
 
 export interface UnansweredOffer {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/reassembly/model.ts';
 import { addPayload, checksumValid, fold, pseudoHeaderSum } from '../../src/reassembly/dss-checksum.ts';
 import { MappingTable, newMapping, sumBytes } from '../../src/reassembly/mapping.ts';
+import { mptcpAck } from '../../src/reassembly/tracker.ts';
 import {
   Capture,
   CollectSink,
@@ -225,7 +226,7 @@ function run(cap: Capture): Run {
     },
     (frame, info) => {
       dsn.set(frame, info.dsn === null ? null : BigInt(info.dsn));
-      ack.set(frame, info.dataAck);
+      ack.set(frame, mptcpAck(info));
     },
   );
   expect(tracker.connections).toHaveLength(1);
