@@ -2,10 +2,17 @@
 // bench.mjs — throughput and peak memory of mpcap, with tshark on the same files beside it.
 //
 // Usage:
-//   node scripts/bench.mjs [--runs N] [--mpcap PATH/bin/mpcap.js] [--label TEXT] [--no-tshark] [--json OUT.json] FILE...
+//   node scripts/bench.mjs [--runs N] [--only CMD,CMD] [--mpcap PATH/bin/mpcap.js] [--label TEXT] [--no-tshark] [--json OUT.json] FILE...
 //
+//   --only    run only these commands: analyze, dissect, fields, extract (mpcap) and their tshark
+//             counterparts (conv, conv-mptcp, dissect, fields); default all
 //   --mpcap   the mpcap entry point to run (default: this repository's bin/mpcap.js; env MPCAP)
 //   --label   how to name that build in the report (default: git commit of its directory)
+//
+// "× tshark" is tshark's best time over mpcap's for the pair of commands that do the same work:
+// analyze ↔ tshark -z conv,tcp with MPTCP analysis on (mptcp.analyze_mptcp and
+// mptcp.analyze_mappings: what it takes tshark to link subflows and follow DSNs), dissect ↔
+// tshark's summary lines, fields ↔ the same four fields.
 //
 // For every FILE, every command below runs N times (default 2; rounds interleaved), each under
 // GNU time (`/usr/bin/time -f '%e %M'`, Debian package `time`), with standard output sent to
@@ -28,13 +35,14 @@ import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-let runs = 2, mpcap = process.env.MPCAP || join(repo, 'bin', 'mpcap.js'), withTshark = true, jsonOut = null, label = null;
+let runs = 2, mpcap = process.env.MPCAP || join(repo, 'bin', 'mpcap.js'), withTshark = true, jsonOut = null, label = null, only = null;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--runs') runs = Number(args[++i]);
   else if (a === '--mpcap') mpcap = resolve(args[++i]);
   else if (a === '--label') label = args[++i];
+  else if (a === '--only') only = new Set(args[++i].split(','));
   else if (a === '--no-tshark') withTshark = false;
   else if (a === '--json') jsonOut = args[++i];
   else if (a === '-h' || a === '--help') { usage(0); }
@@ -55,22 +63,24 @@ if (withTshark && !have('tshark')) { console.error('bench: tshark not found; row
 const FIELDS = ['-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.options.mptcp.subtype', '-e', 'mptcp.stream'];
 const node = process.execPath;
 function commands(f) {
-  const m = (label, display, argv) => ({ tool: 'mpcap', label, display: `mpcap ${display}`, argv: [node, mpcap, ...argv] });
+  const m = (label, display, argv, vs) => ({ tool: 'mpcap', label, vs, display: `mpcap ${display}`, argv: [node, mpcap, ...argv] });
   const t = (label, display, argv) => ({ tool: 'tshark', label, display: `tshark ${display}`, argv: ['tshark', ...argv] });
   const list = [
-    m('analyze', 'analyze --json -o /dev/null F', ['analyze', '--json', '-o', '/dev/null', f]),
-    m('dissect', 'dissect F > /dev/null', ['dissect', f]),
+    m('analyze', 'analyze --json -o /dev/null F', ['analyze', '--json', '-o', '/dev/null', f], 'conv-mptcp'),
+    m('dissect', 'dissect F > /dev/null', ['dissect', f], 'dissect'),
     m('fields', 'dissect -T fields -e frame.number -e tcp.stream -e tcp.options.mptcp.subtype -e mptcp.stream F > /dev/null',
-      ['dissect', '-T', 'fields', ...FIELDS, f]),
+      ['dissect', '-T', 'fields', ...FIELDS, f], 'fields'),
     m('extract', 'extract F --connection 0 --direction c2s -o /dev/null', ['extract', f, '--connection', '0', '--direction', 'c2s', '-o', '/dev/null']),
   ];
   if (withTshark) list.push(
     t('conv', '-r F -q -z conv,tcp > /dev/null', ['-r', f, '-q', '-z', 'conv,tcp']),
+    t('conv-mptcp', '-r F -q -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -z conv,tcp > /dev/null',
+      ['-r', f, '-q', '-o', 'mptcp.analyze_mptcp:TRUE', '-o', 'mptcp.analyze_mappings:TRUE', '-z', 'conv,tcp']),
     t('dissect', '-r F > /dev/null', ['-r', f]),
     t('fields', '-r F -T fields -e frame.number -e tcp.stream -e tcp.options.mptcp.subtype -e mptcp.stream > /dev/null',
       ['-r', f, '-T', 'fields', ...FIELDS]),
   );
-  return list;
+  return only ? list.filter((c) => only.has(c.label) && (c.tool === 'mpcap' || only.has(c.label))) : list;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'mpcap-bench-'));
@@ -119,7 +129,7 @@ for (const f of files) {
       if (!best[i] || r.seconds < best[i].seconds) best[i] = r;
     });
   }
-  results.push({ file: f, size, packets, rows: cmds.map((c, i) => ({ tool: c.tool, label: c.label, command: c.display, ...best[i],
+  results.push({ file: f, size, packets, rows: cmds.map((c, i) => ({ tool: c.tool, label: c.label, vs: c.vs ?? null, command: c.display, ...best[i],
     packetsPerSecond: packets ? packets / best[i].seconds : null, mbPerSecond: size / 1e6 / best[i].seconds })) });
 }
 rmSync(scratch, { recursive: true, force: true });
@@ -131,8 +141,12 @@ out.push(`Node ${machine.node}; ${machine.tshark ?? 'tshark not run'}; mpcap ${m
 out.push(`Best of ${runs} run(s) per command; F is the capture; output to /dev/null.`);
 for (const r of results) {
   out.push('', `### ${basename(r.file)} — ${fmt(r.size / 1e6)} MB, ${r.packets?.toLocaleString('en-US') ?? '?'} packets`, '');
-  out.push('| tool | command | seconds | packets/s | MB/s | peak RSS MB |', '|---|---|---:|---:|---:|---:|');
-  for (const x of r.rows) out.push(`| ${x.tool} | \`${x.command}\` | ${x.seconds.toFixed(2)} | ${fmt(x.packetsPerSecond)} | ${fmt(x.mbPerSecond)} | ${fmt(x.rssMB)} |`);
+  out.push('| tool | command | seconds | packets/s | MB/s | peak RSS MB | × tshark |', '|---|---|---:|---:|---:|---:|---:|');
+  for (const x of r.rows) {
+    const peer = x.vs ? r.rows.find((y) => y.tool === 'tshark' && y.label === x.vs) : null;
+    const ratio = peer ? `${(peer.seconds / x.seconds).toFixed(1)}×` : '';
+    out.push(`| ${x.tool} | \`${x.command}\` | ${x.seconds.toFixed(2)} | ${fmt(x.packetsPerSecond)} | ${fmt(x.mbPerSecond)} | ${fmt(x.rssMB)} | ${ratio} |`);
+  }
 }
 if (results.length > 1) {
   const sorted = [...results].sort((a, b) => a.size - b.size);

@@ -448,15 +448,15 @@ function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
 }
 
 export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): ReportParts {
-  const offers = tracker.unansweredOffers();
+  const offerCount = tracker.unansweredOfferCount();
   let attemptCount = 0;
   let held = 0;
   for (const conn of tracker.heldConnections()) {
     held++;
     if (unanswered(tracker, conn)) attemptCount++;
   }
-  const list = opts.listAttempts === true || attemptCount + offers.length <= ATTEMPTS_LISTED;
-  const attempts = attemptSummary(tracker, offers, attemptCount, list);
+  const list = opts.listAttempts === true || attemptCount + offerCount <= ATTEMPTS_LISTED;
+  const attempts = attemptSummary(tracker, offerCount, attemptCount, list);
   const listed = list ? held : held - attemptCount;
   const connections = function* (only?: ReadonlySet<number>): Iterable<ConnectionJson> {
     for (const conn of tracker.heldConnections()) {
@@ -478,7 +478,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
     }
     return out;
   };
-  const unansweredCapable = (list ? offers : []).map((o) => ({
+  const unansweredCapable = (list ? tracker.unansweredOffers() : []).map((o) => ({
     tcpStream: o.tcpStream,
     version: o.version,
     fallback: o.fallback,
@@ -507,7 +507,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
         connections: listed,
         subflows,
         tcpStreams: tracker.flows.size,
-        unansweredCapable: offers.length,
+        unansweredCapable: offerCount,
         attempts,
         endpointsExact: stats ? stats.endpoints.exact : true,
         releasedConnections: tracker.released,
@@ -528,25 +528,30 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
 /** Top sources of unanswered attempts shown in the summary. */
 const TOP_ATTEMPT_SOURCES = 10;
 
-function attemptSummary(tracker: MptcpTracker, offers: ReturnType<MptcpTracker['unansweredOffers']>, connections: number, listed: boolean): AttemptsJson {
+/** Distinct sources counted one by one; past this, new ones are counted only in `sources`' lower bound. */
+const MAX_SOURCES_COUNTED = 65_536;
+
+function attemptSummary(tracker: MptcpTracker, offers: number, connections: number, listed: boolean): AttemptsJson {
   const bySource = new Map<string, number>();
   let first = Infinity;
   let last = -Infinity;
   const count = (s: { client: { addr: string }; startTime: number } | undefined): void => {
     if (!s) return;
-    bySource.set(s.client.addr, (bySource.get(s.client.addr) ?? 0) + 1);
+    const n = bySource.get(s.client.addr);
+    if (n !== undefined) bySource.set(s.client.addr, n + 1);
+    else if (bySource.size < MAX_SOURCES_COUNTED) bySource.set(s.client.addr, 1);
     if (s.startTime < first) first = s.startTime;
     if (s.startTime > last) last = s.startTime;
   };
   for (const conn of tracker.heldConnections()) if (unanswered(tracker, conn)) count(tracker.subflows[conn.subflows[0] ?? -1]);
-  for (const o of offers) count(o);
+  if (connections + offers > 0) for (const o of tracker.eachUnansweredOffer()) count(o);
   const topSources = [...bySource]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, TOP_ATTEMPT_SOURCES)
     .map(([address, attempts]) => ({ address, attempts }));
   return {
     connections,
-    unansweredCapable: offers.length,
+    unansweredCapable: offers,
     listed,
     firstTime: Number.isFinite(first) ? round6(first) : null,
     lastTime: Number.isFinite(last) ? round6(last) : null,

@@ -3,7 +3,7 @@
  * a new one when a SYN (without ACK) reuses a 4-tuple with another initial sequence number than
  * the one that started it (packet-tcp.c, "ports reused").
  *
- * State per stream is a row of typed arrays (about 70 bytes), kept in pages so that growing never
+ * State per stream is a row of typed arrays (about 75 bytes), kept in pages so that growing never
  * copies: a port scan of a million SYNs costs tens of megabytes, not gigabytes. Lookup is a
  * chained hash over numeric keys (addresses as AddressTable keys), so the hot path makes no strings.
  */
@@ -40,9 +40,8 @@ class Page {
   readonly packets1 = new Uint32Array(PAGE);
   readonly bytes0 = new Float64Array(PAGE);
   readonly bytes1 = new Float64Array(PAGE);
-  readonly firstFrame = new Float64Array(PAGE);
+  readonly firstFrame = new Uint32Array(PAGE);
   readonly firstTime = new Float64Array(PAGE);
-  readonly lastTime = new Float64Array(PAGE);
   /** MP_CAPABLE SYN offer: version << 8 | flags. */
   readonly offer = new Uint16Array(PAGE);
   readonly synTsVal = new Uint32Array(PAGE);
@@ -146,7 +145,6 @@ export class FlowTable {
       p.packets1[j] = (p.packets1[j] as number) + 1;
       p.bytes1[j] = (p.bytes1[j] as number) + seg.payloadLen;
     }
-    p.lastTime[j] = time;
     out.stream = found;
     out.dir = dir;
     out.srcKey = srcKey;
@@ -165,8 +163,12 @@ export class FlowTable {
     return (dir === 0 ? p.bytes0[stream & PAGE_MASK] : p.bytes1[stream & PAGE_MASK]) as number;
   }
 
+  /** Streams with an offer still recorded. */
+  offerCount = 0;
+
   /** Remember a stream's first packet, a bare MP_CAPABLE SYN, instead of making it a subflow. */
   setOffer(stream: number, version: number, flags: number, tsVal: number | null): void {
+    this.offerCount++;
     const p = this.pages[stream >>> PAGE_BITS] as Page;
     const j = stream & PAGE_MASK;
     p.offer[j] = ((version & 0xff) << 8) | (flags & 0xff);
@@ -180,7 +182,10 @@ export class FlowTable {
     const j = stream & PAGE_MASK;
     const st = p.state[j] as number;
     if (!(st & OFFER)) return null;
-    if (take) p.state[j] = st & ~(OFFER | OFFER_TS);
+    if (take) {
+      p.state[j] = st & ~(OFFER | OFFER_TS);
+      this.offerCount--;
+    }
     const o = p.offer[j] as number;
     return { version: o >> 8, flags: o & 0xff, isn: p.base0[j] as number, tsVal: st & OFFER_TS ? (p.synTsVal[j] as number) : null };
   }
@@ -217,10 +222,6 @@ export class FlowTable {
     return (this.pages[stream >>> PAGE_BITS] as Page).firstTime[stream & PAGE_MASK] as number;
   }
 
-  lastTime(stream: number): number {
-    return (this.pages[stream >>> PAGE_BITS] as Page).lastTime[stream & PAGE_MASK] as number;
-  }
-
   private add(keyA: number, keyB: number, ports: number, h: number, frame: number, time: number): number {
     const i = this.count++;
     if ((i & PAGE_MASK) === 0) this.pages.push(new Page());
@@ -231,7 +232,6 @@ export class FlowTable {
     p.ports[j] = ports;
     p.firstFrame[j] = frame;
     p.firstTime[j] = time;
-    p.lastTime[j] = time;
     p.state[j] = 0;
     p.next[j] = this.buckets[h] as number;
     this.buckets[h] = i + 1;

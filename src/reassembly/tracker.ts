@@ -693,22 +693,31 @@ export class MptcpTracker {
 
   /** Subflows that offered MP_CAPABLE and got no MPTCP connection (v1 SYN never answered with MPTCP). */
   unansweredOffers(): UnansweredOffer[] {
-    const out: UnansweredOffer[] = [];
+    return [...this.eachUnansweredOffer()].sort((a, b) => a.tcpStream - b.tcpStream);
+  }
+
+  /** The same, one at a time and in no particular order (a flood's worth is never held at once). */
+  *eachUnansweredOffer(): Iterable<UnansweredOffer> {
     for (const [stream, offer] of this.capableSyn) {
       const sub = this.subflows[stream];
-      if (sub && sub.connection === null) out.push({ tcpStream: stream, version: offer.version, fallback: sub.fallback, client: sub.client, server: sub.server, startTime: sub.startTime });
+      if (sub && sub.connection === null) yield { tcpStream: stream, version: offer.version, fallback: sub.fallback, client: sub.client, server: sub.server, startTime: sub.startTime };
     }
     for (const o of this.flows.offers()) {
-      out.push({
+      yield {
         tcpStream: o.stream,
         version: o.version,
         fallback: false,
         client: { addr: this.addresses.text(o.keyA), port: o.portA },
         server: { addr: this.addresses.text(o.keyB), port: o.portB },
         startTime: o.time,
-      });
+      };
     }
-    return out.sort((a, b) => a.tcpStream - b.tcpStream);
+  }
+
+  unansweredOfferCount(): number {
+    let n = 0;
+    for (const [stream] of this.capableSyn) if (this.subflows[stream]?.connection === null) n++;
+    return n + this.flows.offerCount;
   }
 }
 
