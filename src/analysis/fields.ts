@@ -18,9 +18,8 @@ const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
 
 function eachMptcp(v: PacketView, fn: (o: MptcpOption) => void): void {
-  const tcp = v.pkt.tcp;
-  if (!tcp) return;
-  for (const opt of tcp.options) if (opt.kind === 'MPTCP') fn(opt.mptcp);
+  const list = v.seg.mptcp;
+  for (let i = 0; i < list.length; i++) fn(list[i] as MptcpOption);
 }
 
 /** A per-option field: `pick` returns the value or null when the option has no such field. */
@@ -43,22 +42,22 @@ export function frameTimeEpoch(tsSec: number, tsNsec: number): string {
 }
 
 const defs: FieldDef[] = [
-  { name: 'frame.number', description: 'Frame number (1-based)', get: (v, o) => void o.push(String(v.pkt.frame.number)) },
-  { name: 'frame.len', description: 'Frame length on the wire', get: (v, o) => void o.push(String(v.pkt.frame.origLen)) },
-  { name: 'frame.cap_len', description: 'Frame length captured', get: (v, o) => void o.push(String(v.pkt.frame.capLen)) },
-  { name: 'frame.time_epoch', description: 'Arrival time, seconds since the epoch', get: (v, o) => void o.push(frameTimeEpoch(v.pkt.frame.tsSec, v.pkt.frame.tsNsec)) },
+  { name: 'frame.number', description: 'Frame number (1-based)', get: (v, o) => void o.push(String(v.frame.number)) },
+  { name: 'frame.len', description: 'Frame length on the wire', get: (v, o) => void o.push(String(v.frame.origLen)) },
+  { name: 'frame.cap_len', description: 'Frame length captured', get: (v, o) => void o.push(String(v.frame.capLen)) },
+  { name: 'frame.time_epoch', description: 'Arrival time, seconds since the epoch', get: (v, o) => void o.push(frameTimeEpoch(v.frame.tsSec, v.frame.tsNsec)) },
   { name: 'frame.time_relative', description: 'Seconds since the first frame', get: (v, o) => void o.push(v.relTime) },
   { name: 'ip.src', description: 'IPv4 source (every IPv4 layer, outermost first)', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 4 && o.push(ip.src)) },
   { name: 'ip.dst', description: 'IPv4 destination', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 4 && o.push(ip.dst)) },
   { name: 'ipv6.src', description: 'IPv6 source', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 6 && o.push(ip.src)) },
   { name: 'ipv6.dst', description: 'IPv6 destination', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 6 && o.push(ip.dst)) },
-  { name: 'tcp.srcport', description: 'TCP source port', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.srcPort))) },
-  { name: 'tcp.dstport', description: 'TCP destination port', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.dstPort))) },
+  { name: 'tcp.srcport', description: 'TCP source port', get: (v, o) => void (v.seg.isTcp && o.push(String(v.seg.srcPort))) },
+  { name: 'tcp.dstport', description: 'TCP destination port', get: (v, o) => void (v.seg.isTcp && o.push(String(v.seg.dstPort))) },
   { name: 'tcp.stream', description: 'TCP conversation index', get: (v, o) => void (v.tcpStream !== null && o.push(String(v.tcpStream))) },
-  { name: 'tcp.len', description: 'TCP payload length', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.payloadLen))) },
-  { name: 'tcp.seq_raw', description: 'TCP sequence number', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.seq))) },
-  { name: 'tcp.ack_raw', description: 'TCP acknowledgment number', get: (v, o) => void (v.pkt.tcp && o.push(String(v.pkt.tcp.ack))) },
-  { name: 'tcp.flags', description: 'TCP flags (12 bits)', get: (v, o) => void (v.pkt.tcp && o.push(hex4(v.pkt.tcp.flags))) },
+  { name: 'tcp.len', description: 'TCP payload length', get: (v, o) => void (v.seg.isTcp && o.push(String(v.seg.payloadLen))) },
+  { name: 'tcp.seq_raw', description: 'TCP sequence number', get: (v, o) => void (v.seg.isTcp && o.push(String(v.seg.seq))) },
+  { name: 'tcp.ack_raw', description: 'TCP acknowledgment number', get: (v, o) => void (v.seg.isTcp && o.push(String(v.seg.ack))) },
+  { name: 'tcp.flags', description: 'TCP flags (12 bits)', get: (v, o) => void (v.seg.isTcp && o.push(hex4(v.seg.flags))) },
   // an option of fewer than 3 bytes has no subtype byte at all
   { name: 'tcp.options.mptcp.subtype', description: 'MPTCP option subtype', get: mptcpField((m) => (m.length < 3 ? null : String(subtypeCode(m)))) },
   {

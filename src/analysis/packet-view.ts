@@ -2,10 +2,16 @@
  * A decoded packet plus what the stateful layers know about it: the record every packet
  * renderer (summary line, -V tree, JSON, fields) reads. Valid only while its frame is.
  */
+import type { Frame } from '../dissect/frame.js';
 import type { Packet } from '../dissect/packet.js';
+import type { Segment } from '../dissect/segment.js';
 
 export interface PacketView {
-  pkt: Packet;
+  frame: Frame;
+  /** What the hot path read of the packet (TCP fields, MPTCP options): cheap, always there. */
+  seg: Segment;
+  /** The full decoded record (may be decoded only when first read). */
+  readonly pkt: Packet;
   /** Seconds since the first frame, 9 decimals (frame.time_relative). */
   relTime: string;
   tcpStream: number | null;

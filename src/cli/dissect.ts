@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CaptureProblem } from '../dissect/capture/types.js';
 import type { Frame } from '../dissect/frame.js';
-import type { Packet } from '../dissect/packet.js';
+import { decodePacket, type Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
 import { FIELDS, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
@@ -99,6 +99,49 @@ function parseCount(s: string | undefined): number {
   return n;
 }
 
+/** The view the printers read, reused: the full record and the relative time are made when first read. */
+class LazyView implements PacketView {
+  frame!: Frame;
+  seg!: Segment;
+  tcpStream: number | null = null;
+  mptcpStream: number | null = null;
+  expectedToken: number | null = null;
+  expectedIdsn: bigint | null = null;
+  private decoded: Packet | null = null;
+  private rel: string | null = null;
+  private t0 = { tsSec: 0, tsNsec: 0 };
+  private info!: PacketInfo;
+
+  reset(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }): void {
+    this.frame = frame;
+    this.seg = seg;
+    this.info = info;
+    this.t0 = t0;
+    this.decoded = null;
+    this.rel = null;
+    this.tcpStream = info.tcpStream;
+    this.mptcpStream = info.mptcpStream;
+    this.expectedToken = info.expectedToken;
+    this.expectedIdsn = info.expectedIdsn;
+  }
+
+  get dsn(): bigint | null {
+    return this.info.dsn === null ? null : BigInt(this.info.dsn);
+  }
+
+  get dataAck(): bigint | null {
+    return mptcpAck(this.info);
+  }
+
+  get pkt(): Packet {
+    return (this.decoded ??= decodePacket(this.frame));
+  }
+
+  get relTime(): string {
+    return (this.rel ??= relativeTime(this.frame.tsSec, this.frame.tsNsec, this.t0.tsSec, this.t0.tsNsec));
+  }
+}
+
 export async function runDissect(file: string | undefined, opts: DissectOptions, io: CliIo): Promise<number> {
   const path = opts.read ?? file;
   if (path === undefined) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
@@ -119,7 +162,10 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   }
 
   const out = new OutputSink(io.stdout);
-  const pipeline = new Pipeline(true);
+  // The full record is decoded only for what needs it: the tree, JSON, the summary line, and the
+  // fields that read more than the segment view holds (lazily, in LazyView).
+  const pipeline = new Pipeline(false);
+  const view = new LazyView();
   let seen = 0;
   let damaged = 0;
   const firstDamaged: string[] = [];
@@ -128,20 +174,10 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   if (format === 'fields' && style.header) out.write(fieldDefs.map((d) => d.name).join(style.separator) + '\n');
   if (format === 'json') out.write('[\n');
 
-  const print = (frame: Frame, _seg: Segment, info: PacketInfo, decoded: Packet | null): void => {
-    const pkt = decoded as Packet;
-    const t0 = pipeline.start as { tsSec: number; tsNsec: number };
-    const view: PacketView = {
-      pkt,
-      relTime: relativeTime(frame.tsSec, frame.tsNsec, t0.tsSec, t0.tsNsec),
-      tcpStream: info.tcpStream,
-      mptcpStream: info.mptcpStream,
-      expectedToken: info.expectedToken,
-      expectedIdsn: info.expectedIdsn,
-      dsn: info.dsn === null ? null : BigInt(info.dsn),
-      dataAck: mptcpAck(info),
-    };
-    if (pkt.problems.length > 0) {
+  const print = (frame: Frame, seg: Segment, info: PacketInfo): void => {
+    view.reset(frame, seg, info, pipeline.start as { tsSec: number; tsNsec: number });
+    if (seg.fast ? seg.mptcp.some((m) => m.problem !== null) : view.pkt.problems.length > 0) {
+      const pkt = view.pkt;
       damaged++;
       if (firstDamaged.length < 5) firstDamaged.push(`packet ${frame.number}: ${pkt.problems.map((p) => `${p.message} (byte ${p.offset})`).join('; ')}`);
     }

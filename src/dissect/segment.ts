@@ -73,6 +73,11 @@ export class Segment {
   readonly mptcp: MptcpOption[] = [];
   /** A TCP option of kind 30 was there (even a malformed one). */
   hasMptcpOption = false;
+  /**
+   * Read by the fast path. Then the full decoder would report a problem for this packet only
+   * if an MPTCP option's layout does not fit the segment (`problem` set on that option).
+   */
+  fast = false;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -80,7 +85,10 @@ const EMPTY = new Uint8Array(0);
 /** Fill `seg` from `frame`. Returns false when the frame holds no TCP segment (`ipVersion` still tells whether it had IP). */
 export function decodeSegment(frame: Frame, seg: Segment): boolean {
   seg.frame = frame;
-  if (fastDecode(frame, seg)) return true;
+  if (fastDecode(frame, seg)) {
+    seg.fast = true;
+    return true;
+  }
   return segmentFromPacket(decodePacket(frame), seg);
 }
 
@@ -144,6 +152,7 @@ function reset(seg: Segment): void {
   seg.mptcp.length = 0;
   seg.payload = EMPTY;
   seg.isTcp = false;
+  seg.fast = false;
 }
 
 /** The common case, read in place; false = let the full decoder handle it. */
