@@ -234,8 +234,9 @@ describe('out-of-order arrival and head-of-line delay', () => {
 });
 
 describe('captured length shorter than the segment (snaplen)', () => {
-  it('the missing tail is written as zeros and counted in snapLost', () => {
+  it('with fillHoles, the missing tail is written as zeros and counted in snapLost', () => {
     const { s, out } = stream();
+    s.fillHoles = true;
     s.add(1, 100, patternAtRel(1, 60), 0, 0);
     put(s, 101, 10, 0, 0);
     expect(s.deliveredBytes).toBe(110);
@@ -243,6 +244,20 @@ describe('captured length shorter than the segment (snaplen)', () => {
     const want = patternAtRel(1, 110);
     want.fill(0, 60, 100);
     expect(out.bytes).toEqual(want);
+  });
+
+  // Defect (issue #9): without fillHoles the sink got zeros for the cut tail, and extract then
+  // said it had written "only the bytes before the first hole". A snap-cut byte is a missing byte.
+  it('without fillHoles, the sink stops at the first byte the snap length cut', () => {
+    const { s, out } = stream();
+    s.add(1, 100, patternAtRel(1, 60), 0, 0);
+    put(s, 101, 10, 0, 0);
+    put(s, 211, 10, 0, 0); // held ahead of a hole: no copy kept once the sink has stopped
+    expect(s.deliveredBytes).toBe(110);
+    expect(s.snapLost).toBe(40);
+    expect(s.sinkStoppedAt).toBe(61);
+    s.flush(false);
+    expect(out.bytes).toEqual(patternAtRel(1, 60));
   });
 });
 
@@ -266,8 +281,9 @@ describe('captured length shorter than the segment, ahead of a hole', () => {
     expect(s.snapLost).toBe(40);
   });
 
-  it('the same segment drained when the hole fills is zero-filled and counted (the right behaviour)', () => {
+  it('with fillHoles, the same segment drained when the hole fills is zero-filled and counted', () => {
     const { s, out } = stream();
+    s.fillHoles = true;
     s.add(101, 100, patternAtRel(101, 60), 0, 0);
     put(s, 201, 10, 0, 0);
     put(s, 1, 100, 0, 1);
