@@ -107,8 +107,8 @@ const MAX_RANGES_BEHIND = 4096;
 export const MAX_LISTED_GAPS = 100;
 const MAX_LISTED_DATA_FINS = 100;
 
-/** Pruned nodes kept for reuse, so that a long in-order stream allocates no nodes. */
-const MAX_FREE_NODES = 1024;
+/** Pruned nodes kept for reuse, so that a long stream allocates no nodes once warm. */
+const MAX_FREE_NODES = MAX_RANGES_BEHIND;
 
 /** Zeros written in place of missing bytes come from one shared chunk (the sinks copy). */
 const ZERO_CHUNK = new Uint8Array(64 * 1024);
@@ -312,6 +312,15 @@ export class DataStream {
     if (this.firstTime === null) this.firstTime = time;
     this.lastTime = time;
     if (end > this.maxRelEnd) this.maxRelEnd = end;
+    if (start === this.nextRel) {
+      // The common case: in order, nothing held that it overlaps. No search.
+      const ahead = this.afterBehind();
+      if (ahead === null || ahead.start >= end) {
+        this.fresh(start, end, start, bytes, subflow, time);
+        this.prune();
+        return;
+      }
+    }
     let cur = start;
     if (cur < 1) {
       // Before relative 1 (no IDSN known and the capture started mid-stream, so the first DSN
@@ -610,7 +619,7 @@ export class DataStream {
 
   private node(start: number, end: number, kind: Kind, subflow: number, time: number, bytes: Uint8Array | null, captured: number): Piece {
     const p = this.free.pop();
-    if (p === undefined) return { start, end, next: [], kind, subflow, time, bytes, captured, gap: null };
+    if (p === undefined) return { start, end, next: [], level: 0, kind, subflow, time, bytes, captured, gap: null };
     p.start = start;
     p.end = end;
     p.kind = kind;

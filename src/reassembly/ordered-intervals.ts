@@ -21,12 +21,15 @@ const PROMOTE_BELOW = 0x4000_0000;
 export interface IntervalNode {
   start: number;
   end: number;
-  /** Forward links, one per level of this node. Managed by the list. */
+  /** Forward links; the first `level` are this node's. Managed by the list. */
   next: Array<IntervalNode | null>;
+  level: number;
 }
 
 export class OrderedIntervals<N extends IntervalNode> {
   private readonly head: Array<N | null> = new Array<N | null>(MAX_LEVEL).fill(null);
+  /** Last node at each level: appending past the highest interval (the usual case) needs no search. */
+  private readonly tail: Array<N | null> = new Array<N | null>(MAX_LEVEL).fill(null);
   private level = 1;
   private rng = 0x9e37_79b9;
   /** Predecessor at each level of the last search (reused: no garbage per insert). */
@@ -63,6 +66,11 @@ export class OrderedIntervals<N extends IntervalNode> {
 
   /** Insert a node whose [start, end) overlaps no interval in the list. */
   insert(node: N): void {
+    const last = this.tail[0] as N | null;
+    if (last === null || last.start < node.start) {
+      this.append(node);
+      return;
+    }
     const update = this.update;
     let x: N | null = null;
     for (let i = this.level - 1; i >= 0; i--) {
@@ -79,7 +87,8 @@ export class OrderedIntervals<N extends IntervalNode> {
       this.level = lvl;
     }
     // Reuse the node's link array when it is long enough (nodes are recycled by the caller).
-    if (node.next.length !== lvl) node.next = new Array<IntervalNode | null>(lvl);
+    if (node.next.length < lvl) node.next = new Array<IntervalNode | null>(lvl).fill(null);
+    node.level = lvl;
     for (let i = 0; i < lvl; i++) {
       const prev = update[i] as N | null;
       if (prev === null) {
@@ -89,6 +98,22 @@ export class OrderedIntervals<N extends IntervalNode> {
         node.next[i] = prev.next[i] as N | null;
         prev.next[i] = node;
       }
+      if (node.next[i] === null) this.tail[i] = node;
+    }
+    this.size++;
+  }
+
+  private append(node: N): void {
+    const lvl = this.randomLevel();
+    if (lvl > this.level) this.level = lvl;
+    if (node.next.length < lvl) node.next = new Array<IntervalNode | null>(lvl).fill(null);
+    node.level = lvl;
+    for (let i = 0; i < lvl; i++) {
+      const prev = this.tail[i] as N | null;
+      if (prev === null) this.head[i] = node;
+      else prev.next[i] = node;
+      node.next[i] = null;
+      this.tail[i] = node;
     }
     this.size++;
   }
@@ -97,7 +122,11 @@ export class OrderedIntervals<N extends IntervalNode> {
   shift(): N | null {
     const n = this.head[0] as N | null;
     if (n === null) return null;
-    for (let i = 0; i < n.next.length; i++) this.head[i] = n.next[i] as N | null;
+    for (let i = 0; i < n.level; i++) {
+      const nx = n.next[i] as N | null;
+      this.head[i] = nx;
+      if (nx === null) this.tail[i] = null;
+    }
     while (this.level > 1 && this.head[this.level - 1] === null) this.level--;
     this.size--;
     return n;
@@ -115,6 +144,7 @@ export class OrderedIntervals<N extends IntervalNode> {
       if (nx === node) {
         if (x === null) this.head[i] = node.next[i] as N | null;
         else x.next[i] = node.next[i] as N | null;
+        if (node.next[i] === null) this.tail[i] = x;
       }
     }
     while (this.level > 1 && this.head[this.level - 1] === null) this.level--;

@@ -21,7 +21,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const node = (start: number, end: number, tag = 0): N => ({ start, end, next: [], tag });
+const node = (start: number, end: number, tag = 0): N => ({ start, end, next: [], level: 0, tag });
 
 function keys(l: OrderedIntervals<N>): number[] {
   return [...l].map((n) => n.start);
