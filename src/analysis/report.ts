@@ -135,6 +135,7 @@ export interface DataDirectionJson {
   skippedGapCount: number;
   skippedGaps: Array<{ start: number; end: number; bytes: number; time: number }>;
   lateBytes: number;
+  releasedByCaptureGapBytes: number;
   peakBufferedBytes: number;
   peakBufferedSegments: number;
   dataFinConflicts: Array<{ frame: number; dsn: number }>;
@@ -348,6 +349,7 @@ export function dataJson(d: DataStream): DataDirectionJson {
     skippedGapCount: d.skippedGapCount,
     skippedGaps: d.skippedGaps.filter((g) => g.bytes > 0).map((g) => ({ start: g.start, end: g.end, bytes: g.bytes, time: round6(g.time) })),
     lateBytes: d.lateBytes,
+    releasedByCaptureGapBytes: d.releasedByCaptureGapBytes,
     peakBufferedBytes: d.peakBufferedBytes,
     peakBufferedSegments: d.peakBufferedSegments,
     dataFinConflicts: d.dataFinConflicts.slice(),

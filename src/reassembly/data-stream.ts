@@ -13,6 +13,10 @@
  * streams that were given the same BufferBudget); past a cap the oldest gap is skipped and
  * reported, never silently.
  *
+ * Out of order / head-of-line delay are counted at delivery, by what made the bytes deliverable:
+ * a fill counts; a DATA_ACK proof counts only the bytes the receiver's ACKs show waited (see
+ * releasedByCaptureGapBytes); a cap skip does not.
+ *
  * Three kinds of missing bytes, kept apart:
  *  - not captured: the peer's DATA_ACK proves the receiver had bytes the capture never saw (a
  *    capture gap, not a network event): the in-order point moves past them at once;
@@ -135,9 +139,13 @@ interface Piece extends IntervalNode {
   gap: Gap | null;
 }
 
-/** What made held bytes deliverable: a real fill, or the in-order point moving past a gap. */
+/**
+ * What made held bytes deliverable: a real fill; the DATA_ACK proving the gap before them was
+ * only missed by the capture; or a buffering cap giving up on that gap.
+ */
 const enum Made {
   Fill,
+  Proof,
   Skip,
 }
 
@@ -172,6 +180,16 @@ export class DataStream {
   skippedBytes = 0;
   /** Bytes that turned up after the in-order point had moved past them (not written to the sink). */
   lateBytes = 0;
+  /**
+   * Held bytes released when a DATA_ACK proved the gap before them a capture gap, and that the
+   * receiver's own ACKs show waited: a DATA_ACK stuck at the start of the gap was sent after they
+   * arrived (the gap's bytes reached it late, as a real fill would have). Those are in
+   * outOfOrderBytes, delayed up to the proof, and listed apart here; the others are not counted
+   * (nothing shows they waited: the capture may just have missed an in-order packet).
+   */
+  releasedByCaptureGapBytes = 0;
+  /** Time of the latest DATA_ACK at the in-order point: the receiver still lacked the gap then. */
+  private stillMissingAt = -Infinity;
   /** Bytes placed before relative DSN 1: only when the start is unknown (see startUnknown). */
   bytesBeforeStart = 0;
   /** Every distinct DATA_FIN position, when there is more than one (listed up to MAX_LISTED_DATA_FINS). */
@@ -452,6 +470,9 @@ export class DataStream {
       this.dataAckRel = rel;
       this.dataAckTime = time;
     }
+    // At exactly the in-order point: the receiver had everything before the gap, not the gap (an
+    // ACK below it may only lag: Linux acknowledges data when it reaches the connection's queue).
+    if (rel === this.nextRel) this.stillMissingAt = time;
     // The receiver had every byte below the ACK; the DATA_FIN's own byte is not data.
     const fin = this.finFirst === null ? null : this.dataFinRel;
     const upTo = fin !== null && fin < rel ? fin : rel;
@@ -463,15 +484,16 @@ export class DataStream {
 
   /**
    * Move the in-order point to `target`: every range without bytes on the way becomes a gap of
-   * `kind`; held bytes on the way, and those contiguous after it, are delivered (not as out of
-   * order: what made them deliverable was the skip, not a fill).
+   * `kind`; held bytes on the way, and those contiguous after it, are delivered (the gap's own
+   * bytes are never out of order; those released by a cap skip are not either: their wait
+   * measured the cap, not the network).
    */
   private skipTo(target: number, kind: Kind.NotCaptured | Kind.Skipped, time: number, frame: number | null): void {
     for (;;) {
       const p = this.afterBehind();
       const gapEnd = p === null ? target : Math.min(p.start, target);
       if (gapEnd > this.nextRel) this.gap(this.nextRel, gapEnd, kind, time, frame);
-      this.drain(time, Made.Skip);
+      this.drain(time, kind === Kind.NotCaptured ? Made.Proof : Made.Skip);
       if (this.nextRel >= target) break;
     }
     this.record(time);
@@ -540,7 +562,7 @@ export class DataStream {
       const n = p.end - p.start;
       this.countSnapLost(n, p.captured);
       if (this.sink !== null && p.bytes !== null) this.writeSink(p.bytes, n, this.fillHoles);
-      if (made === Made.Fill) {
+      if (made === Made.Fill || (made === Made.Proof && p.time <= this.stillMissingAt)) {
         const delay = time - p.time;
         this.holDelaySumSec += delay * n;
         if (delay > this.holDelayMaxSec) this.holDelayMaxSec = delay;
@@ -549,6 +571,7 @@ export class DataStream {
         this.holBytes[b] = (this.holBytes[b] as number) + n;
         this.oooBytesDelivered += n;
         this.oooSegmentsDelivered++;
+        if (made === Made.Proof) this.releasedByCaptureGapBytes += n;
       }
       this.release(n);
       p.kind = Kind.Received;

@@ -352,13 +352,36 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     expect(s.holes()).toEqual([]);
   });
 
-  it('bytes made deliverable by the skip are neither out of order nor head-of-line delayed', () => {
+  it('neither the gap bytes nor those released behind it, when nothing shows they waited', () => {
     const { s } = gapThenAck();
     expect(s.outOfOrderBytes).toBe(0);
-    expect(s.outOfOrderSegments).toBe(0);
+    expect(s.releasedByCaptureGapBytes).toBe(0);
     expect(s.holDelayMaxSec).toBe(0);
     expect(s.holBytes.slice(1).every((b) => b === 0)).toBe(true);
     expect(s.bufferedBytes).toBe(0);
+  });
+
+  it("bytes the receiver's own DATA_ACKs show waiting behind the gap count, delayed up to the proof", () => {
+    const { s } = stream();
+    put(s, 1, 100, 0, 0);
+    put(s, 201, 100, 0, 0.1); // [101,201) never captured
+    s.ack(101, 0.15); // the receiver still lacks 101 after [201,301) arrived
+    put(s, 301, 50, 1, 0.2); // arrived after that ACK: nothing shows it waited
+    s.ack(351, 0.3);
+    expect(s.outOfOrderBytes).toBe(100);
+    expect(s.releasedByCaptureGapBytes).toBe(100);
+    expect(s.holDelayMaxSec).toBeCloseTo(0.2, 9);
+    expect(s.holDelaySumSec).toBeCloseTo(100 * 0.2, 9);
+    expect(s.notCapturedBytes).toBe(100);
+  });
+
+  it('bytes released by a cap skip are not out of order', () => {
+    const s = new DataStream({ maxBufferedSegments: 1 });
+    put(s, 101, 10, 0, 0);
+    put(s, 121, 10, 0, 1);
+    expect(s.skippedBytes).toBe(100);
+    expect(s.outOfOrderBytes).toBe(10); // [121,131) still waits, ahead of a hole
+    expect(s.holDelayMaxSec).toBe(0);
   });
 
   it('a real fill still counts as out of order', () => {
