@@ -111,7 +111,7 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
       code = ExitCode.INCOMPLETE;
     }
   }
-  if (found.dataFinConflicts.length > 0) io.stderr.write(`mpcap: warning: DATA_FINs at different DSNs (${found.dataFinConflicts.map((f) => `frame ${f.frame}: DSN ${f.dsn}`).join(', ')}); the data ends at DSN ${found.dataFinRel}\n`);
+  if (found.dataFinConflicts.length > 0) io.stderr.write(`mpcap: warning: DATA_FINs at different DSNs (${found.dataFinConflicts.map((f) => `frame ${f.frame}: DSN ${f.dsn}`).join(', ')}); the DATA_FIN taken is the one at DSN ${found.dataFinRel}\n`);
   if (found.unmappedBytes > 0) io.stderr.write(`mpcap: warning: ${found.unmappedBytes} payload bytes of this direction had no DSS mapping (capture started mid-mapping, or fallback to TCP) and are not in the output\n`);
   const fatal = summary.problems.find((p) => p.fatal);
   if (fatal) {
