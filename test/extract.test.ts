@@ -283,3 +283,103 @@ describe('crafted capture with DSS checksums', () => {
     expect(c2s.checksumFailureList).toEqual([{ frame: s.f.first, subflow: 0, dsn: 1, dataLen: 1000 }]);
   });
 });
+
+/**
+ * Defect (issue #9): without --fill-holes, extract wrote zeros where the snap length had cut a
+ * payload, then said it had written "the bytes before the first hole" and exited 5. A byte the
+ * snap length cut is a missing byte: the output must stop right before it.
+ */
+describe('extract without --fill-holes stops at the first byte the snap length cut', () => {
+  it('crafted: an in-order segment cut by the snap length ends the output there', async () => {
+    const cap = new Capture();
+    const sf0 = new CraftedSubflow(cap, { addr: '10.0.1.1', port: 40000 }, { addr: '10.0.1.2', port: 5201 });
+    capableHandshake(sf0, KEYS);
+    sf0.c2s(1, { options: [dss({ dsn: abs(1), ssn: 1, dataLen: 400 })], payload: patternAtRel(1, 100) });
+    sf0.c2s(101, { payload: patternAtRel(101, 200) }); // 54 + 200 bytes, cut to 170: 116 of 200 kept
+    sf0.c2s(301, { payload: patternAtRel(301, 100) }); // fits
+    sf0.c2s(401, { options: [dss({ dsn: abs(401), ssn: 0, dataLen: 1, fin: true })] });
+    const file = path.join(dir, 'snap-inorder.pcap');
+    writeFileSync(file, cap.pcap(170));
+    const out = path.join(dir, 'snap-inorder.bin');
+    const r = await mpcap('extract', file, '--connection', '0', '--direction', 'c2s', '-o', out);
+    expect(r.code).toBe(5);
+    expect(new Uint8Array(readFileSync(out))).toEqual(patternAtRel(1, 216));
+    expect(r.stderr).toContain('wrote the 216 bytes before the first missing byte (DSN 217)');
+    expect(r.stderr).toContain('84 bytes cut from captured packets by the snap length');
+    const filledOut = path.join(dir, 'snap-inorder-filled.bin');
+    const f = await mpcap('extract', file, '--connection', '0', '--direction', 'c2s', '--fill-holes', '-o', filledOut);
+    expect(f.code).toBe(0);
+    const want = patternAtRel(1, 400);
+    want.fill(0, 216, 300);
+    expect(new Uint8Array(readFileSync(filledOut))).toEqual(want);
+  });
+
+  const v0 = path.join(repoRoot, '..', 'shared', 'corpus', 'pymptcpanalyzer', 'iperf-mptcp-0-0.pcap');
+  it.skipIf(!existsSync(v0))('public v0 capture cut to 128 bytes (editcap -s 128): a prefix of the full stream, no zeros standing in', async () => {
+    const cut = path.join(dir, 'iperf-128.pcap');
+    const e = spawnSync('editcap', ['-F', 'pcap', '-s', '128', v0, cut], { encoding: 'utf8' });
+    expect(e.status, e.stderr).toBe(0);
+    const fullOut = path.join(dir, 'iperf-full.bin');
+    expect((await mpcap('extract', v0, '--connection', '0', '--direction', 'c2s', '-o', fullOut)).code).toBe(0);
+    const full = new Uint8Array(readFileSync(fullOut));
+    expect(full.length).toBeGreaterThan(1_000_000);
+    const out = path.join(dir, 'iperf-128.bin');
+    const r = await mpcap('extract', cut, '--connection', '0', '--direction', 'c2s', '-o', out);
+    expect(r.code).toBe(5);
+    const got = new Uint8Array(readFileSync(out));
+    expect(got.length).toBeLessThan(128);
+    expect(got).toEqual(full.subarray(0, got.length));
+    expect(r.stderr).toContain(`wrote the ${got.length} bytes before the first missing byte (DSN ${got.length + 1})`);
+    // --fill-holes: every byte at its place, zeros for what the snap length cut
+    const filledOut = path.join(dir, 'iperf-128-filled.bin');
+    const f = await mpcap('extract', cut, '--connection', '0', '--direction', 'c2s', '--fill-holes', '-o', filledOut);
+    expect(f.code).toBe(0);
+    const filledBytes = new Uint8Array(readFileSync(filledOut));
+    expect(filledBytes.length).toBe(full.length);
+    let kept = 0;
+    for (let i = 0; i < full.length; i++) if (filledBytes[i] !== 0 && filledBytes[i] !== full[i]) throw new Error(`byte ${i} moved`);
+    for (let i = 0; i < full.length; i++) if (filledBytes[i] === full[i]) kept++;
+    expect(kept).toBeGreaterThan(got.length);
+  });
+});
+
+/**
+ * Defect (issue #9): a client that sends DATA_FINs at different DSNs got an invented hole between
+ * them, and extract exited 5 although every data byte was there. Conflicting DATA_FINs are a
+ * problem to report, not missing data.
+ */
+describe('DATA_FINs at different DSNs', () => {
+  function finTwice(): { file: string; fins: number[] } {
+    const cap = new Capture();
+    const sf0 = new CraftedSubflow(cap, { addr: '10.0.1.1', port: 40000 }, { addr: '10.0.1.2', port: 5201 });
+    capableHandshake(sf0, KEYS);
+    sf0.c2s(1, { options: [dss({ dsn: abs(1), ssn: 1, dataLen: 100 })], payload: patternAtRel(1, 100) });
+    const a = sf0.c2s(101, { options: [dss({ dsn: abs(101), ssn: 0, dataLen: 1, fin: true })] });
+    const b = sf0.c2s(101, { options: [dss({ dsn: abs(109), ssn: 0, dataLen: 1, fin: true })] });
+    const file = path.join(dir, 'fin-twice.pcap');
+    writeFileSync(file, cap.pcap());
+    return { file, fins: [a, b] };
+  }
+
+  it('extract writes every byte and exits 0, warning about the conflict', async () => {
+    const { file } = finTwice();
+    const out = path.join(dir, 'fin-twice.bin');
+    const r = await mpcap('extract', file, '--connection', '0', '--direction', 'c2s', '-o', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(new Uint8Array(readFileSync(out))).toEqual(patternAtRel(1, 100));
+    expect(r.stderr).toContain('DATA_FINs at different DSNs');
+  });
+
+  it('analyze lists them in dataFinConflicts, with no hole', async () => {
+    const { file, fins } = finTwice();
+    const r = await mpcap('analyze', '--json', file);
+    expect(r.code).toBe(0);
+    const c2s = (JSON.parse(r.stdout) as Report).connections[0]!.data.c2s;
+    expect(c2s.holes).toEqual([]);
+    expect(c2s.dataFin).toBe(101);
+    expect(c2s.dataFinConflicts).toEqual([
+      { frame: fins[0], dsn: 101 },
+      { frame: fins[1], dsn: 109 },
+    ]);
+  });
+});

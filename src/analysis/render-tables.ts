@@ -95,7 +95,7 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
     out.push(addrs.toString());
     if (c.addresses.length > st.maxRows) out.push(`  ... and ${c.addresses.length - st.maxRows} more addresses`);
   }
-  const data = table(st, ['direction', 'delivered', 'retransmitted', 'reinjected', 'out of order', 'HoL mean/max ms', 'holes', 'DSS checksums', 'DATA_FIN']);
+  const data = table(st, ['direction', 'delivered', 'retransmitted', 'reinjected', 'out of order', 'HoL mean/max ms', 'holes', 'not captured', 'DSS checksums', 'DATA_FIN']);
   for (const dir of ['c2s', 's2c'] as const) {
     const d = c.data[dir];
     const holes = d.holes.length === 0 ? 'none' : paint(st, 'red', `${d.holes.length} (${d.holes.reduce((n, h) => n + h.bytes, 0)} B)`);
@@ -108,6 +108,8 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
       String(d.outOfOrderBytes),
       `${(d.headOfLine.meanDelaySec * 1000).toFixed(2)}/${(d.headOfLine.maxDelaySec * 1000).toFixed(2)}`,
       holes,
+      // bytes the DATA_ACK proves the receiver had (capture gaps), and any skipped at a buffering cap
+      notCaptured(st, d),
       csum,
       d.dataFin === null ? 'no' : 'yes',
     ]);
@@ -207,4 +209,12 @@ export function renderReportParts(parts: ReportParts, st: Style, write: (s: stri
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** The data table's "not captured" cell: capture gaps, then cap skips (never silent). */
+function notCaptured(st: Style, d: { notCapturedBytes: number; captureGapCount: number; skippedBytes: number; skippedGapCount: number }): string {
+  const parts: string[] = [];
+  if (d.notCapturedBytes > 0) parts.push(`${d.notCapturedBytes} B (${d.captureGapCount} gap${d.captureGapCount === 1 ? '' : 's'})`);
+  if (d.skippedBytes > 0) parts.push(paint(st, 'yellow', `${d.skippedBytes} B skipped at the buffer cap`));
+  return parts.length === 0 ? 'none' : parts.join(', ');
 }

@@ -125,6 +125,20 @@ export interface DataDirectionJson {
   firstTime: number | null;
   lastTime: number | null;
   goodputBps: number | null;
+  // Data-level reassembly (issue #9): capture gaps, cap skips, unknown start, DATA_FIN conflicts.
+  startUnknown: boolean;
+  bytesBeforeStart: number;
+  notCapturedBytes: number;
+  captureGapCount: number;
+  captureGaps: Array<{ start: number; end: number; bytes: number; time: number; frame: number | null }>;
+  skippedBytes: number;
+  skippedGapCount: number;
+  skippedGaps: Array<{ start: number; end: number; bytes: number; time: number }>;
+  lateBytes: number;
+  releasedByCaptureGapBytes: number;
+  peakBufferedBytes: number;
+  peakBufferedSegments: number;
+  dataFinConflicts: Array<{ frame: number; dsn: number }>;
 }
 
 export interface ConnectionJson {
@@ -344,6 +358,20 @@ export function dataJson(d: DataStream): DataDirectionJson {
     firstTime: d.firstTime === null ? null : round6(d.firstTime),
     lastTime: d.lastTime === null ? null : round6(d.lastTime),
     goodputBps: span > 0 ? Math.round((d.deliveredBytes * 8) / span) : null,
+    // Data-level reassembly (issue #9).
+    startUnknown: d.startUnknown,
+    bytesBeforeStart: d.bytesBeforeStart,
+    notCapturedBytes: d.notCapturedBytes,
+    captureGapCount: d.captureGapCount,
+    captureGaps: d.captureGaps.filter((g) => g.bytes > 0).map((g) => ({ start: g.start, end: g.end, bytes: g.bytes, time: round6(g.time), frame: g.frame })),
+    skippedBytes: d.skippedBytes,
+    skippedGapCount: d.skippedGapCount,
+    skippedGaps: d.skippedGaps.filter((g) => g.bytes > 0).map((g) => ({ start: g.start, end: g.end, bytes: g.bytes, time: round6(g.time) })),
+    lateBytes: d.lateBytes,
+    releasedByCaptureGapBytes: d.releasedByCaptureGapBytes,
+    peakBufferedBytes: d.peakBufferedBytes,
+    peakBufferedSegments: d.peakBufferedSegments,
+    dataFinConflicts: d.dataFinConflicts.slice(),
   };
 }
 

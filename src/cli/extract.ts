@@ -38,7 +38,8 @@ Examples:
   mpcap extract lossy.pcap --connection 2 --direction c2s --fill-holes -o out.bin
 
 Holes are never filled silently: without --fill-holes, a stream with holes writes the bytes
-before the first hole, names every hole on stderr and exits with code 5.`,
+before the first missing byte (a hole, a range the capture missed, or payload the snap length
+cut), names every missing range on stderr and exits with code 5.`,
     )
     .action(async (file: string | undefined, opts: ExtractOptions) => {
       setExit(await runExtract(file, opts, io));
@@ -62,6 +63,8 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
     if (conn.index === index) {
       stream = conn.data[dir];
       stream.sink = sink;
+      // Known before the first byte: without it the sink stops at the first missing byte.
+      stream.fillHoles = opts.fillHoles === true;
     }
   };
   const summary = await runPipeline(path, pipeline, { stdin: io.stdin as NodeJS.ReadableStream, afterChunk: () => sink.drain() });
@@ -76,17 +79,31 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
   found.flush(opts.fillHoles === true);
   await closeOut(sink, outStream, toStdout);
   const describe = (h: { start: number; end: number }): string => `DSN ${h.start}..${h.end - 1} (${h.end - h.start} bytes)`;
-  if (holes.length > 0 || found.snapLost > 0) {
+  // Every byte the output lacks: holes, capture gaps (the receiver had them; the capture did
+  // not), gaps skipped at a buffering cap, and payload cut by the snap length.
+  const gaps = (list: ReadonlyArray<{ start: number; end: number; bytes: number }>, count: number, what: string): string[] => {
+    const live = list.filter((g) => g.bytes > 0);
+    const out = live.slice(0, 20).map((g) => `  ${what} at ${describe(g)}${g.bytes < g.end - g.start ? `, ${g.bytes} of them never seen` : ''}`);
+    if (count > out.length) out.push(`  ... ${count - out.length} more ranges ${what}`);
+    return out;
+  };
+  const missingBytes = holes.reduce((n, h) => n + h.end - h.start, 0) + found.notCapturedBytes + found.skippedBytes + found.snapLost;
+  if (missingBytes > 0) {
     const lines = holes.slice(0, 20).map((h) => `  hole at ${describe(h)}`);
     if (holes.length > 20) lines.push(`  ... ${holes.length - 20} more holes`);
+    lines.push(...gaps(found.captureGaps, found.captureGapCount, 'not captured (the DATA_ACK shows the receiver had them)'));
+    lines.push(...gaps(found.skippedGaps, found.skippedGapCount, 'skipped at the buffering cap'));
     if (found.snapLost > 0) lines.push(`  ${found.snapLost} bytes cut from captured packets by the snap length`);
+    if (found.lateBytes > 0) lines.push(`  ${found.lateBytes} bytes turned up after the output had moved past them`);
     if (opts.fillHoles) {
-      io.stderr.write(`mpcap: filled with zeros: ${holes.reduce((n, h) => n + h.end - h.start, 0) + found.snapLost} bytes the capture did not hold:\n${lines.join('\n')}\n`);
+      io.stderr.write(`mpcap: filled with zeros: ${missingBytes + found.lateBytes} bytes the capture did not hold:\n${lines.join('\n')}\n`);
     } else {
-      io.stderr.write(`mpcap: connection ${index} ${dir} has bytes the capture never saw; wrote the ${sink.written} bytes before the first hole:\n${lines.join('\n')}\n(use --fill-holes to write zeros in their place and go on)\n`);
+      const at = found.sinkStoppedAt === null ? '' : ` (DSN ${found.sinkStoppedAt})`;
+      io.stderr.write(`mpcap: connection ${index} ${dir} has bytes the capture never saw; wrote the ${sink.written} bytes before the first missing byte${at}:\n${lines.join('\n')}\n(use --fill-holes to write zeros in their place and go on)\n`);
       code = ExitCode.INCOMPLETE;
     }
   }
+  if (found.dataFinConflicts.length > 0) io.stderr.write(`mpcap: warning: DATA_FINs at different DSNs (${found.dataFinConflicts.map((f) => `frame ${f.frame}: DSN ${f.dsn}`).join(', ')}); the DATA_FIN taken is the one at DSN ${found.dataFinRel}\n`);
   if (found.unmappedBytes > 0) io.stderr.write(`mpcap: warning: ${found.unmappedBytes} payload bytes of this direction had no DSS mapping (capture started mid-mapping, or fallback to TCP) and are not in the output\n`);
   const fatal = summary.problems.find((p) => p.fatal);
   if (fatal) {

@@ -41,7 +41,7 @@ export function addMapping(stream: DataStream, sub: Subflow, fromClient: boolean
   }
   if (conflict && stream.mappingConflicts.length < MAX_LISTED) stream.mappingConflicts.push({ frame: f.frame, message: `subflow ${sub.tcpStream}: ${conflict}` });
   if (f.dataLen === 0 && !stream.infiniteMapping) stream.infiniteMapping = { frame: f.frame, subflow: sub.tcpStream };
-  if (f.dataFin && f.dataLen > 0) stream.dataFinRel = stream.rel(f.dsn) + f.dataLen - 1;
+  if (f.dataFin && f.dataLen > 0) stream.dataFin(stream.rel(f.dsn) + f.dataLen - 1, f.frame);
   // a mapping with no payload (a bare DATA_FIN) is checked at once
   if (mapping === fresh && mapping.checksumValid !== null) checksumResult(stream, mapping, sub, mapping.checksumValid);
   packetMappings.push(mapping);

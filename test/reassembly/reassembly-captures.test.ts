@@ -15,6 +15,7 @@ import { runMain } from '../helpers/cli.ts';
  * at least server.received_bytes long (the server capture may hold bytes the server's
  * application never read) and at most client.sent_bytes.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -215,5 +216,71 @@ describe('loss.pcap', () => {
     expect(d.reinjectedBytes + d.retransmittedBytes).toBeGreaterThan(0);
     expect(d.holes).toEqual([]);
     expect(d.outOfOrderSegments).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A capture that missed one packet (issue #9): the fixture with one client data frame deleted by
+ * `editcap IN OUT FRAME`. The receiver's DATA_ACK shows it had those bytes, so they are a capture
+ * gap — reported with its exact size, not out-of-order data, not a hole.
+ */
+describe.each(fixtures.filter((f) => f.side.knobs.FASTCLOSE !== 1))('$name with one data frame deleted', ({ name, file, side }) => {
+  let victim: { frame: number; dsn: number; len: number };
+  let edited: string;
+  let before: ConnectionJson;
+  let after: ConnectionJson;
+  beforeAll(async () => {
+    before = (await analyze(file))[0] as ConnectionJson;
+    const subflows = new Set(before.subflows.map((s) => String(s.tcpStream)));
+    const rows = (await fields(file, ['frame.number', 'tcp.stream', 'tcp.dstport', 'tcp.len', 'mptcp.dsn'])).filter(
+      (r) => subflows.has(r['tcp.stream'] as string) && Number(r['tcp.dstport']) === side.server_port && Number(r['tcp.len']) > 0 && r['mptcp.dsn'] !== '',
+    );
+    const data = rows.map((r) => ({ frame: Number(r['frame.number']), dsn: Number(r['mptcp.dsn']), len: Number(r['tcp.len']) }));
+    // a frame early in the transfer whose bytes no other frame carries (no retransmission or
+    // reinjection would fill the gap), with data after it
+    const alone = data.filter((d, i) => i > 4 && i < data.length - 5 && data.every((o) => o === d || o.dsn + o.len <= d.dsn || o.dsn >= d.dsn + d.len));
+    victim = alone[Math.floor(alone.length / 4)] as { frame: number; dsn: number; len: number };
+    expect(victim, 'a data frame carried once').toBeDefined();
+    edited = path.join(tmp, `${name}-del${victim.frame}.pcap`);
+    const r = spawnSync('editcap', ['-F', 'pcap', file, edited, String(victim.frame)], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    after = (await analyze(edited))[0] as ConnectionJson;
+  });
+
+  it('the gap is reported as not captured, with its exact range and size; no hole', () => {
+    const d = after.data.c2s;
+    expect(d.captureGaps.map((g) => ({ start: g.start, end: g.end, bytes: g.bytes }))).toEqual([{ start: victim.dsn, end: victim.dsn + victim.len, bytes: victim.len }]);
+    expect(d.captureGapCount).toBe(1);
+    expect(d.notCapturedBytes).toBe(victim.len);
+    expect(d.holes).toEqual([]);
+    expect(d.skippedBytes).toBe(0);
+    expect(d.captureGaps[0]!.time).toBeGreaterThan(0);
+  });
+
+  it('delivery continues past it: delivered + not captured = every byte the client sent', () => {
+    const d = after.data.c2s;
+    expect(d.deliveredBytes).toBe(side.client.sent_bytes - victim.len);
+    expect(d.deliveredBytes + d.notCapturedBytes).toBe(before.data.c2s.deliveredBytes);
+    expect(d.dataFin).toBe(side.client.sent_bytes + 1);
+  });
+
+  it('out-of-order bytes are those of the untouched capture, give or take the gap', () => {
+    const diff = Math.abs(after.data.c2s.outOfOrderBytes - before.data.c2s.outOfOrderBytes);
+    expect(diff, `before ${before.data.c2s.outOfOrderBytes}, after ${after.data.c2s.outOfOrderBytes}`).toBeLessThanOrEqual(victim.len);
+    expect(after.data.c2s.peakBufferedBytes).toBeLessThanOrEqual(before.data.c2s.peakBufferedBytes + victim.len);
+  });
+
+  it('extract writes exactly the bytes before the gap and exits 5; --fill-holes puts zeros there and goes on', async () => {
+    const x = await extract(edited, 'c2s', path.join(tmp, `${name}-del.c2s`));
+    expect(x.code).toBe(5);
+    expect(x.stderr).toContain(`not captured (the DATA_ACK shows the receiver had them) at DSN ${victim.dsn}..${victim.dsn + victim.len - 1} (${victim.len} bytes)`);
+    expect(x.bytes.length).toBe(victim.dsn - 1);
+    expect(firstDiff(x.bytes, pattern(victim.dsn - 1))).toBe(-1);
+    const outFile = path.join(tmp, `${name}-del-filled.c2s`);
+    const r = await mpcap('extract', edited, '--connection', '0', '--direction', 'c2s', '--fill-holes', '-o', outFile);
+    expect(r.code, r.stderr).toBe(0);
+    const want = pattern(side.client.sent_bytes);
+    want.fill(0, victim.dsn - 1, victim.dsn - 1 + victim.len);
+    expect(firstDiff(new Uint8Array(readFileSync(outFile)), want)).toBe(-1);
   });
 });
