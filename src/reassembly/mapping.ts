@@ -39,6 +39,12 @@ export class MappingTable {
    * (same subflow bytes, different data sequence numbers), else null. A repeat is not added twice.
    */
   add(m: Mapping): { mapping: Mapping; conflict: string | null } {
+    // The common case: a mapping of bytes past every kept one (the next segment in order) can
+    // neither repeat nor contradict any of them, so the scan below is skipped.
+    if (this.infinite === 0 && m.payloadLen > 0 && m.dataLen > 0 && (this.list.length === 0 || seqDiff(m.ssn, this.maxEnd) >= 0)) {
+      this.push(m);
+      return { mapping: m, conflict: null };
+    }
     for (let i = this.list.length - 1; i >= 0; i--) {
       const old = this.list[i] as Mapping;
       if (old.ssn === m.ssn && old.dsn === m.dsn && old.dataLen === m.dataLen) return { mapping: old, conflict: null };
@@ -56,9 +62,22 @@ export class MappingTable {
     return { mapping: m, conflict: null };
   }
 
+  /** One past the highest subflow byte any kept mapping covers (a bare DATA_FIN counts one byte), wrap-aware. */
+  private maxEnd = 0;
+  /** Kept infinite mappings (they cover everything after them). */
+  private infinite = 0;
+
   private push(m: Mapping): void {
     this.list.push(m);
-    if (this.list.length > MAX_MAPPINGS) this.list.shift();
+    if (m.dataLen === 0) this.infinite++;
+    else {
+      const end = (m.ssn + Math.max(1, m.payloadLen)) >>> 0;
+      if (this.list.length === 1 || seqDiff(end, this.maxEnd) > 0) this.maxEnd = end;
+    }
+    if (this.list.length > MAX_MAPPINGS) {
+      const old = this.list.shift() as Mapping;
+      if (old.dataLen === 0) this.infinite--;
+    }
   }
 
   /** The newest mapping that covers relative subflow sequence number `seq`. */

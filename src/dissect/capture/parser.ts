@@ -96,8 +96,11 @@ export class CaptureParser {
    * to stop, or a fatal problem was reported. Throws CaptureFormatError when the input is not a
    * capture file. `chunk` may be reused by the caller once push returns.
    */
-  push(chunk: Uint8Array): boolean {
+  push(input: Uint8Array): boolean {
     if (this.state !== State.RUNNING) return false;
+    // Frames are views into the chunk: a plain Uint8Array makes them with the engine's own
+    // subarray, where a Buffer's goes through a JavaScript constructor for every frame.
+    const chunk = Object.getPrototypeOf(input) === Uint8Array.prototype ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     try {
       let pos = 0;
       if (this.decoder === null && this.asmLen === 0 && chunk.length >= MAGIC_LEN) {
