@@ -188,9 +188,9 @@ describe('crafted capture: extract', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('a connection that is not there: exit 5, saying how many there are', async () => {
+  it('a connection that is not there: a usage error (exit 2), saying how many there are', async () => {
     const r = await mpcap('extract', file, '--connection', '1', '--direction', 'c2s', '-o', path.join(dir, 'none.bin'));
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('there is no MPTCP connection 1');
     expect(r.stderr).toContain('it has 1: 0 to 0');
   });
@@ -277,10 +277,18 @@ describe('crafted capture with DSS checksums', () => {
     const file = path.join(dir, 'csum-bad.pcap');
     writeFileSync(file, bytes);
     const r = await mpcap('analyze', '--json', file);
-    const c2s = (JSON.parse(r.stdout) as Report).connections[0]!.data.c2s;
+    const conn = (JSON.parse(r.stdout) as Report).connections[0]!;
+    const c2s = conn.data.c2s;
     expect(c2s.checksumFailures).toBe(1);
     expect(c2s.checksumsVerified).toBe(3);
     expect(c2s.checksumFailureList).toEqual([{ frame: s.f.first, subflow: 0, dsn: 1, dataLen: 1000 }]);
+    // and it is one of the connection's problems, not only a figure of the data table (issue #9)
+    expect(conn.problems.filter((p) => p.kind === 'dss-checksum-failed')).toEqual([
+      { frame: s.f.first, kind: 'dss-checksum-failed', message: expect.stringContaining("1 DSS checksum of the client's data failed") },
+    ]);
+    writeFileSync(path.join(dir, 'csum-ok.pcap'), s.cap.pcap());
+    const clean = JSON.parse((await mpcap('analyze', '--json', path.join(dir, 'csum-ok.pcap'))).stdout) as Report;
+    expect(clean.connections[0]!.problems.filter((p) => p.kind === 'dss-checksum-failed')).toEqual([]);
   });
 });
 

@@ -378,6 +378,23 @@ export function dataJson(d: DataStream): DataDirectionJson {
 /** Joins that were never answered, by the hundred: a SYN flood aimed at the token. */
 const FLOOD_MIN_JOINS = 32;
 
+/** DSS checksum failures are the connection's problems too (RFC 8684 §3.3.1: a middlebox changed the payload). */
+function checksumProblems(conn: Connection): Array<{ frame: number; kind: string; message: string }> {
+  const out: Array<{ frame: number; kind: string; message: string }> = [];
+  for (const dir of ['c2s', 's2c'] as const) {
+    const d = conn.data.peek(dir);
+    if (d === null || d.checksumFailures === 0) continue;
+    const first = d.checksumFailureList[0];
+    const where = first ? ` (first: frame ${first.frame}, subflow ${first.subflow}, DSN ${first.dsn}, ${first.dataLen} bytes)` : '';
+    out.push({
+      frame: first?.frame ?? conn.firstFrame,
+      kind: 'dss-checksum-failed',
+      message: `${d.checksumFailures} DSS checksum${d.checksumFailures === 1 ? '' : 's'} of the ${dir === 'c2s' ? 'client' : 'server'}'s data failed${where}: the payload or the mapping was changed on the path`,
+    });
+  }
+  return out;
+}
+
 function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; message: string }> {
   const joins = subs.filter((s) => s.kind === 'join');
   const unanswered = joins.filter((s) => s.join !== null && s.join.nonceServer === null && s.establishedTime === null);
@@ -426,7 +443,7 @@ function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsRed
       client: conn.dataFin.client && { frame: conn.dataFin.client.frame, time: round6(conn.dataFin.client.time) },
       server: conn.dataFin.server && { frame: conn.dataFin.server.frame, time: round6(conn.dataFin.server.time) },
     },
-    problems: [...conn.problems.map((p) => ({ ...p })), ...derivedProblems(subs)],
+    problems: [...conn.problems.map((p) => ({ ...p })), ...derivedProblems(subs), ...checksumProblems(conn)],
     problemsNotShown: tracker.problemOverflow(conn),
     data: { c2s: dataJsonOf(conn.data.peek('c2s')), s2c: dataJsonOf(conn.data.peek('s2c')) },
     closing: closing(conn, subs),

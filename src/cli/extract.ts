@@ -73,7 +73,8 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
   if (!found) {
     await closeOut(sink, outStream, toStdout);
     const n = tracker.connections.length;
-    throw new CommandFailure(`there is no MPTCP connection ${index} in ${path} (${n === 0 ? 'it has none' : `it has ${n}: 0 to ${n - 1}`})`, ExitCode.INCOMPLETE);
+    // the user named something that is not there: their error (2), not an incomplete result
+    throw new CommandFailure(`there is no MPTCP connection ${index} in ${path} (${n === 0 ? 'it has none' : `it has ${n}: 0 to ${n - 1}`}; see \`mpcap analyze\`)`, ExitCode.USAGE);
   }
   const holes = found.holes();
   found.flush(opts.fillHoles === true);
