@@ -393,54 +393,81 @@ export function dssExpectedLength(flags: number): number {
 function decodeDss(opt: Uint8Array, offset: number): Dss | MpMalformed {
   const length = opt.length;
   if (length < 4) return malformedOption(opt, offset, MptcpSubtype.DSS, `DSS of ${length} bytes has no flags byte`);
+  const rec = newDss();
+  if (readDss(opt, 0, length, offset, rec)) return rec;
   const flags = opt[3] as number;
   const expected = dssExpectedLength(flags);
   const hasMapping = (flags & DSS_FLAG_M) !== 0;
-  const withChecksum = hasMapping && length === expected + 2;
-  if (length !== expected && !withChecksum) {
-    return malformedOption(
-      opt,
-      offset,
-      MptcpSubtype.DSS,
-      `DSS with flags 0x${flags.toString(16).padStart(2, '0')} must be ${expected}${hasMapping ? ` or ${expected + 2}` : ''} bytes, not ${length}`,
-    );
-  }
-  let o = 4;
-  let dataAck: bigint | null = null;
-  const dataAck64 = (flags & DSS_FLAG_A) !== 0 && (flags & DSS_FLAG_a) !== 0;
-  if (flags & DSS_FLAG_A) {
-    dataAck = dataAck64 ? u64(opt, o) : BigInt(u32(opt, o));
-    o += dataAck64 ? 8 : 4;
-  }
-  let dataSeq: bigint | null = null;
-  let subflowSeq: number | null = null;
-  let dataLen: number | null = null;
-  let checksum: number | null = null;
-  const dataSeq64 = hasMapping && (flags & DSS_FLAG_m) !== 0;
-  if (hasMapping) {
-    dataSeq = dataSeq64 ? u64(opt, o) : BigInt(u32(opt, o));
-    o += dataSeq64 ? 8 : 4;
-    subflowSeq = u32(opt, o);
-    dataLen = u16(opt, o + 4);
-    if (withChecksum) checksum = u16(opt, o + 6);
-  }
+  return malformedOption(
+    opt,
+    offset,
+    MptcpSubtype.DSS,
+    `DSS with flags 0x${flags.toString(16).padStart(2, '0')} must be ${expected}${hasMapping ? ` or ${expected + 2}` : ''} bytes, not ${length}`,
+  );
+}
+
+/** An empty DSS record (for readDss to fill: the hot path reuses one). */
+export function newDss(): Dss {
   return {
     subtype: 'DSS',
-    offset,
-    length,
-    byte2: opt[2] as number,
-    byte3: flags,
+    offset: 0,
+    length: 0,
+    byte2: 0,
+    byte3: 0,
     problem: null,
-    flags,
-    dataFin: (flags & DSS_FLAG_F) !== 0,
-    dataAck,
-    dataAck64,
-    dataSeq,
-    dataSeq64,
-    subflowSeq,
-    dataLen,
-    checksum,
+    flags: 0,
+    dataFin: false,
+    dataAck: null,
+    dataAck64: false,
+    dataSeq: null,
+    dataSeq64: false,
+    subflowSeq: null,
+    dataLen: null,
+    checksum: null,
   };
+}
+
+/**
+ * Read the DSS option of `length` bytes at b[o..] into `rec` (every field set), in place: no copy
+ * of the bytes, no new record. False when the length fits no layout of its flags (the caller then
+ * reports it as malformed). `offset` is where the option starts in the frame.
+ */
+export function readDss(b: Uint8Array, o: number, length: number, offset: number, rec: Dss): boolean {
+  if (length < 4) return false;
+  const flags = b[o + 3] as number;
+  const expected = dssExpectedLength(flags);
+  const hasMapping = (flags & DSS_FLAG_M) !== 0;
+  const withChecksum = hasMapping && length === expected + 2;
+  if (length !== expected && !withChecksum) return false;
+  let p = o + 4;
+  const dataAck64 = (flags & DSS_FLAG_A) !== 0 && (flags & DSS_FLAG_a) !== 0;
+  rec.dataAck = null;
+  if (flags & DSS_FLAG_A) {
+    rec.dataAck = dataAck64 ? u64(b, p) : BigInt(u32(b, p));
+    p += dataAck64 ? 8 : 4;
+  }
+  const dataSeq64 = hasMapping && (flags & DSS_FLAG_m) !== 0;
+  rec.dataSeq = null;
+  rec.subflowSeq = null;
+  rec.dataLen = null;
+  rec.checksum = null;
+  if (hasMapping) {
+    rec.dataSeq = dataSeq64 ? u64(b, p) : BigInt(u32(b, p));
+    p += dataSeq64 ? 8 : 4;
+    rec.subflowSeq = u32(b, p);
+    rec.dataLen = u16(b, p + 4);
+    if (withChecksum) rec.checksum = u16(b, p + 6);
+  }
+  rec.offset = offset;
+  rec.length = length;
+  rec.byte2 = b[o + 2] as number;
+  rec.byte3 = flags;
+  rec.problem = null;
+  rec.flags = flags;
+  rec.dataFin = (flags & DSS_FLAG_F) !== 0;
+  rec.dataAck64 = dataAck64;
+  rec.dataSeq64 = dataSeq64;
+  return true;
 }
 
 function decodeAddAddr(opt: Uint8Array, offset: number): AddAddr | MpMalformed {

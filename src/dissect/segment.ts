@@ -15,7 +15,7 @@ import type { Frame } from './frame.js';
 import { LinkType } from './frame.js';
 import { IpProtocol } from './ip.js';
 import { EtherType } from './link.js';
-import { decodeMptcpOption, type MptcpOption } from './mptcp.js';
+import { decodeMptcpOption, MptcpSubtype, newDss, readDss, type Dss, type MptcpOption } from './mptcp.js';
 import { decodePacket, type Packet } from './packet.js';
 import { TcpOptionKind } from './tcp.js';
 
@@ -38,6 +38,8 @@ const IPV6_NEXT_HEADER = 6;
 const IPV6_SRC = 8;
 const IPV6_DST = 24;
 const TCP_MIN_HEADER = 20;
+/** DSS options read in place per segment (more than one is unusual; the rest get records of their own). */
+const DSS_SLOTS = 2;
 
 export class Segment {
   /** The frame (reused by the reader: valid until the next one). */
@@ -69,8 +71,13 @@ export class Segment {
   hasTimestamps = false;
   tsVal = 0;
   tsEcr = 0;
-  /** MPTCP options of the segment, in order (reused array). */
+  /**
+   * MPTCP options of the segment, in order (reused array). On the fast path a DSS is one of the
+   * reused `dss` records: valid until the next packet, like everything here.
+   */
   readonly mptcp: MptcpOption[] = [];
+  readonly dss: Dss[] = Array.from({ length: DSS_SLOTS }, newDss);
+  dssUsed = 0;
   /** A TCP option of kind 30 was there (even a malformed one). */
   hasMptcpOption = false;
   /**
@@ -150,6 +157,7 @@ function reset(seg: Segment): void {
   seg.hasTimestamps = false;
   seg.hasMptcpOption = false;
   seg.mptcp.length = 0;
+  seg.dssUsed = 0;
   seg.payload = EMPTY;
   seg.isTcp = false;
   seg.fast = false;
@@ -280,8 +288,16 @@ function readOptions(b: Uint8Array, start: number, end: number, seg: Segment): b
         if ((len - 2) % 8 !== 0) return false;
         break;
       case TcpOptionKind.MPTCP: {
-        const m = decodeMptcpOption(b.subarray(o, o + len), seg.flags, o);
         seg.hasMptcpOption = true;
+        // DSS, on nearly every segment, is read into a reused record in place
+        if (len >= 3 && (b[o + 2] as number) >> 4 === MptcpSubtype.DSS && seg.dssUsed < DSS_SLOTS) {
+          const rec = seg.dss[seg.dssUsed] as Dss;
+          if (!readDss(b, o, len, o, rec)) return false; // malformed: the full decoder reports it
+          seg.dssUsed++;
+          seg.mptcp.push(rec);
+          break;
+        }
+        const m = decodeMptcpOption(b.subarray(o, o + len), seg.flags, o);
         if (m.subtype !== 'MALFORMED') seg.mptcp.push(m);
         else return false; // the full decoder reports it
         break;
