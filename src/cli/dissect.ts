@@ -165,6 +165,7 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   // The full record is decoded only for what needs it: the tree, JSON, the summary line, and the
   // fields that read more than the segment view holds (lazily, in LazyView).
   const pipeline = new Pipeline(false);
+  pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mptcp.dsn');
   const view = new LazyView();
   let seen = 0;
   let damaged = 0;

@@ -76,6 +76,11 @@ export class MptcpTracker {
   packetsAfterRelease = 0;
   /** v1 ADD_ADDR HMACs waiting for both keys. */
   private readonly pendingHmac = new WeakMap<AddressEntry, { hmac: bigint; bytes: Uint8Array }>();
+  /**
+   * Place payload bytes at their data sequence numbers (the data level). `dissect -T fields`
+   * without mptcp.dsn turns it off: nothing it prints depends on it.
+   */
+  placeData = true;
   /** Called when a connection is created (e.g. to attach an extraction sink to its data streams). */
   onConnection: ((conn: Connection) => void) | null = null;
   /** Mappings seen in the current packet, applied to its payload after all options are read. */
@@ -234,7 +239,7 @@ export class MptcpTracker {
     }
     this.onTcpFlags(seg, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
     const payloadConn = this.conn(sub);
-    if (payloadConn && tcp.payloadLen > 0) {
+    if (payloadConn && tcp.payloadLen > 0 && this.placeData) {
       const d = placePayload(tcp as unknown as TcpSegment, sub, fromClient, this.stream(payloadConn, sub, fromClient), this.side(payloadConn, sub, fromClient), this.packetMappings, info.time);
       if (d !== null) info.dsn = d;
     }
