@@ -6,7 +6,7 @@
 export { MAX_SERIES_POINTS, Series } from '../reassembly/series.js';
 
 /** Samples kept for exact quantiles; past this, a uniform reservoir of this size (Vitter's R). */
-export const MAX_SAMPLES = 1_000_000;
+export const MAX_SAMPLES = 100_000;
 
 const NO_VALUES = new Float64Array(0);
 

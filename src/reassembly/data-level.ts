@@ -29,7 +29,7 @@ export interface MappingFields {
 export function addMapping(stream: DataStream, sub: Subflow, fromClient: boolean, f: MappingFields, packetMappings: Mapping[]): void {
   stream.lastDsnAbs = f.dsn;
   const table = fromClient ? sub.mappings.client : sub.mappings.server;
-  const fresh = newMapping(f.dsn, f.ssn, f.dataLen, f.dataFin, f.checksum, f.frame);
+  const fresh = newMapping(f.dsn, f.ssn, f.dataLen, f.dataFin, f.checksum, f.frame, table.recycle());
   if (!f.dsnExact && f.checksum !== null) {
     fresh.unverifiable = true;
     fresh.checksumValid = null;

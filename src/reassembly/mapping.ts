@@ -67,6 +67,18 @@ export class MappingTable {
   /** Kept infinite mappings (they cover everything after them). */
   private infinite = 0;
 
+  /**
+   * When the table is full, take its oldest mapping out and hand it back for reuse (newMapping's
+   * `into`): a mapping per segment would otherwise be garbage that lives just long enough to
+   * reach the old generation, and the heap would grow with the capture.
+   */
+  recycle(): Mapping | undefined {
+    if (this.list.length < MAX_MAPPINGS) return undefined;
+    const old = this.list.shift() as Mapping;
+    if (old.dataLen === 0) this.infinite--;
+    return old;
+  }
+
   private push(m: Mapping): void {
     this.list.push(m);
     if (m.dataLen === 0) this.infinite++;
@@ -92,22 +104,28 @@ export class MappingTable {
   }
 }
 
-export function newMapping(dsn: bigint, ssn: number, dataLen: number, dataFin: boolean, checksum: number | null, frame: number): Mapping {
+/** A mapping; `into` (one MappingTable.recycle() gave back) is filled instead of making a new one. */
+export function newMapping(dsn: bigint, ssn: number, dataLen: number, dataFin: boolean, checksum: number | null, frame: number, into?: Mapping): Mapping {
   const payloadLen = dataLen === 0 ? Infinity : Math.max(0, dataLen - (dataFin ? 1 : 0));
-  const m: Mapping = {
-    dsn,
-    ssn,
-    dataLen,
-    dataFin,
-    payloadLen,
-    checksum,
-    sum: checksum === null ? 0 : pseudoHeaderSum(dsn, ssn, dataLen, checksum),
-    summedTo: 0,
-    checksumValid: null,
-    unverifiable: false,
-    unverifiableCounted: false,
-    frame,
-  };
+  const sum = checksum === null ? 0 : pseudoHeaderSum(dsn, ssn, dataLen, checksum);
+  let m: Mapping;
+  if (into === undefined) {
+    m = { dsn, ssn, dataLen, dataFin, payloadLen, checksum, sum, summedTo: 0, checksumValid: null, unverifiable: false, unverifiableCounted: false, frame };
+  } else {
+    m = into;
+    m.dsn = dsn;
+    m.ssn = ssn;
+    m.dataLen = dataLen;
+    m.dataFin = dataFin;
+    m.payloadLen = payloadLen;
+    m.checksum = checksum;
+    m.sum = sum;
+    m.summedTo = 0;
+    m.checksumValid = null;
+    m.unverifiable = false;
+    m.unverifiableCounted = false;
+    m.frame = frame;
+  }
   if (checksum !== null && payloadLen === 0) m.checksumValid = checksumValid(m.sum);
   return m;
 }

@@ -50,7 +50,8 @@ export type ReadCaptureSummary = CaptureSummary & { compressed: boolean };
 export async function readCapture(path: string, onFrame: FrameHandler, opts: ReadCaptureOptions = {}): Promise<ReadCaptureSummary> {
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const shownName = path === STDIN_PATH ? 'standard input' : `'${path}'`;
-  let raw: NodeJS.ReadableStream;
+  let raw: NodeJS.ReadableStream | null = null;
+  let file: FileChunks | null = null;
   if (path === STDIN_PATH) {
     raw = opts.stdin ?? process.stdin;
   } else {
@@ -60,10 +61,10 @@ export async function readCapture(path: string, onFrame: FrameHandler, opts: Rea
     } catch (e) {
       throw new InputError(`cannot open ${shownName}: ${describeIoError(e)}`, path, e);
     }
-    raw = handle.createReadStream({ highWaterMark: chunkBytes }); // closes the handle when done or destroyed
+    file = new FileChunks(handle, chunkBytes, path, shownName);
   }
 
-  const chunks = readChunks(raw, path, shownName);
+  const chunks = file !== null ? file.chunks() : readChunks(raw as NodeJS.ReadableStream, path, shownName);
   try {
     // Enough leading bytes to recognise gzip (stdin may deliver them one at a time).
     const head: Uint8Array[] = [];
@@ -76,6 +77,11 @@ export async function readCapture(path: string, onFrame: FrameHandler, opts: Rea
     }
     const first = concatSmall(head, GZIP_MAGIC_LEN);
     const compressed = first[0] === GZIP_ID1 && first[1] === GZIP_ID2;
+    // zlib may still hold an input chunk after it returns: its chunks must be its own
+    if (compressed && file !== null) {
+      file.reuse = false;
+      for (let i = 0; i < head.length; i++) head[i] = Uint8Array.from(head[i] as Uint8Array);
+    }
 
     const parser = new CaptureParser(onFrame, opts.onProblem);
     const all = prepend(head, chunks);
@@ -103,9 +109,66 @@ export async function readCapture(path: string, onFrame: FrameHandler, opts: Rea
   } finally {
     // Stopped early or failed: destroy the stream (closing the file) rather than drain it.
     // The generator may be waiting inside a read, so it is not awaited.
-    const stream = raw as { readableEnded?: boolean; destroy?: () => void };
-    if (stream.readableEnded !== true) stream.destroy?.();
+    if (raw !== null) {
+      const stream = raw as { readableEnded?: boolean; destroy?: () => void };
+      if (stream.readableEnded !== true) stream.destroy?.();
+    }
     chunks.return(undefined).catch(() => undefined);
+    await file?.close();
+  }
+}
+
+/**
+ * A file's bytes in chunks read into two buffers used in turn: the next read runs while the
+ * packets of the current chunk are decoded, and no buffer is allocated per chunk (a fresh 1 MiB
+ * buffer per chunk made the process's RSS grow with the file through allocator fragmentation,
+ * though the JavaScript heap stayed flat). A chunk is valid until the next one is asked for, as
+ * CaptureParser.push allows; with `reuse` false (gzip) every chunk is a buffer of its own.
+ */
+class FileChunks {
+  reuse = true;
+  private readonly buffers: [Uint8Array, Uint8Array];
+  private closed = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly size: number,
+    private readonly path: string,
+    private readonly shownName: string,
+  ) {
+    this.buffers = [new Uint8Array(size), new Uint8Array(size)];
+  }
+
+  async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+    let i = 0;
+    try {
+      let pending = this.read(i);
+      for (;;) {
+        const n = await pending;
+        if (n === 0) return;
+        const cur = (this.buffers[i] as Uint8Array).subarray(0, n);
+        const out = this.reuse ? cur : Uint8Array.from(cur);
+        i ^= 1;
+        pending = this.read(i);
+        pending.catch(() => undefined); // seen when awaited; the consumer may stop first
+        yield out;
+      }
+    } catch (e) {
+      throw new InputError(`cannot read ${this.shownName}: ${describeIoError(e)}`, this.path, e);
+    }
+  }
+
+  private async read(i: number): Promise<number> {
+    if (this.closed) return 0;
+    const buf = this.buffers[i] as Uint8Array;
+    const { bytesRead } = await this.handle.read(buf, 0, this.size, null);
+    return bytesRead;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close().catch(() => undefined);
   }
 }
 
