@@ -1,0 +1,73 @@
+/**
+ * Floods and scans end in a summary, not in a report the size of the flood: connection attempts
+ * nobody answered are counted (summary.attempts) and listed one by one only when few or asked
+ * (--attempts); tables stay a screenful. And the streamed JSON is exactly JSON.stringify's text.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeFile } from '../src/cli/analyze.ts';
+import type { Report } from '../src/analysis/report.ts';
+import { Capture, CraftedSubflow, MPC_H, mpCapable } from './helpers/craft.ts';
+import { runMain } from './helpers/cli.ts';
+import { craftedPcaps, fixturePcaps, shortName } from './helpers/corpus.ts';
+import { Readable } from 'node:stream';
+
+/** `n` bare MP_CAPABLE SYNs from distinct 4-tuples (v1: no key; v0: a key each). */
+function synFlood(n: number, version: 0 | 1): Uint8Array {
+  const cap = new Capture();
+  for (let i = 0; i < n; i++) {
+    const sf = new CraftedSubflow(cap, { addr: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 1024 + (i % 60_000) }, { addr: '192.0.2.1', port: 443 });
+    sf.syn([version === 1 ? mpCapable({ flags: MPC_H }) : mpCapable({ version: 0, flags: MPC_H, senderKey: 0x1000_0000_0000_0000n + BigInt(i) })], 0.0001);
+  }
+  return cap.pcap();
+}
+
+async function report(args: string[], stdin: Uint8Array): Promise<Report> {
+  const r = await runMain(['analyze', '--json', ...args, '-'], { stdin });
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Report;
+}
+
+describe('connection attempts nobody answered', () => {
+  it('5,000 MP_CAPABLE v1 SYNs: counted, the busiest sources named, none listed unless --attempts', async () => {
+    const flood = synFlood(5000, 1);
+    const r = await report([], flood);
+    expect(r.summary.tcpStreams).toBe(5000);
+    expect(r.summary.unansweredCapable).toBe(5000);
+    expect(r.summary.attempts).toMatchObject({ connections: 0, unansweredCapable: 5000, listed: false, sources: 5000, firstTime: 0 });
+    expect(r.summary.attempts.topSources).toHaveLength(10);
+    expect(r.unansweredCapable).toEqual([]);
+    expect(r.connections).toEqual([]);
+    const all = await report(['--attempts'], flood);
+    expect(all.unansweredCapable).toHaveLength(5000);
+    expect(all.unansweredCapable[4999]).toMatchObject({ tcpStream: 4999, version: 1, fallback: false, client: { address: '10.0.19.135', port: 1024 + 4999 }, server: { address: '192.0.2.1', port: 443 } });
+    const tables = await runMain(['analyze', '-'], { stdin: flood });
+    expect(tables.code).toBe(0);
+    expect(tables.stdout).toContain('5,000 connection attempts nobody answered');
+    expect(tables.stdout.split('\n').length).toBeLessThan(100);
+  });
+
+  it('300 MP_CAPABLE v0 SYNs (a key each: a connection each, as tshark numbers them): summarised, listed with --attempts', async () => {
+    const flood = synFlood(300, 0);
+    const r = await report([], flood);
+    expect(r.summary.attempts).toMatchObject({ connections: 300, listed: false });
+    expect(r.summary.connections).toBe(0);
+    expect(r.connections).toEqual([]);
+    const all = await report(['--attempts'], flood);
+    expect(all.connections.map((c) => c.index)).toEqual([...Array(300).keys()]);
+    expect(all.summary.connections).toBe(300);
+  });
+
+  it('a few attempts are listed as before (no summary needed)', async () => {
+    const r = await report([], synFlood(20, 1));
+    expect(r.summary.attempts.listed).toBe(true);
+    expect(r.unansweredCapable).toHaveLength(20);
+  });
+});
+
+describe('analyze --json is streamed: the text equals JSON.stringify of the whole report', () => {
+  it.each([...fixturePcaps(), ...craftedPcaps()].map((f) => [shortName(f), f]))('%s', async (_n, file) => {
+    const streamed = await runMain(['analyze', '--json', file]);
+    const whole = await analyzeFile(file, { stdin: Readable.from([]), stderr: process.stderr });
+    expect(streamed.stdout).toBe(JSON.stringify({ ...whole.report, generator: (JSON.parse(streamed.stdout) as Report).generator }, null, 2) + '\n');
+  });
+});
