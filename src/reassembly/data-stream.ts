@@ -613,7 +613,7 @@ export class DataStream {
         this.holBytes[b] = (this.holBytes[b] as number) + n;
         this.oooBytesDelivered += n;
         this.oooSegmentsDelivered++;
-        if (made === Made.Proof) this.releasedByCaptureGapBytes += n;
+        if (made === Made.Proof && this.waitedForProof) this.releasedByCaptureGapBytes += n;
       }
       this.release(n);
       p.kind = Kind.Received;
@@ -637,9 +637,12 @@ export class DataStream {
     const fillReady = this.proofFillReady;
     if (p.time > this.proofFillReady) this.proofFillReady = p.time;
     const proofCounts = p.time <= this.stillMissingAt && provenAt > p.time;
-    if (fillReady > p.time) return (proofCounts && provenAt > fillReady ? provenAt : fillReady) - p.time;
+    this.waitedForProof = proofCounts && provenAt > fillReady;
+    if (fillReady > p.time) return (this.waitedForProof ? provenAt : fillReady) - p.time;
     return proofCounts ? provenAt - p.time : -1;
   }
+  /** The last proofDelay was the wait for the proof itself (not for a later piece). */
+  private waitedForProof = false;
   /** Latest arrival among the pieces a proof has released so far (see proofDelay). */
   private proofFillReady = -Infinity;
 

@@ -441,6 +441,21 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     expect(s.captureGaps).toEqual([]);
   });
 
+  it('pieces released after the grace are timed as if the proof had applied at once', () => {
+    const { s } = stream();
+    put(s, 1, 100, 0, 0);
+    put(s, 201, 100, 0, 0.1); // [101,201) never captured
+    s.ack(301, 0.2); // proves it
+    put(s, 401, 100, 1, 0.25); // ahead of a real hole [301,401)
+    put(s, 301, 100, 0, 0.3); // the real fill, within the grace
+    s.settle();
+    expect(s.notCapturedBytes).toBe(100);
+    // only [401,501) waited, 0.05 s, for a real fill; nothing waited for the proof itself
+    expect(s.outOfOrderBytes).toBe(100);
+    expect(s.releasedByCaptureGapBytes).toBe(0);
+    expect(s.holDelayMaxSec).toBeCloseTo(0.05, 9);
+  });
+
   it('the proof waits at most the grace: a later packet applies it', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 0);
