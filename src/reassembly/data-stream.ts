@@ -123,6 +123,9 @@ const MAX_FREE_NODES = MAX_RANGES_BEHIND;
  */
 const PROOF_GRACE_SEC = 0.25;
 
+/** The most a DATA_ACK may run ahead of every DSN seen to count as a proof: one full window. */
+const MAX_ACK_LEAD = 2 ** 30;
+
 /** Zeros written in place of missing bytes come from one shared chunk (the sinks copy). */
 const ZERO_CHUNK = new Uint8Array(64 * 1024);
 
@@ -336,8 +339,10 @@ export class DataStream {
   /**
    * A segment's payload placed at relative DSN `start`. `bytes` is the captured part (a view,
    * copied only if kept); `len` the bytes it stands for (more than captured with a snaplen).
+   * `capturedLen` says how many were captured when `bytes` is not given (no sink: the bytes are
+   * not needed, so the caller need not make a view per packet).
    */
-  add(start: number, len: number, bytes: Uint8Array, subflow: number, time: number): void {
+  add(start: number, len: number, bytes: Uint8Array, subflow: number, time: number, capturedLen = bytes.length): void {
     if (len <= 0) return;
     const end = start + len;
     if (this.provenTo > this.nextRel && time >= this.provenAt + PROOF_GRACE_SEC) this.applyProof();
@@ -348,7 +353,7 @@ export class DataStream {
       // The common case: in order, nothing held that it overlaps. No search.
       const ahead = this.afterBehind();
       if (ahead === null || ahead.start >= end) {
-        this.fresh(start, end, start, bytes, subflow, time);
+        this.fresh(start, end, start, bytes, subflow, time, capturedLen);
         this.prune();
         return;
       }
@@ -373,11 +378,11 @@ export class DataStream {
     let node = this.list.firstEndingAfter(cur);
     while (cur < end) {
       if (node === null || node.start >= end) {
-        this.fresh(cur, end, start, bytes, subflow, time);
+        this.fresh(cur, end, start, bytes, subflow, time, capturedLen);
         break;
       }
       if (node.start > cur) {
-        this.fresh(cur, node.start, start, bytes, subflow, time);
+        this.fresh(cur, node.start, start, bytes, subflow, time, capturedLen);
         cur = node.start;
       }
       const ovEnd = Math.min(end, node.end);
@@ -392,10 +397,10 @@ export class DataStream {
   }
 
   /** Bytes [a, b) never received before, from a segment that starts at `segStart`. */
-  private fresh(a: number, b: number, segStart: number, bytes: Uint8Array, subflow: number, time: number): void {
+  private fresh(a: number, b: number, segStart: number, bytes: Uint8Array, subflow: number, time: number, capturedLen: number): void {
+    const captured = Math.min(b - segStart, capturedLen) - Math.min(a - segStart, capturedLen);
     const from = Math.min(a - segStart, bytes.length);
     const to = Math.min(b - segStart, bytes.length);
-    const captured = to - from;
     if (a === this.nextRel) {
       const n = b - a;
       this.countSnapLost(n, captured);
@@ -492,6 +497,9 @@ export class DataStream {
       if (this.provenTo > this.nextRel && time >= this.provenAt + PROOF_GRACE_SEC) this.applyProof();
       return;
     }
+    // Past the largest receive window beyond anything seen (2^30, RFC 7323 §2.3): a corrupt or
+    // misread ACK, not a proof (dataAck still shows it).
+    if (rel - Math.max(this.maxRelEnd, this.nextRel, this.provenTo) > MAX_ACK_LEAD) return;
     if (this.provenTo <= this.nextRel) {
       this.provenAt = time;
       this.provenFrame = frame;

@@ -479,6 +479,15 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     expect(s.skippedGaps).toEqual([{ start: 71, end: 121, bytes: 50, time: 0.004, frame: null }]);
   });
 
+  it('an ACK further ahead than any receive window is no proof (a corrupt or misread ACK)', () => {
+    const { s } = stream();
+    put(s, 1, 100, 0, 0);
+    s.ack(2 ** 40, 1);
+    s.settle();
+    expect(s.captureGaps).toEqual([]);
+    expect(s.dataAckRel).toBe(2 ** 40);
+  });
+
   it('a DATA_ACK moving on through bytes still not captured grows one gap', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 0);
