@@ -375,7 +375,9 @@ export class DataStream {
       cur += gone;
       if (cur >= end) return;
     }
-    let node = this.list.firstEndingAfter(cur);
+    // Past everything known (the usual out-of-order arrival): nothing to overlap, no search.
+    const top = this.list.last();
+    let node = top === null || top.end <= cur ? null : this.list.firstEndingAfter(cur);
     while (cur < end) {
       if (node === null || node.start >= end) {
         this.fresh(cur, end, start, bytes, subflow, time, capturedLen);
