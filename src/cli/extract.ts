@@ -89,7 +89,8 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
     return out;
   };
   const missingBytes = holes.reduce((n, h) => n + h.end - h.start, 0) + found.notCapturedBytes + found.skippedBytes + found.snapLost;
-  if (missingBytes > 0) {
+  // (late bytes shrink a gap after the output moved past it: the output still lacks them)
+  if (missingBytes > 0 || found.lateBytes > 0 || found.sinkStoppedAt !== null) {
     const lines = holes.slice(0, 20).map((h) => `  hole at ${describe(h)}`);
     if (holes.length > 20) lines.push(`  ... ${holes.length - 20} more holes`);
     lines.push(...gaps(found.captureGaps, found.captureGapCount, 'not captured (the DATA_ACK shows the receiver had them)'));

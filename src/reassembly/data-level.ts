@@ -10,6 +10,9 @@ import { newMapping, sumBytes, type Mapping } from './mapping.js';
 import type { Side, Subflow } from './model.js';
 import { seqDiff } from './seq.js';
 
+/** Stands for a payload whose bytes nobody reads. */
+const NO_BYTES = new Uint8Array(0);
+
 /** Failures and conflicts listed per direction (the counts go on). */
 const MAX_LISTED = 100;
 
@@ -101,8 +104,11 @@ export function placePayload(tcp: TcpSegment, sub: Subflow, fromClient: boolean,
     const take = Math.min(len - off, m.payloadLen - into);
     const dsnRel = stream.rel(m.dsn + BigInt(into));
     if (first === null) first = dsnRel;
-    const view = tcp.payload.subarray(Math.min(off, tcp.payload.length), Math.min(off + take, tcp.payload.length));
-    stream.add(dsnRel, take, view, sub.tcpStream, time);
+    const from = Math.min(off, tcp.payload.length);
+    const to = Math.min(off + take, tcp.payload.length);
+    // A view only where the bytes are read (extract's sink, the DSS checksum): none per packet else.
+    const view = stream.sink !== null || m.checksum !== null ? tcp.payload.subarray(from, to) : NO_BYTES;
+    stream.add(dsnRel, take, view, sub.tcpStream, time, to - from);
     if (m.checksum !== null) {
       const verdict = sumBytes(m, into, view, take);
       if (verdict !== null) checksumResult(stream, m, sub, verdict);

@@ -114,6 +114,18 @@ const MAX_LISTED_DATA_FINS = 100;
 /** Pruned nodes kept for reuse, so that a long stream allocates no nodes once warm. */
 const MAX_FREE_NODES = MAX_RANGES_BEHIND;
 
+/**
+ * A DATA_ACK proof is applied this long (capture time) after it was seen, or sooner under a cap
+ * or at the end: captures merged from several interfaces are not always in time order (the public
+ * websiteloaded.pcap has data up to 22 ms older than the ACK for it, further on in the file), and
+ * bytes that turn up within the grace are then placed, and extracted, in order. What the grace
+ * holds is bounded by the caps (a cap applies a waiting proof before skipping anything).
+ */
+const PROOF_GRACE_SEC = 0.25;
+
+/** The most a DATA_ACK may run ahead of every DSN seen to count as a proof: one full window. */
+const MAX_ACK_LEAD = 2 ** 30;
+
 /** Zeros written in place of missing bytes come from one shared chunk (the sinks copy). */
 const ZERO_CHUNK = new Uint8Array(64 * 1024);
 
@@ -190,6 +202,10 @@ export class DataStream {
   releasedByCaptureGapBytes = 0;
   /** Time of the latest DATA_ACK at the in-order point: the receiver still lacked the gap then. */
   private stillMissingAt = -Infinity;
+  /** A DATA_ACK proof not applied yet (PROOF_GRACE_SEC): up to where, since when, which frame. */
+  private provenTo = 0;
+  private provenAt = 0;
+  private provenFrame: number | null = null;
   /** Bytes placed before relative DSN 1: only when the start is unknown (see startUnknown). */
   bytesBeforeStart = 0;
   /** Every distinct DATA_FIN position, when there is more than one (listed up to MAX_LISTED_DATA_FINS). */
@@ -323,10 +339,13 @@ export class DataStream {
   /**
    * A segment's payload placed at relative DSN `start`. `bytes` is the captured part (a view,
    * copied only if kept); `len` the bytes it stands for (more than captured with a snaplen).
+   * `capturedLen` says how many were captured when `bytes` is not given (no sink: the bytes are
+   * not needed, so the caller need not make a view per packet).
    */
-  add(start: number, len: number, bytes: Uint8Array, subflow: number, time: number): void {
+  add(start: number, len: number, bytes: Uint8Array, subflow: number, time: number, capturedLen = bytes.length): void {
     if (len <= 0) return;
     const end = start + len;
+    if (this.provenTo > this.nextRel && time >= this.provenAt + PROOF_GRACE_SEC) this.applyProof();
     if (this.firstTime === null) this.firstTime = time;
     this.lastTime = time;
     if (end > this.maxRelEnd) this.maxRelEnd = end;
@@ -334,7 +353,7 @@ export class DataStream {
       // The common case: in order, nothing held that it overlaps. No search.
       const ahead = this.afterBehind();
       if (ahead === null || ahead.start >= end) {
-        this.fresh(start, end, start, bytes, subflow, time);
+        this.fresh(start, end, start, bytes, subflow, time, capturedLen);
         this.prune();
         return;
       }
@@ -356,14 +375,16 @@ export class DataStream {
       cur += gone;
       if (cur >= end) return;
     }
-    let node = this.list.firstEndingAfter(cur);
+    // Past everything known (the usual out-of-order arrival): nothing to overlap, no search.
+    const top = this.list.last();
+    let node = top === null || top.end <= cur ? null : this.list.firstEndingAfter(cur);
     while (cur < end) {
       if (node === null || node.start >= end) {
-        this.fresh(cur, end, start, bytes, subflow, time);
+        this.fresh(cur, end, start, bytes, subflow, time, capturedLen);
         break;
       }
       if (node.start > cur) {
-        this.fresh(cur, node.start, start, bytes, subflow, time);
+        this.fresh(cur, node.start, start, bytes, subflow, time, capturedLen);
         cur = node.start;
       }
       const ovEnd = Math.min(end, node.end);
@@ -378,10 +399,10 @@ export class DataStream {
   }
 
   /** Bytes [a, b) never received before, from a segment that starts at `segStart`. */
-  private fresh(a: number, b: number, segStart: number, bytes: Uint8Array, subflow: number, time: number): void {
+  private fresh(a: number, b: number, segStart: number, bytes: Uint8Array, subflow: number, time: number, capturedLen: number): void {
+    const captured = Math.min(b - segStart, capturedLen) - Math.min(a - segStart, capturedLen);
     const from = Math.min(a - segStart, bytes.length);
     const to = Math.min(b - segStart, bytes.length);
-    const captured = to - from;
     if (a === this.nextRel) {
       const n = b - a;
       this.countSnapLost(n, captured);
@@ -473,13 +494,41 @@ export class DataStream {
     // At exactly the in-order point: the receiver had everything before the gap, not the gap (an
     // ACK below it may only lag: Linux acknowledges data when it reaches the connection's queue).
     if (rel === this.nextRel) this.stillMissingAt = time;
-    // The receiver had every byte below the ACK; the DATA_FIN's own byte is not data.
-    const fin = this.finFirst === null ? null : this.dataFinRel;
-    const upTo = fin !== null && fin < rel ? fin : rel;
-    if (upTo > this.nextRel) {
-      this.skipTo(upTo, Kind.NotCaptured, time, frame);
-      this.prune();
+    // The receiver had every byte below the ACK: a proof, applied after PROOF_GRACE_SEC.
+    if (rel <= this.nextRel || rel <= this.provenTo) {
+      if (this.provenTo > this.nextRel && time >= this.provenAt + PROOF_GRACE_SEC) this.applyProof();
+      return;
     }
+    // Past the largest receive window beyond anything seen (2^30, RFC 7323 §2.3): a corrupt or
+    // misread ACK, not a proof (dataAck still shows it).
+    if (rel - Math.max(this.maxRelEnd, this.nextRel, this.provenTo) > MAX_ACK_LEAD) return;
+    if (this.provenTo <= this.nextRel) {
+      this.provenAt = time;
+      this.provenFrame = frame;
+    }
+    this.provenTo = rel;
+    if (time >= this.provenAt + PROOF_GRACE_SEC) this.applyProof();
+  }
+
+  /**
+   * Apply what the DATA_ACKs proved and is still waiting (the end of the capture, or a report
+   * now): the in-order point moves past every capture gap below the highest DATA_ACK.
+   */
+  settle(): void {
+    if (this.provenTo > this.nextRel) this.applyProof();
+  }
+
+  private applyProof(): void {
+    // The DATA_FIN's own byte is not data (known by now if it was captured).
+    const fin = this.finFirst === null ? null : this.dataFinRel;
+    let upTo = fin !== null && fin < this.provenTo ? fin : this.provenTo;
+    // An ACK exactly one past the last byte received, no DATA_FIN seen: it acknowledges a
+    // DATA_FIN the capture missed (a one-byte data gap at the very end is far less likely).
+    if (fin === null && upTo === this.maxRelEnd + 1) upTo = this.maxRelEnd;
+    this.provenTo = 0;
+    if (upTo <= this.nextRel) return;
+    this.skipTo(upTo, Kind.NotCaptured, this.provenAt, this.provenFrame);
+    this.prune();
   }
 
   /**
@@ -489,6 +538,7 @@ export class DataStream {
    * measured the cap, not the network).
    */
   private skipTo(target: number, kind: Kind.NotCaptured | Kind.Skipped, time: number, frame: number | null): void {
+    this.proofFillReady = -Infinity;
     for (;;) {
       const p = this.afterBehind();
       const gapEnd = p === null ? target : Math.min(p.start, target);
@@ -562,8 +612,10 @@ export class DataStream {
       const n = p.end - p.start;
       this.countSnapLost(n, p.captured);
       if (this.sink !== null && p.bytes !== null) this.writeSink(p.bytes, n, this.fillHoles);
-      if (made === Made.Fill || (made === Made.Proof && p.time <= this.stillMissingAt)) {
-        const delay = time - p.time;
+      let delay = -1;
+      if (made === Made.Fill) delay = time > p.time ? time - p.time : 0;
+      else if (made === Made.Proof) delay = this.proofDelay(p, time);
+      if (delay >= 0) {
         this.holDelaySumSec += delay * n;
         if (delay > this.holDelayMaxSec) this.holDelayMaxSec = delay;
         let b = 0;
@@ -571,7 +623,7 @@ export class DataStream {
         this.holBytes[b] = (this.holBytes[b] as number) + n;
         this.oooBytesDelivered += n;
         this.oooSegmentsDelivered++;
-        if (made === Made.Proof) this.releasedByCaptureGapBytes += n;
+        if (made === Made.Proof && this.waitedForProof) this.releasedByCaptureGapBytes += n;
       }
       this.release(n);
       p.kind = Kind.Received;
@@ -584,6 +636,26 @@ export class DataStream {
     this.record(time);
   }
 
+  /**
+   * How long a piece released by a proof seen at `provenAt` waited, or -1 if it did not: as if
+   * the in-order point had moved at once, a piece is deliverable when the proof is seen and every
+   * piece before it has arrived (pieces arriving within the grace are timed as they would have
+   * been). Waiting for a piece that arrived later is a real fill; waiting only for the proof
+   * counts when the receiver's ACKs showed it stuck at the gap after this piece arrived.
+   */
+  private proofDelay(p: Piece, provenAt: number): number {
+    const fillReady = this.proofFillReady;
+    if (p.time > this.proofFillReady) this.proofFillReady = p.time;
+    const proofCounts = p.time <= this.stillMissingAt && provenAt > p.time;
+    this.waitedForProof = proofCounts && provenAt > fillReady;
+    if (fillReady > p.time) return (this.waitedForProof ? provenAt : fillReady) - p.time;
+    return proofCounts ? provenAt - p.time : -1;
+  }
+  /** The last proofDelay was the wait for the proof itself (not for a later piece). */
+  private waitedForProof = false;
+  /** Latest arrival among the pieces a proof has released so far (see proofDelay). */
+  private proofFillReady = -Infinity;
+
   private release(n: number): void {
     this.pendingBytes -= n;
     this.pendingSegments--;
@@ -594,10 +666,17 @@ export class DataStream {
   /** Past a cap: skip the oldest gap (the one at the in-order point) until back under. */
   private enforceCaps(time: number): void {
     const l = this.limits;
+    // A proof waiting for its grace goes first: those gaps are known capture gaps, not skips.
+    if (this.provenTo > this.nextRel && this.overCap()) this.applyProof();
     while (this.pendingSegments > 0 && (this.pendingBytes > l.maxBufferedBytes || this.pendingSegments > l.maxBufferedSegments || l.budget.exceeded)) {
       const p = this.afterBehind() as Piece;
       this.skipTo(p.start, Kind.Skipped, time, null);
     }
+  }
+
+  private overCap(): boolean {
+    const l = this.limits;
+    return this.pendingBytes > l.maxBufferedBytes || this.pendingSegments > l.maxBufferedSegments || l.budget.exceeded;
   }
 
   /** The first node at or after the in-order point. */
@@ -606,7 +685,8 @@ export class DataStream {
   }
 
   private record(time: number): void {
-    this.deliverySeries.push(time, this.deliveredBytes);
+    // a proof applied late is timed when it was seen, but the series only moves forward
+    this.deliverySeries.push(this.lastTime !== null && this.lastTime > time ? this.lastTime : time, this.deliveredBytes);
   }
 
   private countSnapLost(len: number, captured: number): void {
@@ -673,6 +753,7 @@ export class DataStream {
 
   /** DSN ranges never seen up to the highest byte received (or the DATA_FIN), gaps moved past excluded. */
   holes(): Hole[] {
+    this.settle();
     const fin = this.dataFinRel;
     const end = Math.max(this.maxRelEnd, fin ?? 0);
     const out: Hole[] = [];
@@ -687,6 +768,7 @@ export class DataStream {
 
   /** Write what is left (bytes after holes), zero-filling the holes when asked. */
   flush(fillHoles: boolean): void {
+    this.settle();
     if (this.sink === null) return;
     const sink = this.sink;
     let cur = this.nextRel;

@@ -40,6 +40,11 @@ export class OrderedIntervals<N extends IntervalNode> {
     return this.head[0] as N | null;
   }
 
+  /** The highest interval. */
+  last(): N | null {
+    return this.tail[0] as N | null;
+  }
+
   next(node: N): N | null {
     return node.next[0] as N | null;
   }

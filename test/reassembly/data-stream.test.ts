@@ -338,6 +338,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     put(r.s, 201, 100, 0, 0.1); // [101,201) never captured
     put(r.s, 301, 50, 1, 0.2);
     r.s.ack(351, 0.3, 42);
+    r.s.settle(); // the end of the capture: the proof is applied (else after PROOF_GRACE_SEC)
     return r;
   }
 
@@ -368,6 +369,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     s.ack(101, 0.15); // the receiver still lacks 101 after [201,301) arrived
     put(s, 301, 50, 1, 0.2); // arrived after that ACK: nothing shows it waited
     s.ack(351, 0.3);
+    s.settle();
     expect(s.outOfOrderBytes).toBe(100);
     expect(s.releasedByCaptureGapBytes).toBe(100);
     expect(s.holDelayMaxSec).toBeCloseTo(0.2, 9);
@@ -403,7 +405,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     put(r.s, 1, 100, 0, 0);
     put(r.s, 201, 100, 0, 0.1);
     r.s.ack(301, 0.3);
-    put(r.s, 301, 50, 1, 0.4);
+    put(r.s, 301, 50, 1, 0.6); // past the grace: the proof is applied first
     const want = patternAtRel(1, 350);
     want.fill(0, 100, 200);
     expect(r.out.bytes).toEqual(want);
@@ -425,6 +427,67 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     expect(s.reinjectedBytes).toBe(30);
   });
 
+  it('bytes that turn up within the grace after the ACK (a capture not in time order) are placed in order', () => {
+    const { s, out } = stream();
+    put(s, 1, 100, 0, 1.0);
+    s.ack(301, 1.1); // seen before the data it acknowledges
+    put(s, 201, 100, 1, 1.05); // older timestamps, later in the file
+    put(s, 101, 100, 0, 1.04);
+    expect(s.captureGaps).toEqual([]);
+    expect(s.notCapturedBytes).toBe(0);
+    expect(s.deliveredBytes).toBe(300);
+    expect(out.bytes).toEqual(patternAtRel(1, 300));
+    s.settle();
+    expect(s.captureGaps).toEqual([]);
+  });
+
+  it('pieces released after the grace are timed as if the proof had applied at once', () => {
+    const { s } = stream();
+    put(s, 1, 100, 0, 0);
+    put(s, 201, 100, 0, 0.1); // [101,201) never captured
+    s.ack(301, 0.2); // proves it
+    put(s, 401, 100, 1, 0.25); // ahead of a real hole [301,401)
+    put(s, 301, 100, 0, 0.3); // the real fill, within the grace
+    s.settle();
+    expect(s.notCapturedBytes).toBe(100);
+    // only [401,501) waited, 0.05 s, for a real fill; nothing waited for the proof itself
+    expect(s.outOfOrderBytes).toBe(100);
+    expect(s.releasedByCaptureGapBytes).toBe(0);
+    expect(s.holDelayMaxSec).toBeCloseTo(0.05, 9);
+  });
+
+  it('the proof waits at most the grace: a later packet applies it', () => {
+    const { s } = stream();
+    put(s, 1, 100, 0, 0);
+    put(s, 201, 100, 0, 0.1);
+    s.ack(301, 0.2);
+    expect(s.nextRel).toBe(101);
+    put(s, 301, 10, 0, 0.2 + 0.3);
+    expect(s.captureGaps).toEqual([{ start: 101, end: 201, bytes: 100, time: 0.2, frame: null }]);
+    expect(s.nextRel).toBe(311);
+  });
+
+  it('a cap applies a waiting proof (a capture gap) before skipping anything', () => {
+    const s = new DataStream({ maxBufferedSegments: 3 });
+    put(s, 1, 10, 0, 0);
+    s.ack(21, 0.001); // [11,21) proven
+    for (let i = 0; i < 5; i++) put(s, 21 + i * 10, 10, 0, 0.002);
+    put(s, 121, 10, 0, 0.003); // behind a real hole [71,121)
+    for (let i = 0; i < 4; i++) put(s, 131 + i * 10, 10, 0, 0.004);
+    expect(s.notCapturedBytes).toBe(10);
+    expect(s.captureGaps).toEqual([{ start: 11, end: 21, bytes: 10, time: 0.001, frame: null }]);
+    expect(s.skippedGaps).toEqual([{ start: 71, end: 121, bytes: 50, time: 0.004, frame: null }]);
+  });
+
+  it('an ACK further ahead than any receive window is no proof (a corrupt or misread ACK)', () => {
+    const { s } = stream();
+    put(s, 1, 100, 0, 0);
+    s.ack(2 ** 40, 1);
+    s.settle();
+    expect(s.captureGaps).toEqual([]);
+    expect(s.dataAckRel).toBe(2 ** 40);
+  });
+
   it('a DATA_ACK moving on through bytes still not captured grows one gap', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 0);
@@ -443,10 +506,20 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     expect(s.nextRel).toBe(101);
   });
 
+  it('an ACK one past the last byte, no DATA_FIN seen, acknowledges a DATA_FIN the capture missed', () => {
+    const { s } = stream();
+    put(s, 1, 100, 0, 0);
+    s.ack(102, 1);
+    s.settle();
+    expect(s.captureGaps).toEqual([]);
+    expect(s.nextRel).toBe(101);
+  });
+
   it('a DATA_FIN learnt after the ACK gives its byte back', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 0);
     s.ack(152, 1); // 50 data bytes and the DATA_FIN, not captured
+    s.settle();
     expect(s.notCapturedBytes).toBe(51);
     s.dataFin(151, 9);
     expect(s.notCapturedBytes).toBe(50);

@@ -65,6 +65,7 @@ describe('OrderedIntervals against a sorted array', () => {
       const after = f === null ? (model[0] ?? null) : f.end > q ? f : (model[model.indexOf(f) + 1] ?? null);
       expect(l.firstEndingAfter(q)).toBe(after);
       expect(l.size).toBe(model.length);
+      expect(l.last()).toBe(model.at(-1) ?? null);
     }
     expect(keys(l)).toEqual(model.map((n) => n.start));
     // drain it from the front
