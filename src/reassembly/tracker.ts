@@ -14,7 +14,7 @@ import { TcpFlag, type TcpSegment } from '../dissect/tcp.js';
 import { addAddrHmac, joinAckHmac, joinSynAckHmac, keyMaterial, type MptcpVersion } from './crypto.js';
 import { ConnectionData, newSide, type AddressEntry, type Connection, type ConnectionProblem, type Side, type Subflow } from './model.js';
 import { addMapping, placePayload } from './data-level.js';
-import { DataStream } from './data-stream.js';
+import { BufferBudget, DataStream } from './data-stream.js';
 import { MappingTable, type Mapping } from './mapping.js';
 import { widen32 } from './seq.js';
 import { AddressTable } from './addresses.js';
@@ -324,7 +324,7 @@ export class MptcpTracker {
       startTime: time,
       lastTime: time,
       fallback: false,
-      data: new ConnectionData(newDataStream),
+      data: new ConnectionData(this.newDataStream),
     };
     if (this.onConnection) this.onConnection(conn);
     this.connections.push(conn);
@@ -362,6 +362,10 @@ export class MptcpTracker {
     for (const [kind, n] of this.problemCounts.get(conn.index) ?? []) if (n > MAX_PROBLEMS_PER_KIND) out.push({ kind, count: n });
     return out;
   }
+
+  /** Data held ahead of gaps, over all connections: past it, the oldest gaps are skipped (and reported). */
+  readonly dataBudget = new BufferBudget();
+  private readonly newDataStream = (): DataStream => new DataStream({ budget: this.dataBudget });
 
   /** Hear of what happens (typed events); see events.ts. */
   subscribe(listener: TrackerListener): void {
@@ -582,7 +586,7 @@ export class MptcpTracker {
       const ref = acked.lastAckAbs ?? acked.lastDsnAbs ?? receiver.idsn ?? m.dataAck;
       const full = m.dataAck64 ? m.dataAck : widen32(m.dataAck, ref);
       acked.lastAckAbs = full;
-      if (acked.base !== null) acked.ack(Number(BigInt.asIntN(64, full - acked.base)), info.time);
+      if (acked.base !== null) acked.ack(Number(BigInt.asIntN(64, full - acked.base)), info.time, frame);
       if (receiver.idsn !== null || receiver.dsn64Seen) {
         // mptcp.ack as Wireshark: relative to the receiver's IDSN (0 when only a 64-bit DSN was seen)
         if (info.dataAckAbs === null) {
@@ -746,10 +750,6 @@ function isBareCapableSyn(seg: Segment): boolean {
   if ((seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN || seg.payloadLen !== 0 || seg.mptcp.length !== 1) return false;
   const m = seg.mptcp[0] as MptcpOption;
   return m.subtype === 'MP_CAPABLE' && m.senderKey === null && m.version !== 0;
-}
-
-function newDataStream(): DataStream {
-  return new DataStream();
 }
 
 function newSubflow(tcpStream: number, client: { addr: string; port: number }, server: { addr: string; port: number }, frame: number, time: number): Subflow {
