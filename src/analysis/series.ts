@@ -20,7 +20,10 @@ export class Samples {
   max = -Infinity;
   private rng = 0x9e3779b9;
 
+  private sorted: Float64Array | null = null;
+
   add(x: number): void {
+    this.sorted = null;
     this.count++;
     this.sum += x;
     if (x < this.min) this.min = x;
@@ -45,7 +48,8 @@ export class Samples {
   /** Quantile q in [0,1] (linear interpolation between order statistics, as numpy's default). */
   quantile(q: number): number | null {
     if (this.n === 0) return null;
-    const sorted = this.values.slice(0, this.n).sort();
+    // sorted once for all the quantiles a report asks for, until the next sample
+    const sorted = (this.sorted ??= this.values.slice(0, this.n).sort());
     const pos = (sorted.length - 1) * q;
     const lo = Math.floor(pos);
     const hi = Math.ceil(pos);
