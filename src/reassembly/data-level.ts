@@ -102,7 +102,7 @@ export function placePayload(tcp: TcpSegment, sub: Subflow, fromClient: boolean,
     }
     const into = seqDiff(seq, m.ssn);
     const take = Math.min(len - off, m.payloadLen - into);
-    const dsnRel = stream.rel(m.dsn + BigInt(into));
+    const dsnRel = stream.rel(into === 0 ? m.dsn : m.dsn + BigInt(into));
     if (first === null) first = dsnRel;
     const from = Math.min(off, tcp.payload.length);
     const to = Math.min(off + take, tcp.payload.length);

@@ -4,9 +4,7 @@
  * known 64-bit value, as Linux's __mptcp_expand_seq does (net/mptcp/options.c).
  */
 
-const MASK64 = (1n << 64n) - 1n;
-const HIGH32 = MASK64 ^ 0xffffffffn;
-const TWO32 = 1n << 32n;
+const TWO31 = 2 ** 31;
 
 /** a is before b in 32-bit sequence space. */
 export function seqBefore(a: number, b: number): boolean {
@@ -20,10 +18,12 @@ export function seqDiff(b: number, a: number): number {
 
 /** The 64-bit value whose low 32 bits are `low32` and that lies nearest to `ref` (wrap both ways). */
 export function widen32(low32: bigint, ref: bigint): bigint {
-  const old32 = Number(ref & 0xffffffffn);
-  const cur32 = Number(low32 & 0xffffffffn);
-  let cur = (ref & HIGH32) + BigInt(cur32);
-  if (cur32 < old32 && seqBefore(old32, cur32)) cur += TWO32;
-  else if (cur32 > old32 && seqBefore(cur32, old32)) cur -= TWO32;
-  return cur & MASK64;
+  const old32 = Number(BigInt.asUintN(32, ref));
+  const cur32 = Number(BigInt.asUintN(32, low32));
+  // the signed 32-bit distance from the reference's low half (fewer BigInt steps than splicing
+  // halves: this runs for every 32-bit DSN and data ACK); exactly 2^31 apart goes forward when
+  // the new low half is the smaller one, as the half-splicing form did
+  let d = seqDiff(cur32, old32);
+  if (d === -TWO31 && cur32 < old32) d = TWO31;
+  return d === 0 ? BigInt.asUintN(64, ref) : BigInt.asUintN(64, ref + BigInt(d));
 }

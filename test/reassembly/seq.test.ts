@@ -66,3 +66,39 @@ describe('seqBefore / seqDiff (32-bit, modulo 2^32)', () => {
     expect(seqDiff(b, a)).toBe(d);
   });
 });
+
+describe('widen32 equals the half-splicing reference on random and edge values', () => {
+  // the form it replaced (kept here as the oracle)
+  const MASK64 = (1n << 64n) - 1n;
+  const HIGH32 = MASK64 ^ 0xffffffffn;
+  const TWO32 = 1n << 32n;
+  const before = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+  function reference(low32: bigint, ref: bigint): bigint {
+    const old32 = Number(ref & 0xffffffffn);
+    const cur32 = Number(low32 & 0xffffffffn);
+    let cur = (ref & HIGH32) + BigInt(cur32);
+    if (cur32 < old32 && before(old32, cur32)) cur += TWO32;
+    else if (cur32 > old32 && before(cur32, old32)) cur -= TWO32;
+    return cur & MASK64;
+  }
+  it('100,000 seeded pairs, and the ties at 2^31 both ways and the ends of the 64-bit space', async () => {
+    const { widen32 } = await import('../../src/reassembly/seq.ts');
+    let x = 0x12345678;
+    const rnd32 = (): bigint => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return BigInt(x >>> 0);
+    };
+    const pairs: Array<[bigint, bigint]> = [
+      [0x8000_0000n, 0n],
+      [0n, 0x8000_0000n],
+      [0x1n, 0xffff_ffff_ffff_ffffn],
+      [0xffff_ffffn, 0n],
+      [5n, 0x1_0000_0003n],
+    ];
+    for (let i = 0; i < 100_000; i++) pairs.push([rnd32(), (rnd32() << 32n) | rnd32()]);
+    const wrong = pairs.filter(([low, ref]) => widen32(low, ref) !== reference(low, ref));
+    expect(wrong.slice(0, 3)).toEqual([]);
+  });
+});
