@@ -58,35 +58,74 @@ const MARK_RE = /"\\u0000long:(\d+)"/;
 
 /**
  * JSON.stringify(v, null, 2), nested at `pad`, written in pieces: long arrays are left out of the
- * one string (a marker stands in their place) and written element by element, so that a
- * connection with eight 20,000-point series is never one 10 MB string.
+ * one string (a marker stands in their place while it is made) and written element by element, so
+ * that a connection with eight 20,000-point series is never one 10 MB string.
  */
 function writeValue(v: unknown, pad: string, out: OutputSink): void {
-  const long: unknown[][] = [];
-  const skeleton = JSON.stringify(v, (_k, x: unknown) => {
-    if (Array.isArray(x) && x.length > LONG_ARRAY) {
-      long.push(x);
-      return MARK + String(long.length - 1);
-    }
-    return x;
-  }, 2);
-  if (long.length === 0) {
-    out.write(nest(skeleton, pad));
+  if (Array.isArray(v) && v.length > LONG_ARRAY) {
+    writeArray(v, pad, out);
     return;
   }
-  const parts = skeleton.split(MARK_RE);
+  const long: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }> = [];
+  detachLong(v, long);
+  let text: string;
+  try {
+    text = stringifyAt(v, pad.length / 2);
+  } finally {
+    for (const d of long) (d.holder as Record<string | number, unknown>)[d.key] = d.array;
+  }
+  if (long.length === 0) {
+    out.write(text);
+    return;
+  }
+  const parts = text.split(MARK_RE);
   for (let i = 0; i < parts.length; i++) {
-    const text = parts[i] as string;
+    const piece = parts[i] as string;
     if (i % 2 === 0) {
-      out.write(nest(text, pad));
+      out.write(piece);
       continue;
     }
     // the array's own indentation: that of the line its marker stands on
     const before = parts[i - 1] as string;
-    const lineStart = before.lastIndexOf('\n') + 1;
-    const indent = pad + (/^ */.exec(before.slice(lineStart)) as RegExpExecArray)[0];
-    writeArray(long[Number(text)] as unknown[], indent, out);
+    const indent = (/^ */.exec(before.slice(before.lastIndexOf('\n') + 1)) as RegExpExecArray)[0];
+    writeArray((long[Number(piece)] as { array: unknown[] }).array, indent, out);
   }
+}
+
+/** Put a marker in place of every long array under `v` (restored by the caller), and list them. */
+function detachLong(v: unknown, found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }>): void {
+  if (v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) visit(v, i, v[i], found);
+    return;
+  }
+  for (const k of Object.keys(v)) visit(v as Record<string, unknown>, k, (v as Record<string, unknown>)[k], found);
+}
+
+function visit(holder: Record<string, unknown> | unknown[], key: string | number, x: unknown, found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }>): void {
+  if (Array.isArray(x) && x.length > LONG_ARRAY) {
+    found.push({ holder, key, array: x });
+    (holder as Record<string | number, unknown>)[key] = MARK + String(found.length - 1);
+  } else if (x !== null && typeof x === 'object') {
+    detachLong(x, found);
+  }
+}
+
+/**
+ * JSON.stringify(v, null, 2) as it reads at `depth` levels of nesting: made inside `depth` arrays
+ * and cut out, so the engine indents it (no second pass over the text to add the indentation).
+ */
+function stringifyAt(v: unknown, depth: number): string {
+  if (depth === 0) return JSON.stringify(v, null, 2);
+  let wrapped: unknown = v;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  let head = 0;
+  for (let i = 0; i < depth; i++) head += 2 * i + 2; // "[\n" after i levels of indentation
+  head += 2 * depth; // the value's own indentation
+  let tail = 0;
+  for (let i = 0; i < depth; i++) tail += 2 * i + 2; // "\n" + indentation + "]"
+  return text.slice(head, text.length - tail);
 }
 
 function writeArray(a: unknown[], indent: string, out: OutputSink): void {
@@ -97,8 +136,4 @@ function writeArray(a: unknown[], indent: string, out: OutputSink): void {
     writeValue(a[i], inner, out);
   }
   out.write(`\n${indent}]`);
-}
-
-function nest(json: string, pad: string): string {
-  return json.includes('\n') ? json.replace(/\n/g, `\n${pad}`) : json;
 }

@@ -608,7 +608,8 @@ function attemptSummary(tracker: MptcpTracker, offers: number, connections: numb
 const EMPTY_DATA: DataDirectionJson = dataJson(new DataStream());
 
 function dataJsonOf(d: DataStream | null): DataDirectionJson {
-  return d === null ? structuredClone(EMPTY_DATA) : dataJson(d);
+  // shared: reports are serialised, never changed in place
+  return d === null ? EMPTY_DATA : dataJson(d);
 }
 
 function deliverySeries(d: DataStream | null): Array<[number, number]> {

@@ -30,7 +30,7 @@ export class Samples {
     if (x > this.max) this.max = x;
     if (this.n < MAX_SAMPLES) {
       if (this.n === this.values.length) {
-        const bigger = new Float64Array(Math.max(16, this.values.length * 2));
+        const bigger = new Float64Array(Math.max(4, this.values.length * 2));
         bigger.set(this.values);
         this.values = bigger;
       }
