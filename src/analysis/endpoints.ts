@@ -20,7 +20,12 @@ export interface EndpointRow {
 }
 
 export class EndpointTable {
-  private readonly index = new Map<number, number>();
+  /**
+   * Open-addressing index key → row (linear probing, at most half full), rebuilt after each
+   * compaction: a Map here churned tens of MB under a scan of a million addresses.
+   */
+  private slots: Int32Array;
+  private readonly mask: number;
   private keys = new Float64Array(256);
   private readonly cols: Float64Array[] = [];
   private n = 0;
@@ -31,6 +36,10 @@ export class EndpointTable {
   constructor(cap = MAX_EXACT_ENDPOINTS) {
     this.cap = cap;
     for (let i = 0; i < COLS; i++) this.cols.push(new Float64Array(256));
+    let size = 16;
+    while (size < cap * 2) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
   }
 
   get exact(): boolean {
@@ -76,13 +85,19 @@ export class EndpointTable {
   }
 
   private row(key: number): number {
-    const i = this.index.get(key);
-    if (i !== undefined) return i;
-    if (this.n === this.cap) this.compact();
+    let h = slot(key) & this.mask;
+    for (let r = this.slots[h] as number; r >= 0; r = this.slots[h] as number) {
+      if (this.keys[r] === key) return r;
+      h = (h + 1) & this.mask;
+    }
+    if (this.n === this.cap) {
+      this.compact();
+      return this.row(key);
+    }
     if (this.n === this.keys.length) this.grow();
     const j = this.n++;
     this.keys[j] = key;
-    this.index.set(key, j);
+    this.slots[h] = j;
     for (let k = 0; k < COLS; k++) (this.cols[k] as Float64Array)[j] = 0;
     // a newcomer may have been here before and dropped: it may be under-counted by the floor
     (this.cols[ERROR] as Float64Array)[j] = this.floor;
@@ -106,12 +121,10 @@ export class EndpointTable {
       if (p < threshold || (p === threshold && w >= this.n >> 1)) {
         this.evicted++;
         if (p > this.floor) this.floor = p;
-        this.index.delete(this.keys[r] as number);
         continue;
       }
       if (w !== r) {
         this.keys[w] = this.keys[r] as number;
-        this.index.set(this.keys[w] as number, w);
         for (let k = 0; k < COLS; k++) {
           const col = this.cols[k] as Float64Array;
           col[w] = col[r] as number;
@@ -120,6 +133,12 @@ export class EndpointTable {
       w++;
     }
     this.n = w;
+    this.slots.fill(-1);
+    for (let r = 0; r < w; r++) {
+      let h = slot(this.keys[r] as number) & this.mask;
+      while ((this.slots[h] as number) >= 0) h = (h + 1) & this.mask;
+      this.slots[h] = r;
+    }
   }
 
   private grow(): void {
@@ -133,6 +152,14 @@ export class EndpointTable {
       this.cols[k] = col;
     }
   }
+}
+
+/** A key (an AddressTable key: up to 2^33) spread over 32 bits. */
+function slot(key: number): number {
+  let x = (key % 4294967296) ^ Math.floor(key / 4294967296);
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
 }
 
 function bump(col: Float64Array, i: number, by: number): void {
