@@ -191,6 +191,8 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   const fatal = problems.find((p) => p.fatal);
   for (const p of problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
   if (problems.length > 10) io.stderr.write(`mpcap: ... and ${summary.problemCount - 10} more capture problems\n`);
+  // The problem that stopped reading is the one that matters most: never hidden among the "more".
+  if (fatal && problems.indexOf(fatal) >= 10) io.stderr.write(`mpcap: error: ${fatal.message}\n`);
   if (fatal) {
     io.stderr.write(`mpcap: the capture is damaged: ${summary.frames} packets before byte ${fatal.offset} were read, the rest could not be\n`);
     code = ExitCode.DAMAGED;

@@ -47,6 +47,7 @@ class Sink implements FrameSink {
   frames = 0;
   capturedBytes = 0;
   problemCount = 0;
+  fatal: CaptureProblem | null = null;
   readonly problems: CaptureProblem[] = [];
   readonly interfaces: CaptureInterface[] = [];
 
@@ -62,7 +63,8 @@ class Sink implements FrameSink {
   problem(kind: CaptureProblemKind, offset: number, frame: number | null, message: string, fatal: boolean): void {
     const p: CaptureProblem = { kind, offset, frame, message, fatal };
     this.problemCount++;
-    if (this.problems.length < MAX_KEPT_PROBLEMS) this.problems.push(p);
+    if (fatal && this.fatal === null) this.fatal = p;
+    if (this.problems.length < MAX_KEPT_PROBLEMS || p === this.fatal) this.problems.push(p);
     this.onProblem?.(p);
   }
 
@@ -145,6 +147,7 @@ export class CaptureParser {
       stopped: this.state === State.STOPPED,
       problems: s.problems,
       problemCount: s.problemCount,
+      fatal: s.fatal,
       interfaces: s.interfaces,
     };
     this.state = State.ENDED;

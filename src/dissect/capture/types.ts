@@ -63,14 +63,22 @@ export interface CaptureSummary {
   capturedBytes: number;
   /** True when onFrame asked to stop (returned false) before the input ended. */
   stopped: boolean;
-  /** The first MAX_KEPT_PROBLEMS problems (onProblem sees all of them). */
+  /**
+   * The first MAX_KEPT_PROBLEMS problems (onProblem sees all of them), plus the fatal one when it
+   * came later: the cap bounds memory, and must never hide why reading stopped.
+   */
   problems: CaptureProblem[];
   /** All problems, including those not kept in `problems`. */
   problemCount: number;
+  /** The problem that stopped reading (also in `problems`), null when the input was read to its end. */
+  fatal: CaptureProblem | null;
   interfaces: CaptureInterface[];
 }
 
-/** Kept problems are capped so a long corrupt pcapng cannot grow memory without bound. */
+/**
+ * Kept problems are capped so a long corrupt pcapng cannot grow memory without bound. The fatal
+ * problem is kept beyond the cap (there is at most one: reading stops at it).
+ */
 export const MAX_KEPT_PROBLEMS = 100;
 
 // ---- internal contract between parser.ts and the format decoders ----
