@@ -79,3 +79,92 @@ describe('1. a fatal problem is never dropped by the cap on kept problems', () =
     expect(summary.event).toBe('summary');
   });
 });
+
+/** The blocks of a little-endian pcapng: where each starts, its type and length. */
+function pcapngBlocks(b: Buffer): Array<{ type: number; at: number; len: number }> {
+  const out: Array<{ type: number; at: number; len: number }> = [];
+  for (let at = 0; at + 12 <= b.length;) {
+    const len = b.readUInt32LE(at + 4);
+    out.push({ type: b.readUInt32LE(at), at, len });
+    at += len;
+  }
+  return out;
+}
+
+const SHORT_PCAPNG = corpusFile('dpi-mptcp/short.pcapng');
+
+/** The three corrupted timestamps of the issue, made from short.pcapng at run time. */
+function corruptTimestamps(): Array<[string, Buffer]> {
+  const b = readFileSync(SHORT_PCAPNG);
+  const blocks = pcapngBlocks(b);
+  const idbAt = blocks.find((x) => x.type === 1)!;
+  const epbAt = blocks.find((x) => x.type === 6)!;
+  // 1. the high byte of the first EPB's timestamp set to 0x80 (year 294292)
+  const high = Buffer.from(b);
+  high[epbAt.at + 12 + 3] = 0x80;
+  // 2. if_tsresol 0 (whole seconds) and the first EPB's ticks all ones
+  const resol0 = Buffer.from(b);
+  const resolOpt = resol0.subarray(idbAt.at, idbAt.at + idbAt.len).indexOf(Buffer.from('09000100', 'hex'));
+  resol0[idbAt.at + resolOpt + 4] = 0;
+  resol0.writeUInt32LE(0xffffffff, epbAt.at + 12);
+  resol0.writeUInt32LE(0xffffffff, epbAt.at + 16);
+  // 3. an if_tsoffset of 1e13 s inserted before the IDB's opt_endofopt
+  const idbBytes = b.subarray(idbAt.at, idbAt.at + idbAt.len);
+  const opt = Buffer.alloc(12);
+  opt.writeUInt16LE(14, 0);
+  opt.writeUInt16LE(8, 2);
+  opt.writeBigInt64LE(10_000_000_000_000n, 4);
+  const idbNew = Buffer.concat([idbBytes.subarray(0, idbAt.len - 8), opt, idbBytes.subarray(idbAt.len - 8)]);
+  idbNew.writeUInt32LE(idbNew.length, 4);
+  idbNew.writeUInt32LE(idbNew.length, idbNew.length - 4);
+  const offset = Buffer.concat([b.subarray(0, idbAt.at), idbNew, b.subarray(idbAt.at + idbAt.len)]);
+  return [['ts high byte 0x80', high], ['if_tsresol 0, maximal ticks', resol0], ['if_tsoffset 1e13', offset]];
+}
+
+/** The same three, built from scratch (no corpus needed). */
+function builtTimestamps(): Array<[string, Uint8Array, string]> {
+  const data = tcpFrame(client, server, 1000, 2000, { flags: TCP_ACK });
+  const next = epb({ ticks: 1_425_966_827_000_000n, data });
+  return [
+    ['ticks 0x80.. (µs)', concat(shb(), idb(), epb({ ticks: 0x80n << 56n, data }), next), '9223372036854.775808000'],
+    ['if_tsresol 0, ticks 2**64-1', concat(shb(), idb({ tsresol: 0 }), epb({ ticks: (1n << 64n) - 1n, data }), next), '18446744073709551616.000000000'],
+    ['if_tsoffset 1e13', concat(shb(), idb({ tsoffset: 10_000_000_000_000n }), epb({ ticks: 0n, data })), '10000000000000.000000000'],
+    ['if_tsoffset -1e13', concat(shb(), idb({ tsoffset: -10_000_000_000_000n }), epb({ ticks: 500_000n, data })), '-9999999999999.500000000'],
+  ];
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function expectTimeShownNotCrashed(p: string, bytes: Uint8Array): Promise<Json> {
+  const json = await runMain(['analyze', '--json', p]);
+  expect(json.stderr).not.toMatch(/internal error|RangeError/);
+  expect(json.code).toBe(0);
+  const report = JSON.parse(json.stdout) as Json;
+  const problem = (report.capture.problems as Json[]).find((x) => /beyond the range of dates/.test(x.message as string));
+  expect(problem).toMatchObject({ kind: 'odd-record', fatal: false, frame: 1 });
+  const tables = await runMain(['analyze', p]);
+  expect(tables.code).toBe(0);
+  expect(tables.stdout).toContain(report.capture.start.epoch as string);
+  const csv = await runMain(['analyze', '--csv', path.join(tmp, 'csv'), p]);
+  expect(csv.code).toBe(0);
+  const live = await runMain(['live', '-r', '-', '--json'], { stdin: bytes });
+  expect(live.stderr).not.toMatch(/internal error/);
+  expect(live.code).toBe(0);
+  for (const line of live.stdout.trim().split('\n')) JSON.parse(line);
+  const dissect = await runMain(['dissect', '-T', 'json', p]);
+  expect(dissect.code).toBe(0);
+  JSON.parse(dissect.stdout);
+  return report;
+}
+
+describe('2. a timestamp beyond the range of dates is shown raw, never a crash', () => {
+  it.each(builtTimestamps())('%s', async (name, bytes, epoch) => {
+    const p = write(`ts-${name.replace(/\W+/g, '_')}.pcapng`, bytes);
+    const report = await expectTimeShownNotCrashed(p, bytes);
+    expect(report.capture.start).toEqual({ epoch, iso: epoch });
+  });
+
+  it.skipIf(!existsSync(SHORT_PCAPNG)).each(existsSync(SHORT_PCAPNG) ? corruptTimestamps() : [])('corpus short.pcapng, %s', async (name, bytes) => {
+    await expectTimeShownNotCrashed(write(`short-${name.replace(/\W+/g, '_')}.pcapng`, bytes), bytes);
+  });
+});

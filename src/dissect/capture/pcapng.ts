@@ -10,7 +10,7 @@
  */
 import { CaptureFormatError } from '../errors.js';
 import { readI64, readU16, readU32 } from './bytes.js';
-import { setTicks, TS_MICROSECONDS, tsScaleFromResol, type TsScale } from './timestamp.js';
+import { formatEpoch, isDateRange, MAX_DATE_SEC, rawTicks, setTicks, TS_MICROSECONDS, tsScaleFromResol, type TsScale } from './timestamp.js';
 import { LENGTH_FATAL, Unit, type FrameSink, type UnitDecoder, type UnitResult } from './types.js';
 
 // Generic block (§3.1)
@@ -86,6 +86,8 @@ interface SectionInterface {
   snapLen: number;
   scale: TsScale;
   offsetSec: number;
+  /** A timestamp beyond the range of dates was reported (once per interface: a bad clock repeats). */
+  timeReported: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -208,7 +210,7 @@ export class PcapngDecoder implements UnitDecoder {
       o = value + optLen + ((BLOCK_ALIGN - (optLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
     }
     const globalId = this.sink.addInterface(this.section, linkType, snapLen, name, scale.unitsPerSec, offsetSec);
-    this.ifaces.push({ globalId, linkType, snapLen, scale, offsetSec });
+    this.ifaces.push({ globalId, linkType, snapLen, scale, offsetSec, timeReported: false });
     return Unit.CONTINUE;
   }
 
@@ -255,6 +257,7 @@ export class PcapngDecoder implements UnitDecoder {
     }
     const f = this.sink.frame;
     setTicks(f, tsHigh, tsLow, iface.scale, iface.offsetSec);
+    if (!iface.timeReported && !isDateRange(f.tsSec)) this.timeOutOfRange(iface, fileOffset, type, tsHigh, tsLow);
     this.fill(iface, origLen, capLen, fileOffset, buf.subarray(pos + dataAt, pos + dataAt + capLen));
     return this.sink.emit() ? Unit.CONTINUE : Unit.STOP;
   }
@@ -267,6 +270,18 @@ export class PcapngDecoder implements UnitDecoder {
     f.interfaceId = iface.globalId;
     f.fileOffset = fileOffset;
     f.data = data;
+  }
+
+  /** The packet is delivered with its time as raw seconds; say why it is not shown as a date. */
+  private timeOutOfRange(iface: SectionInterface, fileOffset: number, type: number, tsHigh: number, tsLow: number): void {
+    iface.timeReported = true;
+    const number = this.sink.frames + 1;
+    const f = this.sink.frame;
+    this.sink.problem('odd-record', fileOffset, number,
+      `packet ${number} (${blockName(type)} at byte ${fileOffset}): timestamp of ${rawTicks(tsHigh, tsLow)} ticks ` +
+      `(${iface.scale.unitsBig} per second) plus an if_tsoffset of ${iface.offsetSec} s is ${formatEpoch(f.tsSec, f.tsNsec)} s from 1970, beyond the ` +
+      `range of dates (±${MAX_DATE_SEC.toExponential()} s); its time is shown as raw seconds (later such packets of interface ` +
+      `${iface.globalId} are not reported one by one)`, false);
   }
 
   /** The block's framing is sound, so only this packet is lost: report and go on. */
