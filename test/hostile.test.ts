@@ -168,3 +168,46 @@ describe('2. a timestamp beyond the range of dates is shown raw, never a crash',
     await expectTimeShownNotCrashed(write(`short-${name.replace(/\W+/g, '_')}.pcapng`, bytes), bytes);
   });
 });
+
+describe('4. small ones', () => {
+  it.each([1, 2, 3])('dissect -T json of a %d-byte file prints nothing and exits 3', async (n) => {
+    const r = await runMain(['dissect', '-T', 'json', write(`tiny-${n}.pcap`, Uint8Array.of(0xd4, 0xc3, 0xb2).subarray(0, n))]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+  });
+
+  it('dissect -T json of a capture with no packets prints valid JSON', async () => {
+    const r = await runMain(['dissect', '-T', 'json', write('empty.pcap', pcapFile({}, []))]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+
+  const pcapCut = pcapHeader().subarray(0, 10);
+  const pcapngCut = concat(shb(), idb()).subarray(0, 20);
+  it.each([
+    ['pcap, inside the 24-byte file header', pcapCut, /^mpcap: not a readable pcap file: capture file ends in the pcap file header \(10 of 24 bytes present\); the input ends at byte 10\n$/],
+    ['pcapng, inside the section header block', pcapngCut, /^mpcap: not a readable pcapng file: capture file ends in the middle of section header block at byte 0: the block is 28 bytes long, 20 present; the input ends at byte 20\n$/],
+    ['pcapng, inside the first block header', concat(shb()).subarray(0, 8), /^mpcap: not a readable pcapng file: capture file ends in a block header at byte 0 \(8 of 12 bytes present\)/],
+    ['gzip, inside the pcap file header', gzipSync(pcapCut), /^mpcap: not a readable pcap file: capture file ends in the pcap file header/],
+  ])('a file cut in its file header is not a capture (exit 3): %s', async (_name, bytes, message) => {
+    for (const argv of [['analyze', '--json'], ['dissect'], ['extract', '--connection', '0', '--direction', 'c2s', '-o', '-']]) {
+      const r = await runMain([...argv, write('cut-header', bytes)]);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(3);
+    }
+  });
+
+  it('live -r - of a stream cut in its file header exits 3', async () => {
+    const r = await runMain(['live', '-r', '-', '--json'], { stdin: pcapCut });
+    expect(r.stderr).toMatch(/not a readable pcap file/);
+    expect(r.code).toBe(3);
+  });
+
+  it('a cut record says where the record starts and where the file ends', async () => {
+    const r = await runMain(['analyze', '--json', write('cut-record.pcap', manyWarningsThenCut(0))]);
+    expect(r.code).toBe(4);
+    const fatal = (JSON.parse(r.stdout) as Json).capture.problems.find((p: Json) => p.fatal === true) as Json;
+    const end = manyWarningsThenCut(0).length;
+    expect(fatal.message).toBe(`capture file ends in the middle of packet 4 (record header at byte ${end - 26} promises 100 bytes, 10 present); the input ends at byte ${end}`);
+  });
+});

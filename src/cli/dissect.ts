@@ -128,7 +128,6 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   const scratch: string[] = [];
   const q = style.quote;
   if (format === 'fields' && style.header) out.write(fieldDefs.map((d) => d.name).join(style.separator) + '\n');
-  if (format === 'json') out.write('[\n');
 
   const onFrame = (frame: Frame): boolean => {
     if (out.closed) return false;
@@ -168,7 +167,8 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
         break;
       }
       case 'json':
-        out.write((seen ? ',\n' : '') + JSON.stringify(packetJson(view), null, 2));
+        // The '[' waits for the first packet: an input that is not a capture prints nothing.
+        out.write((seen ? ',\n' : '[\n') + JSON.stringify(packetJson(view), null, 2));
         break;
       case 'ndjson':
         out.write(JSON.stringify(packetJson(view)) + '\n');
@@ -184,7 +184,7 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
     onProblem: (p) => void problems.push(p),
     afterChunk: () => out.drain(),
   });
-  if (format === 'json') out.write(seen ? '\n]\n' : ']\n');
+  if (format === 'json') out.write(seen ? '\n]\n' : '[\n]\n');
   await out.end();
 
   let code: number = ExitCode.OK;

@@ -147,20 +147,16 @@ describe('classic pcap: truncated files', () => {
   const whole = concat(pcapHeader(), ...records);
   it.each([
     {
-      name: 'in the file header', cut: 10, frames: 0, offset: 0, frame: null,
-      message: 'capture file ends in the pcap file header (10 of 24 bytes present)',
-    },
-    {
       name: 'in a record header', cut: 176 + 5, frames: 2, offset: 176, frame: 3,
-      message: 'capture file ends in the record header of packet 3 (at byte 176: 5 of 16 bytes present)',
+      message: 'capture file ends in the record header of packet 3 (at byte 176: 5 of 16 bytes present); the input ends at byte 181',
     },
     {
       name: 'in the packet data', cut: 176 + 16 + 12, frames: 2, offset: 176, frame: 3,
-      message: 'capture file ends in the middle of packet 3 (record header at byte 176 promises 60 bytes, 12 present)',
+      message: 'capture file ends in the middle of packet 3 (record header at byte 176 promises 60 bytes, 12 present); the input ends at byte 204',
     },
     {
       name: 'right after a record header', cut: 176 + 16, frames: 2, offset: 176, frame: 3,
-      message: 'capture file ends in the middle of packet 3 (record header at byte 176 promises 60 bytes, 0 present)',
+      message: 'capture file ends in the middle of packet 3 (record header at byte 176 promises 60 bytes, 0 present); the input ends at byte 192',
     },
   ])('$name', ({ cut, frames, offset, frame, message }) => {
     const file = whole.subarray(0, cut);

@@ -211,8 +211,8 @@ describe('pcapng: lying lengths', () => {
   });
 
   it.each([
-    { name: 'in a block header', cut: 88 + 6, frame: null, message: 'capture file ends in a block header at byte 88 (6 of 12 bytes present)' },
-    { name: 'in an EPB', cut: 88 + 30, frame: 2, message: 'capture file ends in the middle of packet 2 (enhanced packet block at byte 88): the block is 40 bytes long, 30 present' },
+    { name: 'in a block header', cut: 88 + 6, frame: null, message: 'capture file ends in a block header at byte 88 (6 of 12 bytes present); the input ends at byte 94' },
+    { name: 'in an EPB', cut: 88 + 30, frame: 2, message: 'capture file ends in the middle of packet 2 (enhanced packet block at byte 88): the block is 40 bytes long, 30 present; the input ends at byte 118' },
   ])('truncated $name', ({ cut, frame, message }) => {
     const file = concat(head, good, good).subarray(0, cut);
     for (const input of [file, bytewise(file)]) {
@@ -226,7 +226,7 @@ describe('pcapng: lying lengths', () => {
     const file = concat(head, good, idb({ name: 'eth1' })).subarray(0, 100);
     expect(collect(file).summary.problems).toEqual([{
       kind: 'truncated-file', offset: 88, frame: null, fatal: true,
-      message: 'capture file ends in the middle of interface description block at byte 88: the block is 32 bytes long, 12 present',
+      message: 'capture file ends in the middle of interface description block at byte 88: the block is 32 bytes long, 12 present; the input ends at byte 100',
     }]);
   });
 });

@@ -134,7 +134,15 @@ export class CaptureParser {
     }
     if (this.state === State.RUNNING && this.asmLen > 0) {
       const t = decoder.truncatedMessage(this.asm, this.asmLen, this.asmUnitLen === UNKNOWN ? null : this.asmUnitLen, this.offset);
-      this.sink.problem('truncated-file', this.offset, t.frame, cause === undefined ? t.message : `${cause}; ${t.message}`, true);
+      // Where the record starts says what is lost; where the input ends tells a cut from a lie.
+      const message = `${t.message}; the ${cause === undefined ? 'input' : 'decompressed data'} ends at byte ${this.offset + this.asmLen}`;
+      if (this.offset === 0) {
+        // The first unit is the file header (pcap) or section header (pcapng): without it
+        // nothing is a capture yet, so this is "not a readable capture", not damage.
+        this.state = State.FAILED;
+        throw new CaptureFormatError(`not a readable ${decoder.format} file: ${cause === undefined ? message : `${cause}; ${message}`}`, 0);
+      }
+      this.sink.problem('truncated-file', this.offset, t.frame, cause === undefined ? message : `${cause}; ${message}`, true);
     } else if (this.state === State.RUNNING && cause !== undefined) {
       this.sink.problem('truncated-file', this.offset, null, `${cause}; the capture data read so far ends after a whole record, at byte ${this.offset}`, true);
     }
