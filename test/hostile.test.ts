@@ -211,3 +211,20 @@ describe('4. small ones', () => {
     expect(fatal.message).toBe(`capture file ends in the middle of packet 4 (record header at byte ${end - 26} promises 100 bytes, 10 present); the input ends at byte ${end}`);
   });
 });
+
+describe('5. a pcapng packet block Wireshark rejects is damage (found by the fuzz campaign)', () => {
+  const data = tcpFrame(client, server, 1000, 2000, { flags: TCP_ACK });
+  const good = epb({ ticks: 1n, data });
+  it.each([
+    ['EPB caplen larger than its block', epb({ ticks: 1n, data, capLen: data.length + 2 })],
+    ['EPB on an interface the section lacks', epb({ ifId: 3, ticks: 1n, data })],
+  ])('%s: exit 4, reading stops there as in tshark', async (_name, bad) => {
+    const p = write('bad-epb.pcapng', concat(shb(), idb(), good, bad, good));
+    const r = await runMain(['analyze', '--json', p]);
+    expect(r.code).toBe(4);
+    const report = JSON.parse(r.stdout) as Json;
+    expect(report.capture.packets).toBe(1);
+    expect(report.capture.problems).toMatchObject([{ kind: 'bad-record', frame: 2, fatal: true }]);
+    expect((await runMain(['dissect', p])).code).toBe(4);
+  });
+});

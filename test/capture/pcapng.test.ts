@@ -86,10 +86,10 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
       epb({ le: false, ifId: 0, ticks: 3n, data: payload(4) }),
     );
     const { frames, summary } = collect(file);
-    expect(frames.map((f) => [f.number, f.linkType, f.interfaceId])).toEqual([[1, 113, 1], [2, 101, 2]]);
+    expect(frames.map((f) => [f.number, f.linkType, f.interfaceId])).toEqual([[1, 113, 1]]);
     expect(summary.problems).toEqual([{
-      kind: 'bad-record', offset: 152, frame: null, fatal: false,
-      message: 'enhanced packet block at byte 152 refers to interface 1, but the section has 1 interface(s); block skipped (it would have been packet 2)',
+      kind: 'bad-record', offset: 152, frame: 2, fatal: true,
+      message: 'enhanced packet block at byte 152 refers to interface 1, but the section has 1 interface(s) (it would have been packet 2); the file is not read past this point, as tshark does not',
     }]);
   });
 
@@ -132,14 +132,14 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
     expect(collect(file).summary.interfaces.map((i) => i.name)).toEqual(['wlan0', 'réseau']);
   });
 
-  it('an option running past its IDB is reported; the interface keeps what came before', () => {
+  it('an option running past its IDB stops reading (as in Wireshark: the resolution may be lost)', () => {
     // IDB body: link type 1, snaplen 0, if_tsresol=9, then option 2 claiming 200 bytes
     const body = fromHex('0100 0000 00000000  0900 0100 09000000  0200 c800 41424344');
     const file = concat(shb(), block(1, body), epb({ ticks: 1000000001n, data: payload(1) }));
     const { frames, summary } = collect(file);
-    expect(frames[0]!.ts).toBe('1.000000001');
-    expect(summary.problems).toMatchObject([{ kind: 'odd-record', offset: 28, fatal: false }]);
-    expect(summary.problems[0]!.message).toMatch(/option 2 .* runs past the block/);
+    expect(frames).toEqual([]);
+    expect(summary.problems).toMatchObject([{ kind: 'bad-block', offset: 28, fatal: true }]);
+    expect(summary.problems[0]!.message).toMatch(/option 2 .* runs past the block; the file cannot be read past this point/);
   });
 });
 
@@ -165,15 +165,15 @@ describe('pcapng: lying lengths', () => {
     },
     {
       name: 'EPB caplen larger than the block', bad: epb({ ticks: 1n, data: payload(8), capLen: 9 }),
-      problem: { kind: 'bad-record', fatal: false }, message: 'enhanced packet block at byte 88 claims 9 captured bytes, but the block has room for 8; block skipped (it would have been packet 2)',
+      problem: { kind: 'bad-record', fatal: true }, message: 'enhanced packet block at byte 88 claims 9 captured bytes, but the block has room for 8 (it would have been packet 2); the file is not read past this point, as tshark does not',
     },
     {
       name: 'EPB too short for its fields', bad: block(6, payload(12)),
-      problem: { kind: 'bad-record', fatal: false }, message: /enhanced packet block at byte 88 is 24 bytes long, less than the 32-byte minimum/,
+      problem: { kind: 'bad-record', fatal: true }, message: /enhanced packet block at byte 88 is 24 bytes long, less than the 32-byte minimum/,
     },
     {
       name: 'SPB too short', bad: block(3, payload(0)),
-      problem: { kind: 'bad-record', fatal: false }, message: /simple packet block at byte 88 is 12 bytes long/,
+      problem: { kind: 'bad-record', fatal: true }, message: /simple packet block at byte 88 is 12 bytes long/,
     },
     {
       name: 'IDB too short (would renumber interfaces)', bad: block(1, payload(4)),
@@ -193,7 +193,7 @@ describe('pcapng: lying lengths', () => {
       const r = collect(input);
       expect(r.frames).toHaveLength(problem.fatal ? 1 : 2);
       expect(r.summary.problems).toHaveLength(1);
-      expect(r.summary.problems[0]).toMatchObject({ ...problem, offset: 88, frame: null });
+      expect(r.summary.problems[0]).toMatchObject({ ...problem, offset: 88, frame: problem.kind === 'bad-record' ? 2 : null });
       if (typeof message === 'string') expect(r.summary.problems[0]!.message).toBe(message);
       else expect(r.summary.problems[0]!.message).toMatch(message);
       expect(r.summary.bytes).toBe(problem.fatal ? 88 : file.length);

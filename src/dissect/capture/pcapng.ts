@@ -5,8 +5,9 @@
  * packets; every other block type is skipped by its length.
  *
  * The block lengths are the only framing: when they are wrong (not a multiple of 4, trailing
- * copy differs, absurdly large) reading stops. A packet block whose own fields are wrong but
- * whose framing is sound is skipped with a problem, and reading goes on.
+ * copy differs, absurdly large) reading stops. A packet block whose own fields are wrong, or an
+ * IDB option that runs past its block, stops reading too, as in Wireshark: every packet before
+ * it has been delivered.
  */
 import { CaptureFormatError } from '../errors.js';
 import { readI64, readU16, readU32 } from './bytes.js';
@@ -200,9 +201,9 @@ export class PcapngDecoder implements UnitDecoder {
       if (code === OPT_ENDOFOPT) break;
       const value = o + OPT_HEADER_LEN;
       if (value + optLen > end) {
-        this.sink.problem('odd-record', fileOffset, null,
-          `interface description block at byte ${fileOffset}: option ${code} at byte ${fileOffset + o - pos} runs past the block; later options ignored`, false);
-        break;
+        // The interface's resolution or offset may be among the options lost: its times would be wrong.
+        this.fatal(fileOffset, `interface description block at byte ${fileOffset}: option ${code} at byte ${fileOffset + o - pos} runs past the block`);
+        return Unit.FATAL;
       }
       if (code === OPT_IF_NAME) name = utf8.decode(buf.subarray(value, value + optLen)).replace(/\0+$/, '');
       else if (code === OPT_IF_TSRESOL && optLen >= 1) scale = tsScaleFromResol(buf[value]!);
@@ -284,12 +285,16 @@ export class PcapngDecoder implements UnitDecoder {
       `${iface.globalId} are not reported one by one)`, false);
   }
 
-  /** The block's framing is sound, so only this packet is lost: report and go on. */
+  /**
+   * A packet block whose fields are impossible. Its framing would let us skip it, but Wireshark
+   * (libwiretap) stops reading there, and a packet silently missing from the middle of an
+   * analysis is worse than a report that says where it ends: so it is fatal, as in tshark.
+   */
   private badPacket(fileOffset: number, type: number, what: string): UnitResult {
     const number = this.sink.frames + 1;
-    this.sink.problem('bad-record', fileOffset, null,
-      `${blockName(type)} at byte ${fileOffset} ${what}; block skipped (it would have been packet ${number})`, false);
-    return Unit.CONTINUE;
+    this.sink.problem('bad-record', fileOffset, number,
+      `${blockName(type)} at byte ${fileOffset} ${what} (it would have been packet ${number}); the file is not read past this point, as tshark does not`, true);
+    return Unit.FATAL;
   }
 
   /** Broken framing: at byte 0 the whole input is unreadable (throw), later it ends the input. */

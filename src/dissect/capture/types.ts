@@ -12,10 +12,11 @@ export type CaptureFormat = 'pcap' | 'pcapng';
  * What can be wrong with a capture that is still a capture:
  * - `truncated-file`: the input ends inside a header, record or block (or a gzip stream is cut).
  * - `bad-record`: a record's own fields are impossible (caplen larger than its block, unknown
- *   interface, a pcap caplen above PCAP_MAX_CAPLEN). In pcapng the block is skipped; in pcap it is fatal.
+ *   interface, a pcap caplen above PCAP_MAX_CAPLEN). Fatal, as in Wireshark: a packet silently
+ *   missing from the middle of the analysis would be damage nobody is told about.
  * - `bad-block`: pcapng framing is broken (total length, trailing length, section header).
  * - `odd-record`: the record is delivered, but a field disagrees with another (caplen > snaplen,
- *   caplen > origlen, malformed options). Informational.
+ *   caplen > origlen, a time beyond the range of dates). Informational.
  */
 export type CaptureProblemKind = 'truncated-file' | 'bad-record' | 'bad-block' | 'odd-record';
 
