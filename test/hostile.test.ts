@@ -216,7 +216,7 @@ describe('5. a pcapng packet block Wireshark rejects is damage (found by the fuz
   const data = tcpFrame(client, server, 1000, 2000, { flags: TCP_ACK });
   const good = epb({ ticks: 1n, data });
   it.each([
-    ['EPB caplen larger than its block', epb({ ticks: 1n, data, capLen: data.length + 2 })],
+    ['EPB caplen larger than its block', epb({ ticks: 1n, data, capLen: data.length + 4 })],
     ['EPB on an interface the section lacks', epb({ ifId: 3, ticks: 1n, data })],
   ])('%s: exit 4, reading stops there as in tshark', async (_name, bad) => {
     const p = write('bad-epb.pcapng', concat(shb(), idb(), good, bad, good));
