@@ -228,3 +228,48 @@ describe('5. a pcapng packet block Wireshark rejects is damage (found by the fuz
     expect((await runMain(['dissect', p])).code).toBe(4);
   });
 });
+
+describe('4. gzip: bytes after the gzip data are reported as gzip -t does', () => {
+  const cap = new Capture();
+  capableHandshake(new CraftedSubflow(cap, client, server), { clientKey: 0x1111n, serverKey: 0x2222n });
+  for (let i = 0; i < 2000; i++) cap.push(tcpFrame(client, server, 1000 + i, 2000, { flags: TCP_ACK, payload: new Uint8Array(100).fill(i & 0xff) }));
+  const pcap = cap.pcap();
+  const gz = gzipSync(pcap);
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+  /** gzip header with FNAME and FCOMMENT set (RFC 1952 §2.3.1), then the same deflate body and trailer. */
+  const named = concat(Uint8Array.of(0x1f, 0x8b, 8, 0x18, 0, 0, 0, 0, 0, 3), text('capture.pcap\0a comment\0'), gz.subarray(10));
+
+  it.each([
+    ['text after the stream', concat(gz, text('garbage here')), 12],
+    ['a NUL then text (Node\'s gunzip drops it silently)', concat(gz, text('\0garbage')), 8],
+  ])('%s: every packet read, then trailing-data, exit 4', async (_name, bytes, n) => {
+    const r = await runMain(['analyze', '--json', write('trailing.pcap.gz', bytes)]);
+    expect(r.code).toBe(4);
+    const report = JSON.parse(r.stdout) as Json;
+    expect(report.capture.packets).toBe(2003);
+    expect(report.capture.problems).toEqual([{
+      kind: 'trailing-data', offset: pcap.length, frame: null, fatal: true,
+      message: `gzip: decompression OK, trailing garbage ignored (as gzip -t says): ${n} bytes after the end of the gzip data, at compressed byte ${gz.length}, are not gzip data and were not read`,
+    }]);
+    expect((await runMain(['dissect', write('trailing.pcap.gz', bytes)])).code).toBe(4);
+  });
+
+  it.each([
+    ['zero padding', concat(gz, new Uint8Array(1000)), 2003],
+    ['two members (the capture split in two)', concat(gzipSync(pcap.subarray(0, 50_001)), gzipSync(pcap.subarray(50_001))), 2003],
+    ['FNAME and FCOMMENT in the header', named, 2003],
+  ])('%s: read whole, exit 0', async (_name, bytes, packets) => {
+    const r = await runMain(['analyze', '--json', write('ok.pcap.gz', bytes)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Json).capture.packets).toBe(packets);
+  });
+
+  it('a second member that is not gzip (1f 8b, bad method): corrupt, exit 4, the first member whole', async () => {
+    const r = await runMain(['analyze', '--json', write('bad-member.pcap.gz', concat(gz, Uint8Array.of(0x1f, 0x8b, 0x78, 0x78)))]);
+    expect(r.code).toBe(4);
+    const report = JSON.parse(r.stdout) as Json;
+    expect(report.capture.packets).toBe(2003);
+    expect(report.capture.problems[0].message).toMatch(/^gzip data is cut short or corrupt \(unknown gzip compression method 120\)/);
+  });
+});

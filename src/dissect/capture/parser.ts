@@ -120,9 +120,10 @@ export class CaptureParser {
   /**
    * The input has ended: reports a unit cut short, and summarises. `cause` says why the input
    * ended early when the transport knows (a cut or corrupt gzip stream): it is reported as a
-   * 'truncated-file' problem even when the cut happens to fall between two records.
+   * 'truncated-file' problem even when the cut happens to fall between two records. `trailing`
+   * says that bytes follow the capture data that were not read (garbage after a gzip stream).
    */
-  end(cause?: string): CaptureSummary {
+  end(cause?: string, trailing?: string): CaptureSummary {
     if (this.summary !== null) return this.summary;
     const decoder = this.decoder;
     if (decoder === null) {
@@ -145,6 +146,9 @@ export class CaptureParser {
       this.sink.problem('truncated-file', this.offset, t.frame, cause === undefined ? message : `${cause}; ${message}`, true);
     } else if (this.state === State.RUNNING && cause !== undefined) {
       this.sink.problem('truncated-file', this.offset, null, `${cause}; the capture data read so far ends after a whole record, at byte ${this.offset}`, true);
+    }
+    if (trailing !== undefined && this.state === State.RUNNING && this.sink.fatal === null) {
+      this.sink.problem('trailing-data', this.offset + this.asmLen, null, trailing, true);
     }
     const s = this.sink;
     this.summary = {

@@ -17,8 +17,10 @@ export type CaptureFormat = 'pcap' | 'pcapng';
  * - `bad-block`: pcapng framing is broken (total length, trailing length, section header).
  * - `odd-record`: the record is delivered, but a field disagrees with another (caplen > snaplen,
  *   caplen > origlen, a time beyond the range of dates). Informational.
+ * - `trailing-data`: bytes after the end of the capture data that are not read (garbage after a
+ *   gzip stream, as `gzip -t` reports it). Fatal: they may be the rest of the capture.
  */
-export type CaptureProblemKind = 'truncated-file' | 'bad-record' | 'bad-block' | 'odd-record';
+export type CaptureProblemKind = 'truncated-file' | 'bad-record' | 'bad-block' | 'odd-record' | 'trailing-data';
 
 export interface CaptureProblem {
   kind: CaptureProblemKind;
