@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapture, MAX_KEPT_PROBLEMS } from '../src/dissect/capture/parser.ts';
 import { runMain } from './helpers/cli.ts';
-import { concat, epb, idb, pcapFile, pcapHeader, pcapRecord, shb } from './helpers/capture-builders.ts';
+import { block, concat, epb, idb, payload, pcapFile, pcapHeader, pcapRecord, shb } from './helpers/capture-builders.ts';
 import { corpusFile } from './helpers/corpus.ts';
 import { Capture, capableHandshake, CraftedSubflow, TCP_ACK, tcpFrame } from './helpers/craft.ts';
 
@@ -218,13 +218,16 @@ describe('5. a pcapng packet block Wireshark rejects is damage (found by the fuz
   it.each([
     ['EPB caplen larger than its block', epb({ ticks: 1n, data, capLen: data.length + 4 })],
     ['EPB on an interface the section lacks', epb({ ifId: 3, ticks: 1n, data })],
+    // caplen 16: the rest of the packet is read as options, the first claiming 0x0800 bytes
+    ['EPB whose options run past the block', epb({ ticks: 1n, data, capLen: 12 })],
+    ['ISB whose options run past the block', block(5, concat(payload(12), Uint8Array.of(1, 0, 0xff, 0)))],
   ])('%s: exit 4, reading stops there as in tshark', async (_name, bad) => {
     const p = write('bad-epb.pcapng', concat(shb(), idb(), good, bad, good));
     const r = await runMain(['analyze', '--json', p]);
     expect(r.code).toBe(4);
     const report = JSON.parse(r.stdout) as Json;
     expect(report.capture.packets).toBe(1);
-    expect(report.capture.problems).toMatchObject([{ kind: 'bad-record', frame: 2, fatal: true }]);
+    expect(report.capture.problems).toMatchObject([{ kind: _name.startsWith('ISB') ? 'bad-block' : 'bad-record', fatal: true }]);
     expect((await runMain(['dissect', p])).code).toBe(4);
   });
 });

@@ -119,7 +119,7 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
 
   it('skips NRB, ISB, DSB, custom and unknown blocks by their length', () => {
     const file = concat(shb(), idb(),
-      block(4, payload(7)), block(5, payload(20)), block(0x0a, payload(3)), block(0x00000bad, payload(9)),
+      block(4, payload(7)), block(5, concat(payload(12), new Uint8Array(4))), block(0x0a, payload(3)), block(0x00000bad, payload(9)),
       block(0x40000bad, payload(0)), block(0x7fffffff, payload(100)),
       epb({ ticks: 1n, data: payload(4) }));
     const { frames, summary } = collect(file);

@@ -42,6 +42,7 @@ export const BlockType = {
 const SHB_BYTE_ORDER_MAGIC = 8;
 const SHB_VERSION_MAJOR = 12;
 const SHB_VERSION_MINOR = 14;
+const SHB_OPTIONS = 24;
 const SHB_MIN_LEN = 28;
 export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const SUPPORTED_MAJOR_VERSION = 1;
@@ -57,6 +58,10 @@ const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
 const OPT_HEADER_LEN = 4;
 const IF_TSOFFSET_LEN = 8;
+
+// Interface Statistics Block (§4.6): interface id, 64-bit timestamp, options
+const ISB_OPTIONS = 20;
+const ISB_MIN_LEN = 24;
 
 // Enhanced Packet Block (§4.3)
 const EPB_INTERFACE_ID = 8;
@@ -140,6 +145,7 @@ export class PcapngDecoder implements UnitDecoder {
       case BlockType.EPB: return this.decodeEnhanced(buf, pos, len, fileOffset);
       case BlockType.SPB: return this.decodeSimple(buf, pos, len, fileOffset);
       case BlockType.OPB: return this.decodeObsolete(buf, pos, len, fileOffset);
+      case BlockType.ISB: return this.checkStatistics(buf, pos, len, fileOffset);
       default: return Unit.CONTINUE; // NRB, ISB, DSB, custom and unknown blocks carry no packets
     }
   }
@@ -169,6 +175,7 @@ export class PcapngDecoder implements UnitDecoder {
       const major = readU16(buf, pos + SHB_VERSION_MAJOR, le);
       const minor = readU16(buf, pos + SHB_VERSION_MINOR, le);
       if (major !== SUPPORTED_MAJOR_VERSION) what = `has unsupported version ${major}.${minor}`;
+      else if (badOptionAt(buf, pos + SHB_OPTIONS, pos + len - 4, le) >= 0) what = 'has an option that runs past the block';
     }
     if (what !== null) {
       this.fatal(fileOffset, `section header block at byte ${fileOffset} ${what}`);
@@ -178,6 +185,14 @@ export class PcapngDecoder implements UnitDecoder {
     this.section++;
     this.ifaces = [];
     return Unit.CONTINUE;
+  }
+
+  /** An ISB carries nothing we use, but Wireshark rejects one whose options overrun it. */
+  private checkStatistics(buf: Uint8Array, pos: number, len: number, fileOffset: number): UnitResult {
+    const bad = len < ISB_MIN_LEN ? pos : badOptionAt(buf, pos + ISB_OPTIONS, pos + len - 4, this.le);
+    if (bad < 0) return Unit.CONTINUE;
+    this.fatal(fileOffset, `interface statistics block at byte ${fileOffset} ${len < ISB_MIN_LEN ? `is ${len} bytes long, less than the ${ISB_MIN_LEN}-byte minimum` : `has an option at byte ${fileOffset + bad - pos} that runs past the block`}`);
+    return Unit.FATAL;
   }
 
   private decodeInterface(buf: Uint8Array, pos: number, len: number, fileOffset: number): UnitResult {
@@ -195,16 +210,18 @@ export class PcapngDecoder implements UnitDecoder {
     // Options (§3.5): code, length, value padded to 4 bytes, until opt_endofopt or the trailer.
     const end = pos + len - 4;
     let o = pos + IDB_OPTIONS;
+    const bad = badOptionAt(buf, o, end, le);
+    if (bad >= 0) {
+      // The interface's resolution or offset may be among the options lost: its times would be wrong.
+      this.fatal(fileOffset, `interface description block at byte ${fileOffset}: option ${bad + OPT_HEADER_LEN <= end ? readU16(buf, bad, le) : 'header'} at byte ${fileOffset + bad - pos} runs past the block`);
+      return Unit.FATAL;
+    }
     while (o + OPT_HEADER_LEN <= end) {
       const code = readU16(buf, o, le);
       const optLen = readU16(buf, o + 2, le);
       if (code === OPT_ENDOFOPT) break;
       const value = o + OPT_HEADER_LEN;
-      if (value + optLen > end) {
-        // The interface's resolution or offset may be among the options lost: its times would be wrong.
-        this.fatal(fileOffset, `interface description block at byte ${fileOffset}: option ${code} at byte ${fileOffset + o - pos} runs past the block`);
-        return Unit.FATAL;
-      }
+      if (value + optLen > end) break; // cannot happen: badOptionAt checked the framing
       if (code === OPT_IF_NAME) name = utf8.decode(buf.subarray(value, value + optLen)).replace(/\0+$/, '');
       else if (code === OPT_IF_TSRESOL && optLen >= 1) scale = tsScaleFromResol(buf[value]!);
       else if (code === OPT_IF_TSOFFSET && optLen >= IF_TSOFFSET_LEN) offsetSec = readI64(buf, value, le);
@@ -256,6 +273,11 @@ export class PcapngDecoder implements UnitDecoder {
     if (capLen > room) {
       return this.badPacket(fileOffset, type, `claims ${capLen} captured bytes, but the block has room for ${room}`);
     }
+    const optionsAt = pos + dataAt + capLen + ((BLOCK_ALIGN - (capLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+    if (optionsAt < pos + len - 4) {
+      const bad = badOptionAt(buf, optionsAt, pos + len - 4, this.le);
+      if (bad >= 0) return this.badPacket(fileOffset, type, `has an option at byte ${fileOffset + bad - pos} that runs past the block`);
+    }
     const f = this.sink.frame;
     setTicks(f, tsHigh, tsLow, iface.scale, iface.offsetSec);
     if (!iface.timeReported && !isDateRange(f.tsSec)) this.timeOutOfRange(iface, fileOffset, type, tsHigh, tsLow);
@@ -303,6 +325,25 @@ export class PcapngDecoder implements UnitDecoder {
     this.sink.problem('bad-block', fileOffset, null, `${message}; the file cannot be read past this point`, true);
     return LENGTH_FATAL;
   }
+}
+
+/**
+ * Whether the options from `o` to `end` are well framed (§3.5): each a 4-byte header and a value
+ * padded to 4, up to opt_endofopt or the end. Returns where the first bad one is, or -1.
+ * Wireshark refuses a file whose options overrun their block, so we do too, even in blocks
+ * (or options) we have no use for.
+ */
+function badOptionAt(buf: Uint8Array, o: number, end: number, le: boolean): number {
+  while (o < end) {
+    if (o + OPT_HEADER_LEN > end) return o;
+    const code = readU16(buf, o, le);
+    if (code === OPT_ENDOFOPT) return -1;
+    const optLen = readU16(buf, o + 2, le);
+    const next = o + OPT_HEADER_LEN + optLen + ((BLOCK_ALIGN - (optLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+    if (o + OPT_HEADER_LEN + optLen > end) return o;
+    o = next;
+  }
+  return -1;
 }
 
 /** true = little-endian, false = big-endian, null = not a byte-order magic. */
