@@ -119,7 +119,10 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
 
   it('skips NRB, ISB, DSB, custom and unknown blocks by their length', () => {
     const file = concat(shb(), idb(),
-      block(4, payload(7)), block(5, concat(payload(12), new Uint8Array(4))), block(0x0a, payload(3)), block(0x00000bad, payload(9)),
+      // NRB: one IPv4 record (1.2.3.4 "a"), nrb_record_end; ISB: interface 0, timestamp, opt_endofopt;
+      // DSB: TLS key log type, 3 bytes of secrets
+      block(4, fromHex('0100 0600 01020304 6100 0000 0000 0000')), block(5, concat(payload(12), new Uint8Array(4))),
+      block(0x0a, concat(fromHex('544c534b 03000000'), payload(3))), block(0x00000bad, payload(9)),
       block(0x40000bad, payload(0)), block(0x7fffffff, payload(100)),
       epb({ ticks: 1n, data: payload(4) }));
     const { frames, summary } = collect(file);

@@ -63,6 +63,16 @@ const IF_TSOFFSET_LEN = 8;
 const ISB_OPTIONS = 20;
 const ISB_MIN_LEN = 24;
 
+// Name Resolution Block (§4.5)
+const NRB_RECORDS = 8;
+const NRB_RECORD_HEADER_LEN = 4;
+const NRB_RECORD_END = 0;
+
+// Decryption Secrets Block (§4.7)
+const DSB_SECRETS_LEN = 12;
+const DSB_SECRETS = 16;
+const DSB_MIN_LEN = 20;
+
 // Enhanced Packet Block (§4.3)
 const EPB_INTERFACE_ID = 8;
 const EPB_TS_HIGH = 12;
@@ -146,6 +156,8 @@ export class PcapngDecoder implements UnitDecoder {
       case BlockType.SPB: return this.decodeSimple(buf, pos, len, fileOffset);
       case BlockType.OPB: return this.decodeObsolete(buf, pos, len, fileOffset);
       case BlockType.ISB: return this.checkStatistics(buf, pos, len, fileOffset);
+      case BlockType.NRB: return this.checkNameResolution(buf, pos, len, fileOffset);
+      case BlockType.DSB: return this.checkSecrets(buf, pos, len, fileOffset);
       default: return Unit.CONTINUE; // NRB, ISB, DSB, custom and unknown blocks carry no packets
     }
   }
@@ -192,6 +204,40 @@ export class PcapngDecoder implements UnitDecoder {
     const bad = len < ISB_MIN_LEN ? pos : badOptionAt(buf, pos + ISB_OPTIONS, pos + len - 4, this.le);
     if (bad < 0) return Unit.CONTINUE;
     this.fatal(fileOffset, `interface statistics block at byte ${fileOffset} ${len < ISB_MIN_LEN ? `is ${len} bytes long, less than the ${ISB_MIN_LEN}-byte minimum` : `has an option at byte ${fileOffset + bad - pos} that runs past the block`}`);
+    return Unit.FATAL;
+  }
+
+  /** NRB (§4.5): records (type, length, value padded to 4) up to nrb_record_end, then options. */
+  private checkNameResolution(buf: Uint8Array, pos: number, len: number, fileOffset: number): UnitResult {
+    const end = pos + len - 4;
+    let o = pos + NRB_RECORDS;
+    for (;;) {
+      if (o + NRB_RECORD_HEADER_LEN > end) break; // no end record: Wireshark accepts that
+      const type = readU16(buf, o, this.le);
+      const recLen = readU16(buf, o + 2, this.le);
+      if (o + NRB_RECORD_HEADER_LEN + recLen > end) {
+        this.fatal(fileOffset, `name resolution block at byte ${fileOffset} has a record at byte ${fileOffset + o - pos} that runs past the block`);
+        return Unit.FATAL;
+      }
+      o += NRB_RECORD_HEADER_LEN + recLen + ((BLOCK_ALIGN - (recLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+      if (type === NRB_RECORD_END) break;
+    }
+    const bad = badOptionAt(buf, o, end, this.le);
+    if (bad < 0) return Unit.CONTINUE;
+    this.fatal(fileOffset, `name resolution block at byte ${fileOffset} has an option at byte ${fileOffset + bad - pos} that runs past the block`);
+    return Unit.FATAL;
+  }
+
+  /** DSB (§4.7): secrets type, secrets length, the secrets padded to 4, options. */
+  private checkSecrets(buf: Uint8Array, pos: number, len: number, fileOffset: number): UnitResult {
+    const end = pos + len - 4;
+    const secretsLen = len < DSB_MIN_LEN ? 0 : readU32(buf, pos + DSB_SECRETS_LEN, this.le);
+    const why = len < DSB_MIN_LEN ? `is ${len} bytes long, less than the ${DSB_MIN_LEN}-byte minimum`
+      : pos + DSB_SECRETS + secretsLen > end ? `claims ${secretsLen} bytes of secrets, more than the block holds`
+        : null;
+    const bad = why === null ? badOptionAt(buf, pos + DSB_SECRETS + secretsLen + ((BLOCK_ALIGN - (secretsLen % BLOCK_ALIGN)) % BLOCK_ALIGN), end, this.le) : -1;
+    if (why === null && bad < 0) return Unit.CONTINUE;
+    this.fatal(fileOffset, `decryption secrets block at byte ${fileOffset} ${why ?? `has an option at byte ${fileOffset + bad - pos} that runs past the block`}`);
     return Unit.FATAL;
   }
 
