@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCapture, MAX_KEPT_PROBLEMS } from '../src/dissect/capture/parser.ts';
 import { runMain } from './helpers/cli.ts';
-import { block, concat, epb, idb, payload, pcapFile, pcapHeader, pcapRecord, shb } from './helpers/capture-builders.ts';
+import { block, concat, epb, idb, payload, pcapFile, pcapHeader, pcapRecord, shb, spb } from './helpers/capture-builders.ts';
 import { corpusFile } from './helpers/corpus.ts';
 import { Capture, capableHandshake, CraftedSubflow, TCP_ACK, tcpFrame } from './helpers/craft.ts';
 
@@ -221,6 +221,8 @@ describe('5. a pcapng packet block Wireshark rejects is damage (found by the fuz
     // caplen 16: the rest of the packet is read as options, the first claiming 0x0800 bytes
     ['EPB whose options run past the block', epb({ ticks: 1n, data, capLen: 12 })],
     ['ISB whose options run past the block', block(5, concat(payload(12), Uint8Array.of(1, 0, 0xff, 0)))],
+    // campaign seed 10, input 3296: an EPB whose type became SPB (origlen = the EPB's interface id, 0)
+    ['SPB longer than its packet', spb({ data: payload(104), origLen: 0 })],
     ['NRB whose record runs past the block', block(4, Uint8Array.of(1, 0, 0x40, 0, 1, 2, 3, 4))],
     ['DSB whose secrets run past the block', block(0x0a, concat(Uint8Array.of(0x54, 0x4c, 0x53, 0x4b, 0xff, 0, 0, 0), payload(8)))],
   ])('%s: exit 4, reading stops there as in tshark', async (_name, bad) => {
@@ -229,7 +231,7 @@ describe('5. a pcapng packet block Wireshark rejects is damage (found by the fuz
     expect(r.code).toBe(4);
     const report = JSON.parse(r.stdout) as Json;
     expect(report.capture.packets).toBe(1);
-    expect(report.capture.problems).toMatchObject([{ kind: _name.startsWith('EPB') ? 'bad-record' : 'bad-block', fatal: true }]);
+    expect(report.capture.problems).toMatchObject([{ kind: /^(EPB|SPB)/.test(_name) ? 'bad-record' : 'bad-block', fatal: true }]);
     expect((await runMain(['dissect', p])).code).toBe(4);
   });
 });

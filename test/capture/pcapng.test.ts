@@ -104,9 +104,14 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
     expect(summary.problems).toEqual([]);
   });
 
-  it('SPB with snaplen 0 (unlimited) and a block shorter than origlen: cut at the block', () => {
-    const file = concat(shb(), idb({ snapLen: 0 }), spb({ data: payload(12), origLen: 1500 }));
-    expect(collect(file).frames.map((f) => [f.capLen, f.origLen])).toEqual([[12, 1500]]);
+  it.each([
+    { name: 'shorter than origlen with snaplen 0 (unlimited)', bad: spb({ data: payload(12), origLen: 1500 }), message: /is 28 bytes long, too short for its 1500 bytes of packet data/ },
+    { name: 'longer than its packet', bad: spb({ data: payload(12), origLen: 4 }), message: /is 28 bytes long, but its 4 bytes of packet data make a 20-byte block/ },
+  ])('SPB $name: refused, as Wireshark does', ({ bad, message }) => {
+    const { frames, summary } = collect(concat(shb(), idb({ snapLen: 0 }), bad));
+    expect(frames).toEqual([]);
+    expect(summary.problems).toMatchObject([{ kind: 'bad-record', fatal: true, frame: 1 }]);
+    expect(summary.problems[0]!.message).toMatch(message);
   });
 
   it('OPB (obsolete packet block) reads like an EPB with a 16-bit interface id', () => {

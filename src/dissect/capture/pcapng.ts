@@ -299,9 +299,12 @@ export class PcapngDecoder implements UnitDecoder {
     const iface = this.ifaces[0];
     if (iface === undefined) return this.badPacket(fileOffset, BlockType.SPB, 'comes before any interface description block');
     const origLen = readU32(buf, pos + SPB_ORIGLEN, this.le);
-    // The SPB has no caplen: the packet is cut at the snaplen, and the block may be padded.
-    let capLen = Math.min(origLen, len - SPB_MIN_LEN);
-    if (iface.snapLen !== 0) capLen = Math.min(capLen, iface.snapLen);
+    // The SPB has no caplen: §4.4 defines it as min(snaplen, original length), and the block is
+    // exactly that, padded to 4. A block of any other length is refused by Wireshark too.
+    const capLen = iface.snapLen !== 0 ? Math.min(origLen, iface.snapLen) : origLen;
+    if (capLen > len - SPB_MIN_LEN) return this.badPacket(fileOffset, BlockType.SPB, `is ${len} bytes long, too short for its ${capLen} bytes of packet data`);
+    const padded = capLen + ((BLOCK_ALIGN - (capLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+    if (SPB_MIN_LEN + padded !== len) return this.badPacket(fileOffset, BlockType.SPB, `is ${len} bytes long, but its ${capLen} bytes of packet data make a ${SPB_MIN_LEN + padded}-byte block`);
     const f = this.sink.frame;
     f.tsSec = 0; // an SPB has no timestamp; tshark shows 0 too
     f.tsNsec = 0;
