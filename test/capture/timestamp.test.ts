@@ -85,3 +85,18 @@ describe('times a Date cannot hold', () => {
     expect(formatEpoch(sec, ns)).toBe(text);
   });
 });
+
+describe('no NaN or Infinity from any timestamp a pcapng file can hold', () => {
+  const extremes = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff];
+  const offsets = [0, 1e13, -1e13, 2 ** 63, -(2 ** 63)];
+  it.each([0, 1, 6, 9, 19, 0x7f, 0x80, 0x94, 0xbf, 0xff])('if_tsresol 0x%s', (resol) => {
+    const scale = tsScaleFromResol(resol);
+    const f = blankFrame();
+    for (const hi of extremes) for (const lo of extremes) for (const off of offsets) {
+      setTicks(f, hi, lo, scale, off);
+      expect(Number.isFinite(f.tsSec), `${hi}:${lo}+${off}`).toBe(true);
+      expect(Number.isInteger(f.tsNsec) && f.tsNsec >= 0 && f.tsNsec < 1e9, `${hi}:${lo}+${off} ns ${f.tsNsec}`).toBe(true);
+      expect(formatEpoch(f.tsSec, f.tsNsec)).toMatch(/^-?\d+\.\d{9}$/);
+    }
+  });
+});
