@@ -158,7 +158,7 @@ export class PcapngDecoder implements UnitDecoder {
       case BlockType.ISB: return this.checkStatistics(buf, pos, len, fileOffset);
       case BlockType.NRB: return this.checkNameResolution(buf, pos, len, fileOffset);
       case BlockType.DSB: return this.checkSecrets(buf, pos, len, fileOffset);
-      default: return Unit.CONTINUE; // NRB, ISB, DSB, custom and unknown blocks carry no packets
+      default: return Unit.CONTINUE; // custom and unknown blocks: skipped by their length
     }
   }
 
@@ -219,7 +219,7 @@ export class PcapngDecoder implements UnitDecoder {
         this.fatal(fileOffset, `name resolution block at byte ${fileOffset} has a record at byte ${fileOffset + o - pos} that runs past the block`);
         return Unit.FATAL;
       }
-      o += NRB_RECORD_HEADER_LEN + recLen + ((BLOCK_ALIGN - (recLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+      o += NRB_RECORD_HEADER_LEN + padded4(recLen);
       if (type === NRB_RECORD_END) break;
     }
     const bad = badOptionAt(buf, o, end, this.le);
@@ -235,7 +235,7 @@ export class PcapngDecoder implements UnitDecoder {
     const why = len < DSB_MIN_LEN ? `is ${len} bytes long, less than the ${DSB_MIN_LEN}-byte minimum`
       : pos + DSB_SECRETS + secretsLen > end ? `claims ${secretsLen} bytes of secrets, more than the block holds`
         : null;
-    const bad = why === null ? badOptionAt(buf, pos + DSB_SECRETS + secretsLen + ((BLOCK_ALIGN - (secretsLen % BLOCK_ALIGN)) % BLOCK_ALIGN), end, this.le) : -1;
+    const bad = why === null ? badOptionAt(buf, pos + DSB_SECRETS + padded4(secretsLen), end, this.le) : -1;
     if (why === null && bad < 0) return Unit.CONTINUE;
     this.fatal(fileOffset, `decryption secrets block at byte ${fileOffset} ${why ?? `has an option at byte ${fileOffset + bad - pos} that runs past the block`}`);
     return Unit.FATAL;
@@ -271,7 +271,7 @@ export class PcapngDecoder implements UnitDecoder {
       if (code === OPT_IF_NAME) name = utf8.decode(buf.subarray(value, value + optLen)).replace(/\0+$/, '');
       else if (code === OPT_IF_TSRESOL && optLen >= 1) scale = tsScaleFromResol(buf[value]!);
       else if (code === OPT_IF_TSOFFSET && optLen >= IF_TSOFFSET_LEN) offsetSec = readI64(buf, value, le);
-      o = value + optLen + ((BLOCK_ALIGN - (optLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+      o = value + padded4(optLen);
     }
     const globalId = this.sink.addInterface(this.section, linkType, snapLen, name, scale.unitsPerSec, offsetSec);
     this.ifaces.push({ globalId, linkType, snapLen, scale, offsetSec, timeReported: false });
@@ -303,8 +303,7 @@ export class PcapngDecoder implements UnitDecoder {
     // exactly that, padded to 4. A block of any other length is refused by Wireshark too.
     const capLen = iface.snapLen !== 0 ? Math.min(origLen, iface.snapLen) : origLen;
     if (capLen > len - SPB_MIN_LEN) return this.badPacket(fileOffset, BlockType.SPB, `is ${len} bytes long, too short for its ${capLen} bytes of packet data`);
-    const padded = capLen + ((BLOCK_ALIGN - (capLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
-    if (SPB_MIN_LEN + padded !== len) return this.badPacket(fileOffset, BlockType.SPB, `is ${len} bytes long, but its ${capLen} bytes of packet data make a ${SPB_MIN_LEN + padded}-byte block`);
+    if (SPB_MIN_LEN + padded4(capLen) !== len) return this.badPacket(fileOffset, BlockType.SPB, `is ${len} bytes long, but its ${capLen} bytes of packet data make a ${SPB_MIN_LEN + padded4(capLen)}-byte block`);
     const f = this.sink.frame;
     f.tsSec = 0; // an SPB has no timestamp; tshark shows 0 too
     f.tsNsec = 0;
@@ -322,7 +321,7 @@ export class PcapngDecoder implements UnitDecoder {
     if (capLen > room) {
       return this.badPacket(fileOffset, type, `claims ${capLen} captured bytes, but the block has room for ${room}`);
     }
-    const optionsAt = pos + dataAt + capLen + ((BLOCK_ALIGN - (capLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+    const optionsAt = pos + dataAt + padded4(capLen);
     if (optionsAt < pos + len - 4) {
       const bad = badOptionAt(buf, optionsAt, pos + len - 4, this.le);
       if (bad >= 0) return this.badPacket(fileOffset, type, `has an option at byte ${fileOffset + bad - pos} that runs past the block`);
@@ -376,6 +375,11 @@ export class PcapngDecoder implements UnitDecoder {
   }
 }
 
+/** Fields and option values are padded to 32 bits (§3.5). */
+function padded4(n: number): number {
+  return n + ((BLOCK_ALIGN - (n % BLOCK_ALIGN)) % BLOCK_ALIGN);
+}
+
 /**
  * Whether the options from `o` to `end` are well framed (§3.5): each a 4-byte header and a value
  * padded to 4, up to opt_endofopt or the end. Returns where the first bad one is, or -1.
@@ -388,7 +392,7 @@ function badOptionAt(buf: Uint8Array, o: number, end: number, le: boolean): numb
     const code = readU16(buf, o, le);
     if (code === OPT_ENDOFOPT) return -1;
     const optLen = readU16(buf, o + 2, le);
-    const next = o + OPT_HEADER_LEN + optLen + ((BLOCK_ALIGN - (optLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+    const next = o + OPT_HEADER_LEN + padded4(optLen);
     if (o + OPT_HEADER_LEN + optLen > end) return o;
     o = next;
   }
