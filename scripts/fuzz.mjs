@@ -708,15 +708,26 @@ function which(cmd) {
 }
 const capinfosPath = which('capinfos');
 const tsharkPath = which('tshark');
+const tcpdumpPath = which('tcpdump');
 
-/** capinfos' verdict: 'damaged' when it reports the file cut short or corrupt, 'ok', or null (not run / not a capture to it). */
-function capinfosVerdict(file) {
+/**
+ * capinfos' verdict: 'damaged' when it reports the file cut short or corrupt, 'ok', or null (not
+ * run / not a capture to it). For a classic pcap, libwiretap guesses among pcap variants from the
+ * first records (a record with caplen > origlen makes it pick a variant with longer headers, and then
+ * every record is garbage to it), so there libpcap (tcpdump -r) must agree that the file is damaged.
+ */
+function capinfosVerdict(file, bytes) {
   if (!capinfosPath) return null;
   const r = spawnSync(capinfosPath, ['-c', file], { encoding: 'utf8', timeout: 20_000 });
   const err = `${r.stderr ?? ''}`;
   if (/isn't a capture file in a format|unknown file format|not a capture file|isn't a capture file/i.test(err)) return 'unreadable';
-  if (/cut short|appears to be damaged|bad record|corrupt|invalid|Less data was read than/i.test(err)) return 'damaged';
-  return r.status === 0 ? 'ok' : null;
+  if (!/cut short|appears to be damaged|bad record|corrupt|invalid|Less data was read than/i.test(err)) return r.status === 0 ? 'ok' : null;
+  const w = walk(bytes);
+  if (w.format === 'pcap' && tcpdumpPath) {
+    const t = spawnSync(tcpdumpPath, ['-r', file, '-w', '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
+    if (t.status === 0) return 'ok';
+  }
+  return 'damaged';
 }
 
 /** tshark's packet count when it reads the file to its end without complaint, else null. */
@@ -787,7 +798,7 @@ async function evaluate(input, file, o, only = null, extra = { capinfos: true, t
     }
   }
   if (o.cross && extra.capinfos && an && an.code === 0) {
-    const v = capinfosVerdict(file);
+    const v = capinfosVerdict(file, input.bytes);
     if (v === 'damaged') failures.push({ oracle: 'damage-unreported', command: 'analyze --json', code: 0, detail: 'capinfos says the file is cut short or corrupt; mpcap exits 0', stderr: tail(an.stderr.text()) });
   }
   if (o.cross && extra.tshark && an?.json && an.code === 0) {
