@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readCapture } from '../dissect/capture/source.js';
-import type { CaptureProblem } from '../dissect/capture/types.js';
 import type { Frame } from '../dissect/frame.js';
 import { decodePacket } from '../dissect/packet.js';
 import { FIELDS, type FieldDef } from '../analysis/fields.js';
@@ -178,19 +177,19 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
     return seen < limit;
   };
 
-  const problems: CaptureProblem[] = [];
+  // The summary keeps the first problems and the fatal one: a file of millions of odd records
+  // must not become millions of kept objects here.
   const summary = await readCapture(path, onFrame, {
     stdin: io.stdin,
-    onProblem: (p) => void problems.push(p),
     afterChunk: () => out.drain(),
   });
   if (format === 'json') out.write(seen ? '\n]\n' : '[\n]\n');
   await out.end();
 
   let code: number = ExitCode.OK;
-  const fatal = problems.find((p) => p.fatal);
+  const { problems, fatal } = summary;
   for (const p of problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
-  if (problems.length > 10) io.stderr.write(`mpcap: ... and ${summary.problemCount - 10} more capture problems\n`);
+  if (summary.problemCount > 10) io.stderr.write(`mpcap: ... and ${summary.problemCount - 10} more capture problems\n`);
   // The problem that stopped reading is the one that matters most: never hidden among the "more".
   if (fatal && problems.indexOf(fatal) >= 10) io.stderr.write(`mpcap: error: ${fatal.message}\n`);
   if (fatal) {
