@@ -220,6 +220,8 @@ describe('5. a pcapng packet block Wireshark rejects is damage (found by the fuz
     ['EPB on an interface the section lacks', epb({ ifId: 3, ticks: 1n, data })],
     // caplen 16: the rest of the packet is read as options, the first claiming 0x0800 bytes
     ['EPB whose options run past the block', epb({ ticks: 1n, data, capLen: 12 })],
+    // campaign seed 12, input 14680: the packet's bytes after caplen read as opt_endofopt with a length
+    ['EPB whose opt_endofopt has a length past the block', epb({ ticks: 1n, data: concat(payload(16), Uint8Array.of(0, 0, 0x05, 0xa8), payload(8)), capLen: 16 })],
     ['ISB whose options run past the block', block(5, concat(payload(12), Uint8Array.of(1, 0, 0xff, 0)))],
     // campaign seed 10, input 3296: an EPB whose type became SPB (origlen = the EPB's interface id, 0)
     ['SPB longer than its packet', spb({ data: payload(104), origLen: 0 })],

@@ -389,12 +389,11 @@ function padded4(n: number): number {
 function badOptionAt(buf: Uint8Array, o: number, end: number, le: boolean): number {
   while (o < end) {
     if (o + OPT_HEADER_LEN > end) return o;
-    const code = readU16(buf, o, le);
-    if (code === OPT_ENDOFOPT) return -1;
     const optLen = readU16(buf, o + 2, le);
-    const next = o + OPT_HEADER_LEN + padded4(optLen);
+    // Wireshark checks the length even of opt_endofopt (campaign seed 12, input 14680).
     if (o + OPT_HEADER_LEN + optLen > end) return o;
-    o = next;
+    if (readU16(buf, o, le) === OPT_ENDOFOPT) return -1;
+    o += OPT_HEADER_LEN + padded4(optLen);
   }
   return -1;
 }
