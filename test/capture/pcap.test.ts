@@ -89,6 +89,22 @@ describe('classic pcap: header fields', () => {
     const { frames } = collect(pcapFile({ minor: 2 }, [{ sec: 1, frac: 0, data: payload(4) }]));
     expect(frames).toHaveLength(1);
   });
+
+  // Before 2.3 the record header says len, then caplen (libpcap's lengths_swapped); a 2.3 file may
+  // use either order. Found by the fuzz campaign (seed 12, input 28129: a byte error made 2.4 a 2.0).
+  it.each([
+    { minor: 0, fields: [60, 4], want: [4, 60] },
+    { minor: 2, fields: [60, 4], want: [4, 60] },
+    { minor: 3, fields: [60, 4], want: [4, 60] },
+    { minor: 3, fields: [4, 60], want: [4, 60] },
+    { minor: 4, fields: [4, 60], want: [4, 60] },
+  ])('version 2.$minor: record lengths $fields read as caplen $want.0, origlen $want.1', ({ minor, fields, want }) => {
+    const [a, b] = fields as [number, number];
+    const file = concat(pcapHeader({ minor }), pcapRecord({ sec: 1, frac: 0, data: payload(4), capLen: a, origLen: b }).subarray(0, 16), payload(4));
+    const { frames, summary } = collect(file);
+    expect(frames.map((f) => [f.capLen, f.origLen])).toEqual([want]);
+    expect(summary.problems).toEqual([]);
+  });
 });
 
 describe('classic pcap: lying lengths', () => {
