@@ -8,6 +8,7 @@
  * JSON numbers lose precision past 2^53; tokens are numbers (32 bits).
  */
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
+import { formatEpoch, isoOrNull } from '../dissect/capture/timestamp.js';
 import { DataStream, HOL_BUCKETS } from '../reassembly/data-stream.js';
 import type { AddressEntry, Connection, Subflow } from '../reassembly/model.js';
 import type { MptcpTracker } from '../reassembly/tracker.js';
@@ -544,7 +545,8 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
         compressed: meta.summary.compressed,
         packets: meta.summary.frames,
         bytes: meta.summary.bytes,
-        start: st && { epoch: `${st.tsSec}.${String(st.tsNsec).padStart(9, '0')}`, iso: new Date(st.tsSec * 1000 + Math.floor(st.tsNsec / 1e6)).toISOString() },
+        // A pcapng time can lie beyond what a Date holds: then `iso` is the raw epoch (a capture problem says so).
+        start: st && { epoch: formatEpoch(st.tsSec, st.tsNsec), iso: isoOrNull(st.tsSec, st.tsNsec) ?? formatEpoch(st.tsSec, st.tsNsec) },
         durationSec: round6(meta.lastTime),
         problems: meta.summary.problems.map((p) => ({ kind: p.kind, offset: p.offset, frame: p.frame, message: p.message, fatal: p.fatal })),
       },

@@ -3,7 +3,6 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { CaptureProblem } from '../dissect/capture/types.js';
 import type { Frame } from '../dissect/frame.js';
 import { decodePacket, type Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
@@ -173,7 +172,6 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   const scratch: string[] = [];
   const q = style.quote;
   if (format === 'fields' && style.header) out.write(fieldDefs.map((d) => d.name).join(style.separator) + '\n');
-  if (format === 'json') out.write('[\n');
 
   const print = (frame: Frame, seg: Segment, info: PacketInfo): void => {
     view.reset(frame, seg, info, pipeline.start as { tsSec: number; tsNsec: number });
@@ -198,7 +196,8 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
         break;
       }
       case 'json':
-        out.write((seen ? ',\n' : '') + JSON.stringify(packetJson(view), null, 2));
+        // The '[' waits for the first packet: an input that is not a capture prints nothing.
+        out.write((seen ? ',\n' : '[\n') + JSON.stringify(packetJson(view), null, 2));
         break;
       case 'ndjson':
         out.write(JSON.stringify(packetJson(view)) + '\n');
@@ -208,21 +207,23 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   };
   pipeline.subscribe({ packet: print });
 
-  const problems: CaptureProblem[] = [];
+  // The summary keeps the first problems and the fatal one: a file of millions of odd records
+  // must not become millions of kept objects here.
   const summary = await runPipeline(path, pipeline, {
     stdin: io.stdin,
     limit,
     afterFrame: () => !out.closed,
-    onProblem: (p) => void problems.push(p),
     afterChunk: () => out.drain(),
   });
-  if (format === 'json') out.write(seen ? '\n]\n' : ']\n');
+  if (format === 'json') out.write(seen ? '\n]\n' : '[\n]\n');
   await out.end();
 
   let code: number = ExitCode.OK;
-  const fatal = problems.find((p) => p.fatal);
+  const { problems, fatal } = summary;
   for (const p of problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
-  if (problems.length > 10) io.stderr.write(`mpcap: ... and ${summary.problemCount - 10} more capture problems\n`);
+  if (summary.problemCount > 10) io.stderr.write(`mpcap: ... and ${summary.problemCount - 10} more capture problems\n`);
+  // The problem that stopped reading is the one that matters most: never hidden among the "more".
+  if (fatal && problems.indexOf(fatal) >= 10) io.stderr.write(`mpcap: error: ${fatal.message}\n`);
   if (fatal) {
     io.stderr.write(`mpcap: the capture is damaged: ${summary.frames} packets before byte ${fatal.offset} were read, the rest could not be\n`);
     code = ExitCode.DAMAGED;

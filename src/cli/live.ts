@@ -193,6 +193,9 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
   if (result.notWritten > 0) io.stderr.write(`mpcap: ${result.notWritten} packets of another link type than the first were not written to ${opts.write}\n`);
   let code: number = ExitCode.OK;
   for (const p of result.end.problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
-  if (result.end.problems.some((p) => p.fatal)) code = ExitCode.DAMAGED;
+  const fatal = result.end.problems.find((p) => p.fatal);
+  // The problem that ended the stream is never hidden behind ten warnings.
+  if (fatal && result.end.problems.indexOf(fatal) >= 10) io.stderr.write(`mpcap: error: ${fatal.message}\n`);
+  if (fatal) code = ExitCode.DAMAGED;
   return code;
 }

@@ -44,8 +44,10 @@ export function decodeIpv6(b: Uint8Array, o: number, problems: Problem[]): IpHea
   };
   let next = ip.protocol;
   let p = o + IPV6_HEADER;
-  for (let n = 0; n < MAX_EXTENSION_HEADERS; n++) {
+  // One pass per header: MAX_EXTENSION_HEADERS extension headers, then the transport header.
+  for (let n = 0; ; n++) {
     let extLen: number;
+    if (n === MAX_EXTENSION_HEADERS && isExtension(next)) break;
     switch (next) {
       case IpProtocol.HOPOPTS:
       case IpProtocol.ROUTING:
@@ -89,6 +91,11 @@ export function decodeIpv6(b: Uint8Array, o: number, problems: Problem[]): IpHea
   problems.push(malformed('ipv6', p, `more than ${MAX_EXTENSION_HEADERS} IPv6 extension headers`));
   ip.protocol = IpProtocol.NONE;
   return ip;
+}
+
+function isExtension(next: number): boolean {
+  return next === IpProtocol.HOPOPTS || next === IpProtocol.ROUTING || next === IpProtocol.DSTOPTS
+    || next === IpProtocol.MOBILITY || next === IpProtocol.AH || next === IpProtocol.FRAGMENT;
 }
 
 function extTruncated(ip: IpHeader, p: number, problems: Problem[]): IpHeader {

@@ -123,6 +123,7 @@ export class LiveSession {
         stopped: this.stopReason !== null && this.stopReason !== 'end of input',
         problems: end.problems,
         problemCount: end.problemCount,
+        fatal: end.problems.find((p) => p.fatal) ?? null,
         interfaces: [],
         compressed: false,
       },

@@ -37,7 +37,8 @@ export class StreamSource implements PacketSource {
     const parser = new CaptureParser(onFrame, (p) => {
       if (ignoreProblems) return;
       problemCount++;
-      if (problems.length < 100) problems.push(p);
+      // The fatal problem is kept past the cap: it is what makes the exit code say "damaged".
+      if (problems.length < 100 || p.fatal) problems.push(p);
     });
     const stream = (this.path === '-' ? this.stdin : createReadStream(this.path)) as Readable;
     return new Promise<SourceEnd>((resolve, reject) => {

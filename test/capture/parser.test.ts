@@ -3,7 +3,7 @@ import { CaptureParser, MAX_KEPT_PROBLEMS, parseCapture } from '../../src/dissec
 import { CaptureFormatError } from '../../src/dissect/errors.ts';
 import type { Frame } from '../../src/dissect/frame.ts';
 import { bytewise, collect, type Collected } from '../helpers/capture-collect.ts';
-import { block, concat, epb, fromHex, idb, payload, pcapFile, rng, shb, splitAt } from '../helpers/capture-builders.ts';
+import { block, concat, epb, fromHex, idb, payload, pcapFile, pcapHeader, pcapRecord, rng, shb, splitAt } from '../helpers/capture-builders.ts';
 import { manyRecords, multiSection } from '../helpers/capture-fixtures.ts';
 
 /** What must not depend on chunking (push results naturally do). */
@@ -157,10 +157,11 @@ describe('problems', () => {
   });
 
   it(`keeps the first ${MAX_KEPT_PROBLEMS} problems, counts all, passes all to onProblem`, () => {
-    const bad = epb({ ifId: 9, ticks: 1n, data: payload(4) });
-    const file = concat(shb(), idb(), ...Array.from({ length: 250 }, () => bad), epb({ ticks: 1n, data: payload(4) }));
+    // caplen 4 > origlen 3: an odd-record warning per record, each record still delivered
+    const odd = pcapRecord({ sec: 1, frac: 0, data: payload(4), origLen: 3 });
+    const file = concat(pcapHeader(), ...Array.from({ length: 250 }, () => odd));
     const r = collect(file);
-    expect(r.frames).toHaveLength(1);
+    expect(r.frames).toHaveLength(250);
     expect(r.problems).toHaveLength(250);
     expect(r.summary.problemCount).toBe(250);
     expect(r.summary.problems).toEqual(r.problems.slice(0, MAX_KEPT_PROBLEMS));

@@ -86,10 +86,10 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
       epb({ le: false, ifId: 0, ticks: 3n, data: payload(4) }),
     );
     const { frames, summary } = collect(file);
-    expect(frames.map((f) => [f.number, f.linkType, f.interfaceId])).toEqual([[1, 113, 1], [2, 101, 2]]);
+    expect(frames.map((f) => [f.number, f.linkType, f.interfaceId])).toEqual([[1, 113, 1]]);
     expect(summary.problems).toEqual([{
-      kind: 'bad-record', offset: 152, frame: null, fatal: false,
-      message: 'enhanced packet block at byte 152 refers to interface 1, but the section has 1 interface(s); block skipped (it would have been packet 2)',
+      kind: 'bad-record', offset: 152, frame: 2, fatal: true,
+      message: 'enhanced packet block at byte 152 refers to interface 1, but the section has 1 interface(s) (it would have been packet 2); the file is not read past this point, as tshark does not',
     }]);
   });
 
@@ -104,9 +104,14 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
     expect(summary.problems).toEqual([]);
   });
 
-  it('SPB with snaplen 0 (unlimited) and a block shorter than origlen: cut at the block', () => {
-    const file = concat(shb(), idb({ snapLen: 0 }), spb({ data: payload(12), origLen: 1500 }));
-    expect(collect(file).frames.map((f) => [f.capLen, f.origLen])).toEqual([[12, 1500]]);
+  it.each([
+    { name: 'shorter than origlen with snaplen 0 (unlimited)', bad: spb({ data: payload(12), origLen: 1500 }), message: /is 28 bytes long, too short for its 1500 bytes of packet data/ },
+    { name: 'longer than its packet', bad: spb({ data: payload(12), origLen: 4 }), message: /is 28 bytes long, but its 4 bytes of packet data make a 20-byte block/ },
+  ])('SPB $name: refused, as Wireshark does', ({ bad, message }) => {
+    const { frames, summary } = collect(concat(shb(), idb({ snapLen: 0 }), bad));
+    expect(frames).toEqual([]);
+    expect(summary.problems).toMatchObject([{ kind: 'bad-record', fatal: true, frame: 1 }]);
+    expect(summary.problems[0]!.message).toMatch(message);
   });
 
   it('OPB (obsolete packet block) reads like an EPB with a 16-bit interface id', () => {
@@ -119,7 +124,10 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
 
   it('skips NRB, ISB, DSB, custom and unknown blocks by their length', () => {
     const file = concat(shb(), idb(),
-      block(4, payload(7)), block(5, payload(20)), block(0x0a, payload(3)), block(0x00000bad, payload(9)),
+      // NRB: one IPv4 record (1.2.3.4 "a"), nrb_record_end; ISB: interface 0, timestamp, opt_endofopt;
+      // DSB: TLS key log type, 3 bytes of secrets
+      block(4, fromHex('0100 0600 01020304 6100 0000 0000 0000')), block(5, concat(payload(12), new Uint8Array(4))),
+      block(0x0a, concat(fromHex('544c534b 03000000'), payload(3))), block(0x00000bad, payload(9)),
       block(0x40000bad, payload(0)), block(0x7fffffff, payload(100)),
       epb({ ticks: 1n, data: payload(4) }));
     const { frames, summary } = collect(file);
@@ -132,14 +140,14 @@ describe('pcapng: sections, interfaces, packet blocks', () => {
     expect(collect(file).summary.interfaces.map((i) => i.name)).toEqual(['wlan0', 'réseau']);
   });
 
-  it('an option running past its IDB is reported; the interface keeps what came before', () => {
+  it('an option running past its IDB stops reading (as in Wireshark: the resolution may be lost)', () => {
     // IDB body: link type 1, snaplen 0, if_tsresol=9, then option 2 claiming 200 bytes
     const body = fromHex('0100 0000 00000000  0900 0100 09000000  0200 c800 41424344');
     const file = concat(shb(), block(1, body), epb({ ticks: 1000000001n, data: payload(1) }));
     const { frames, summary } = collect(file);
-    expect(frames[0]!.ts).toBe('1.000000001');
-    expect(summary.problems).toMatchObject([{ kind: 'odd-record', offset: 28, fatal: false }]);
-    expect(summary.problems[0]!.message).toMatch(/option 2 .* runs past the block/);
+    expect(frames).toEqual([]);
+    expect(summary.problems).toMatchObject([{ kind: 'bad-block', offset: 28, fatal: true }]);
+    expect(summary.problems[0]!.message).toMatch(/option 2 .* runs past the block; the file cannot be read past this point/);
   });
 });
 
@@ -165,15 +173,15 @@ describe('pcapng: lying lengths', () => {
     },
     {
       name: 'EPB caplen larger than the block', bad: epb({ ticks: 1n, data: payload(8), capLen: 9 }),
-      problem: { kind: 'bad-record', fatal: false }, message: 'enhanced packet block at byte 88 claims 9 captured bytes, but the block has room for 8; block skipped (it would have been packet 2)',
+      problem: { kind: 'bad-record', fatal: true }, message: 'enhanced packet block at byte 88 claims 9 captured bytes, but the block has room for 8 (it would have been packet 2); the file is not read past this point, as tshark does not',
     },
     {
       name: 'EPB too short for its fields', bad: block(6, payload(12)),
-      problem: { kind: 'bad-record', fatal: false }, message: /enhanced packet block at byte 88 is 24 bytes long, less than the 32-byte minimum/,
+      problem: { kind: 'bad-record', fatal: true }, message: /enhanced packet block at byte 88 is 24 bytes long, less than the 32-byte minimum/,
     },
     {
       name: 'SPB too short', bad: block(3, payload(0)),
-      problem: { kind: 'bad-record', fatal: false }, message: /simple packet block at byte 88 is 12 bytes long/,
+      problem: { kind: 'bad-record', fatal: true }, message: /simple packet block at byte 88 is 12 bytes long/,
     },
     {
       name: 'IDB too short (would renumber interfaces)', bad: block(1, payload(4)),
@@ -193,7 +201,7 @@ describe('pcapng: lying lengths', () => {
       const r = collect(input);
       expect(r.frames).toHaveLength(problem.fatal ? 1 : 2);
       expect(r.summary.problems).toHaveLength(1);
-      expect(r.summary.problems[0]).toMatchObject({ ...problem, offset: 88, frame: null });
+      expect(r.summary.problems[0]).toMatchObject({ ...problem, offset: 88, frame: problem.kind === 'bad-record' ? 2 : null });
       if (typeof message === 'string') expect(r.summary.problems[0]!.message).toBe(message);
       else expect(r.summary.problems[0]!.message).toMatch(message);
       expect(r.summary.bytes).toBe(problem.fatal ? 88 : file.length);
@@ -211,8 +219,8 @@ describe('pcapng: lying lengths', () => {
   });
 
   it.each([
-    { name: 'in a block header', cut: 88 + 6, frame: null, message: 'capture file ends in a block header at byte 88 (6 of 12 bytes present)' },
-    { name: 'in an EPB', cut: 88 + 30, frame: 2, message: 'capture file ends in the middle of packet 2 (enhanced packet block at byte 88): the block is 40 bytes long, 30 present' },
+    { name: 'in a block header', cut: 88 + 6, frame: null, message: 'capture file ends in a block header at byte 88 (6 of 12 bytes present); the input ends at byte 94' },
+    { name: 'in an EPB', cut: 88 + 30, frame: 2, message: 'capture file ends in the middle of packet 2 (enhanced packet block at byte 88): the block is 40 bytes long, 30 present; the input ends at byte 118' },
   ])('truncated $name', ({ cut, frame, message }) => {
     const file = concat(head, good, good).subarray(0, cut);
     for (const input of [file, bytewise(file)]) {
@@ -226,7 +234,7 @@ describe('pcapng: lying lengths', () => {
     const file = concat(head, good, idb({ name: 'eth1' })).subarray(0, 100);
     expect(collect(file).summary.problems).toEqual([{
       kind: 'truncated-file', offset: 88, frame: null, fatal: true,
-      message: 'capture file ends in the middle of interface description block at byte 88: the block is 32 bytes long, 12 present',
+      message: 'capture file ends in the middle of interface description block at byte 88: the block is 32 bytes long, 12 present; the input ends at byte 100',
     }]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { Frame } from '../../src/dissect/frame.ts';
-import { setSecFrac, setTicks, tsScaleFromResol } from '../../src/dissect/capture/timestamp.ts';
+import { formatEpoch, isoOrNull, setSecFrac, setTicks, tsScaleFromResol } from '../../src/dissect/capture/timestamp.ts';
 import { rng } from '../helpers/capture-builders.ts';
 
 function blankFrame(): Frame {
@@ -56,5 +56,47 @@ describe('setSecFrac (classic pcap)', () => {
     const f = blankFrame();
     setSecFrac(f, sec, frac, nsPerFrac);
     expect([f.tsSec, f.tsNsec]).toEqual(want);
+  });
+});
+
+describe('times a Date cannot hold', () => {
+  it.each([
+    [0, 0, '1970-01-01T00:00:00.000Z'],
+    [8.64e12, 0, '+275760-09-13T00:00:00.000Z'],
+    [8.64e12, 1_000_000, null],
+    [8.64e12 + 1, 0, null],
+    [-8.64e12, 0, '-271821-04-20T00:00:00.000Z'],
+    [-8.64e12 - 1, 999_999_999, null],
+    [2 ** 64, 0, null],
+    [NaN, 0, null],
+    [Infinity, 0, null],
+  ])('isoOrNull(%d, %d) = %s', (sec, ns, iso) => {
+    expect(isoOrNull(sec, ns)).toBe(iso);
+  });
+
+  it.each([
+    [1, 5, '1.000000005'],
+    [-1, 500_000_000, '-0.500000000'],
+    [-2, 0, '-2.000000000'],
+    [-2, 1, '-1.999999999'],
+    [2 ** 64, 0, '18446744073709551616.000000000'],
+    [1e21, 0, '1000000000000000000000.000000000'],
+  ])('formatEpoch(%d, %d) = %s', (sec, ns, text) => {
+    expect(formatEpoch(sec, ns)).toBe(text);
+  });
+});
+
+describe('no NaN or Infinity from any timestamp a pcapng file can hold', () => {
+  const extremes = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff];
+  const offsets = [0, 1e13, -1e13, 2 ** 63, -(2 ** 63)];
+  it.each([0, 1, 6, 9, 19, 0x7f, 0x80, 0x94, 0xbf, 0xff])('if_tsresol 0x%s', (resol) => {
+    const scale = tsScaleFromResol(resol);
+    const f = blankFrame();
+    for (const hi of extremes) for (const lo of extremes) for (const off of offsets) {
+      setTicks(f, hi, lo, scale, off);
+      expect(Number.isFinite(f.tsSec), `${hi}:${lo}+${off}`).toBe(true);
+      expect(Number.isInteger(f.tsNsec) && f.tsNsec >= 0 && f.tsNsec < 1e9, `${hi}:${lo}+${off} ns ${f.tsNsec}`).toBe(true);
+      expect(formatEpoch(f.tsSec, f.tsNsec)).toMatch(/^-?\d+\.\d{9}$/);
+    }
   });
 });

@@ -295,6 +295,23 @@ describe('IPv6 extension headers', () => {
     expect(pkt.ips[0]?.headerLen).toBeLessThanOrEqual(data.length);
   });
 
+  /** `n` destination-options headers (3c 00 01 04 00000000: next dst-opts, PadN) then TCP. */
+  const dstOptsChain = (n: number): Uint8Array =>
+    concat(...Array.from({ length: n }, (_, i) => fromHex(`${i === n - 1 ? '06' : '3c'} 00 01 04 00000000`)), SEG);
+
+  it('exactly 16 extension headers: TCP is decoded (as tshark does)', () => {
+    const pkt = decodePacket(frame(ipv6(dstOptsChain(16), { next: 60 }), 101));
+    expect(pkt.problems).toEqual([]);
+    expect(pkt.ips[0]).toMatchObject({ protocol: 6, headerLen: 40 + 16 * 8, payloadLen: SEG.length });
+    expect(pkt.tcp?.srcPort).toBe(40000);
+  });
+
+  it('17 extension headers: malformed at the 17th, no TCP', () => {
+    const pkt = decodePacket(frame(ipv6(dstOptsChain(17), { next: 60 }), 101));
+    expect(pkt.problems).toEqual([{ kind: 'malformed', layer: 'ipv6', offset: 40 + 16 * 8, message: 'more than 16 IPv6 extension headers' }]);
+    expect(pkt.tcp).toBeNull();
+  });
+
   it('payload length 0 (offloaded): the captured length is used', () => {
     const pkt = decodePacket(frame(ipv6(SEG, { payloadLen: 0 }), 101));
     expect(pkt.problems).toEqual([]);

@@ -47,6 +47,7 @@ class Sink implements FrameSink {
   frames = 0;
   capturedBytes = 0;
   problemCount = 0;
+  fatal: CaptureProblem | null = null;
   readonly problems: CaptureProblem[] = [];
   readonly interfaces: CaptureInterface[] = [];
 
@@ -62,7 +63,8 @@ class Sink implements FrameSink {
   problem(kind: CaptureProblemKind, offset: number, frame: number | null, message: string, fatal: boolean): void {
     const p: CaptureProblem = { kind, offset, frame, message, fatal };
     this.problemCount++;
-    if (this.problems.length < MAX_KEPT_PROBLEMS) this.problems.push(p);
+    if (fatal && this.fatal === null) this.fatal = p;
+    if (this.problems.length < MAX_KEPT_PROBLEMS || p === this.fatal) this.problems.push(p);
     this.onProblem?.(p);
   }
 
@@ -121,9 +123,10 @@ export class CaptureParser {
   /**
    * The input has ended: reports a unit cut short, and summarises. `cause` says why the input
    * ended early when the transport knows (a cut or corrupt gzip stream): it is reported as a
-   * 'truncated-file' problem even when the cut happens to fall between two records.
+   * 'truncated-file' problem even when the cut happens to fall between two records. `trailing`
+   * says that bytes follow the capture data that were not read (garbage after a gzip stream).
    */
-  end(cause?: string): CaptureSummary {
+  end(cause?: string, trailing?: string): CaptureSummary {
     if (this.summary !== null) return this.summary;
     const decoder = this.decoder;
     if (decoder === null) {
@@ -135,9 +138,20 @@ export class CaptureParser {
     }
     if (this.state === State.RUNNING && this.asmLen > 0) {
       const t = decoder.truncatedMessage(this.asm, this.asmLen, this.asmUnitLen === UNKNOWN ? null : this.asmUnitLen, this.offset);
-      this.sink.problem('truncated-file', this.offset, t.frame, cause === undefined ? t.message : `${cause}; ${t.message}`, true);
+      // Where the record starts says what is lost; where the input ends tells a cut from a lie.
+      const message = `${t.message}; the ${cause === undefined ? 'input' : 'decompressed data'} ends at byte ${this.offset + this.asmLen}`;
+      if (this.offset === 0) {
+        // The first unit is the file header (pcap) or section header (pcapng): without it
+        // nothing is a capture yet, so this is "not a readable capture", not damage.
+        this.state = State.FAILED;
+        throw new CaptureFormatError(`not a readable ${decoder.format} file: ${cause === undefined ? message : `${cause}; ${message}`}`, 0);
+      }
+      this.sink.problem('truncated-file', this.offset, t.frame, cause === undefined ? message : `${cause}; ${message}`, true);
     } else if (this.state === State.RUNNING && cause !== undefined) {
       this.sink.problem('truncated-file', this.offset, null, `${cause}; the capture data read so far ends after a whole record, at byte ${this.offset}`, true);
+    }
+    if (trailing !== undefined && this.state === State.RUNNING && this.sink.fatal === null) {
+      this.sink.problem('trailing-data', this.offset + this.asmLen, null, trailing, true);
     }
     const s = this.sink;
     this.summary = {
@@ -148,6 +162,7 @@ export class CaptureParser {
       stopped: this.state === State.STOPPED,
       problems: s.problems,
       problemCount: s.problemCount,
+      fatal: s.fatal,
       interfaces: s.interfaces,
     };
     this.state = State.ENDED;

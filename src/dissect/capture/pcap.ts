@@ -31,6 +31,15 @@ export const PCAP_MAGIC_NS = 0xa1b23c4d;
 export const PCAP_MAGIC_KUZNETSOV = 0xa1b2cd34;
 
 const SUPPORTED_MAJOR_VERSION = 2;
+/**
+ * Version 2.3 interchanged the caplen and len fields (to match the BPF header): before it they
+ * come as len, caplen, and some 2.3 writers kept the old order. libpcap (sf-pcap.c,
+ * `lengths_swapped`) and Wireshark read them so, and so do we: a 2.0-2.2 file's lengths are
+ * swapped, a 2.3 file's are swapped when "caplen" is larger than "len".
+ */
+const FIRST_MINOR_WITH_CAPLEN_FIRST = 3;
+const LengthOrder = { CAPLEN_FIRST: 0, LEN_FIRST: 1, EITHER: 2 } as const;
+type LengthOrder = (typeof LengthOrder)[keyof typeof LengthOrder];
 /** The link type field's upper 4 bits carry the FCS length (§4, "LinkType and additional information"). */
 const LINKTYPE_MASK = 0x0fffffff;
 const NS_PER_US = 1000;
@@ -67,6 +76,7 @@ export class PcapDecoder implements UnitDecoder {
   private readonly le: boolean;
   private readonly nsPerFrac: number;
   private haveFileHeader = false;
+  private lengthOrder: LengthOrder = LengthOrder.CAPLEN_FIRST;
   private linkType = 0;
   private snapLen = 0;
   /** snaplen used for the caplen check: 0 and absurd values mean "up to PCAP_MAX_CAPLEN", as libpcap reads them. */
@@ -83,7 +93,7 @@ export class PcapDecoder implements UnitDecoder {
 
   unitLength(buf: Uint8Array, pos: number, fileOffset: number): number {
     if (!this.haveFileHeader) return PCAP_FILE_HEADER_LEN;
-    const capLen = readU32(buf, pos + RH_CAPLEN, this.le);
+    const capLen = this.lengths(buf, pos, true);
     if (capLen > PCAP_MAX_CAPLEN) {
       this.sink.problem('bad-record', fileOffset, this.sink.frames + 1,
         `packet ${this.sink.frames + 1}: record header at byte ${fileOffset} claims ${capLen} captured bytes, ` +
@@ -102,7 +112,7 @@ export class PcapDecoder implements UnitDecoder {
     const le = this.le;
     const number = this.sink.frames + 1;
     const capLen = len - PCAP_RECORD_HEADER_LEN;
-    const origLen = readU32(buf, pos + RH_ORIGLEN, le);
+    const origLen = this.lengths(buf, pos, false);
     if (capLen > this.snapLimit) {
       // libpcap and Wireshark read such records, so we deliver it too, but say so: it is
       // often the first sign of a corrupt header.
@@ -138,6 +148,14 @@ export class PcapDecoder implements UnitDecoder {
     };
   }
 
+  /** The record's captured length (`cap`) or original length, in the order its version uses. */
+  private lengths(buf: Uint8Array, pos: number, cap: boolean): number {
+    const first = readU32(buf, pos + RH_CAPLEN, this.le);
+    const second = readU32(buf, pos + RH_ORIGLEN, this.le);
+    const swapped = this.lengthOrder === LengthOrder.LEN_FIRST || (this.lengthOrder === LengthOrder.EITHER && first > second);
+    return cap !== swapped ? first : second;
+  }
+
   private decodeFileHeader(buf: Uint8Array, pos: number): void {
     const le = this.le;
     const major = readU16(buf, pos + FH_VERSION_MAJOR, le);
@@ -145,6 +163,8 @@ export class PcapDecoder implements UnitDecoder {
     if (major !== SUPPORTED_MAJOR_VERSION) {
       throw new CaptureFormatError(`unsupported pcap version ${major}.${minor} (only 2.x exists)`, FH_VERSION_MAJOR);
     }
+    this.lengthOrder = minor < FIRST_MINOR_WITH_CAPLEN_FIRST ? LengthOrder.LEN_FIRST
+      : minor === FIRST_MINOR_WITH_CAPLEN_FIRST ? LengthOrder.EITHER : LengthOrder.CAPLEN_FIRST;
     this.snapLen = readU32(buf, pos + FH_SNAPLEN, le);
     this.snapLimit = this.snapLen === 0 || this.snapLen > PCAP_MAX_CAPLEN ? PCAP_MAX_CAPLEN : this.snapLen;
     this.linkType = readU32(buf, pos + FH_LINKTYPE, le) & LINKTYPE_MASK;

@@ -5,12 +5,13 @@
  * packets; every other block type is skipped by its length.
  *
  * The block lengths are the only framing: when they are wrong (not a multiple of 4, trailing
- * copy differs, absurdly large) reading stops. A packet block whose own fields are wrong but
- * whose framing is sound is skipped with a problem, and reading goes on.
+ * copy differs, absurdly large) reading stops. A packet block whose own fields are wrong, or an
+ * IDB option that runs past its block, stops reading too, as in Wireshark: every packet before
+ * it has been delivered.
  */
 import { CaptureFormatError } from '../errors.js';
 import { readI64, readU16, readU32 } from './bytes.js';
-import { setTicks, TS_MICROSECONDS, tsScaleFromResol, type TsScale } from './timestamp.js';
+import { formatEpoch, isDateRange, MAX_DATE_SEC, rawTicks, setTicks, TS_MICROSECONDS, tsScaleFromResol, type TsScale } from './timestamp.js';
 import { LENGTH_FATAL, Unit, type FrameSink, type UnitDecoder, type UnitResult } from './types.js';
 
 // Generic block (§3.1)
@@ -41,6 +42,7 @@ export const BlockType = {
 const SHB_BYTE_ORDER_MAGIC = 8;
 const SHB_VERSION_MAJOR = 12;
 const SHB_VERSION_MINOR = 14;
+const SHB_OPTIONS = 24;
 const SHB_MIN_LEN = 28;
 export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const SUPPORTED_MAJOR_VERSION = 1;
@@ -56,6 +58,20 @@ const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
 const OPT_HEADER_LEN = 4;
 const IF_TSOFFSET_LEN = 8;
+
+// Interface Statistics Block (§4.6): interface id, 64-bit timestamp, options
+const ISB_OPTIONS = 20;
+const ISB_MIN_LEN = 24;
+
+// Name Resolution Block (§4.5)
+const NRB_RECORDS = 8;
+const NRB_RECORD_HEADER_LEN = 4;
+const NRB_RECORD_END = 0;
+
+// Decryption Secrets Block (§4.7)
+const DSB_SECRETS_LEN = 12;
+const DSB_SECRETS = 16;
+const DSB_MIN_LEN = 20;
 
 // Enhanced Packet Block (§4.3)
 const EPB_INTERFACE_ID = 8;
@@ -86,6 +102,8 @@ interface SectionInterface {
   snapLen: number;
   scale: TsScale;
   offsetSec: number;
+  /** A timestamp beyond the range of dates was reported (once per interface: a bad clock repeats). */
+  timeReported: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -137,7 +155,10 @@ export class PcapngDecoder implements UnitDecoder {
       case BlockType.EPB: return this.decodeEnhanced(buf, pos, len, fileOffset);
       case BlockType.SPB: return this.decodeSimple(buf, pos, len, fileOffset);
       case BlockType.OPB: return this.decodeObsolete(buf, pos, len, fileOffset);
-      default: return Unit.CONTINUE; // NRB, ISB, DSB, custom and unknown blocks carry no packets
+      case BlockType.ISB: return this.checkStatistics(buf, pos, len, fileOffset);
+      case BlockType.NRB: return this.checkNameResolution(buf, pos, len, fileOffset);
+      case BlockType.DSB: return this.checkSecrets(buf, pos, len, fileOffset);
+      default: return Unit.CONTINUE; // custom and unknown blocks: skipped by their length
     }
   }
 
@@ -166,6 +187,7 @@ export class PcapngDecoder implements UnitDecoder {
       const major = readU16(buf, pos + SHB_VERSION_MAJOR, le);
       const minor = readU16(buf, pos + SHB_VERSION_MINOR, le);
       if (major !== SUPPORTED_MAJOR_VERSION) what = `has unsupported version ${major}.${minor}`;
+      else if (badOptionAt(buf, pos + SHB_OPTIONS, pos + len - 4, le) >= 0) what = 'has an option that runs past the block';
     }
     if (what !== null) {
       this.fatal(fileOffset, `section header block at byte ${fileOffset} ${what}`);
@@ -175,6 +197,48 @@ export class PcapngDecoder implements UnitDecoder {
     this.section++;
     this.ifaces = [];
     return Unit.CONTINUE;
+  }
+
+  /** An ISB carries nothing we use, but Wireshark rejects one whose options overrun it. */
+  private checkStatistics(buf: Uint8Array, pos: number, len: number, fileOffset: number): UnitResult {
+    const bad = len < ISB_MIN_LEN ? pos : badOptionAt(buf, pos + ISB_OPTIONS, pos + len - 4, this.le);
+    if (bad < 0) return Unit.CONTINUE;
+    this.fatal(fileOffset, `interface statistics block at byte ${fileOffset} ${len < ISB_MIN_LEN ? `is ${len} bytes long, less than the ${ISB_MIN_LEN}-byte minimum` : `has an option at byte ${fileOffset + bad - pos} that runs past the block`}`);
+    return Unit.FATAL;
+  }
+
+  /** NRB (§4.5): records (type, length, value padded to 4) up to nrb_record_end, then options. */
+  private checkNameResolution(buf: Uint8Array, pos: number, len: number, fileOffset: number): UnitResult {
+    const end = pos + len - 4;
+    let o = pos + NRB_RECORDS;
+    for (;;) {
+      if (o + NRB_RECORD_HEADER_LEN > end) break; // no end record: Wireshark accepts that
+      const type = readU16(buf, o, this.le);
+      const recLen = readU16(buf, o + 2, this.le);
+      if (o + NRB_RECORD_HEADER_LEN + recLen > end) {
+        this.fatal(fileOffset, `name resolution block at byte ${fileOffset} has a record at byte ${fileOffset + o - pos} that runs past the block`);
+        return Unit.FATAL;
+      }
+      o += NRB_RECORD_HEADER_LEN + padded4(recLen);
+      if (type === NRB_RECORD_END) break;
+    }
+    const bad = badOptionAt(buf, o, end, this.le);
+    if (bad < 0) return Unit.CONTINUE;
+    this.fatal(fileOffset, `name resolution block at byte ${fileOffset} has an option at byte ${fileOffset + bad - pos} that runs past the block`);
+    return Unit.FATAL;
+  }
+
+  /** DSB (§4.7): secrets type, secrets length, the secrets padded to 4, options. */
+  private checkSecrets(buf: Uint8Array, pos: number, len: number, fileOffset: number): UnitResult {
+    const end = pos + len - 4;
+    const secretsLen = len < DSB_MIN_LEN ? 0 : readU32(buf, pos + DSB_SECRETS_LEN, this.le);
+    const why = len < DSB_MIN_LEN ? `is ${len} bytes long, less than the ${DSB_MIN_LEN}-byte minimum`
+      : pos + DSB_SECRETS + secretsLen > end ? `claims ${secretsLen} bytes of secrets, more than the block holds`
+        : null;
+    const bad = why === null ? badOptionAt(buf, pos + DSB_SECRETS + padded4(secretsLen), end, this.le) : -1;
+    if (why === null && bad < 0) return Unit.CONTINUE;
+    this.fatal(fileOffset, `decryption secrets block at byte ${fileOffset} ${why ?? `has an option at byte ${fileOffset + bad - pos} that runs past the block`}`);
+    return Unit.FATAL;
   }
 
   private decodeInterface(buf: Uint8Array, pos: number, len: number, fileOffset: number): UnitResult {
@@ -192,23 +256,25 @@ export class PcapngDecoder implements UnitDecoder {
     // Options (§3.5): code, length, value padded to 4 bytes, until opt_endofopt or the trailer.
     const end = pos + len - 4;
     let o = pos + IDB_OPTIONS;
+    const bad = badOptionAt(buf, o, end, le);
+    if (bad >= 0) {
+      // The interface's resolution or offset may be among the options lost: its times would be wrong.
+      this.fatal(fileOffset, `interface description block at byte ${fileOffset}: option ${bad + OPT_HEADER_LEN <= end ? readU16(buf, bad, le) : 'header'} at byte ${fileOffset + bad - pos} runs past the block`);
+      return Unit.FATAL;
+    }
     while (o + OPT_HEADER_LEN <= end) {
       const code = readU16(buf, o, le);
       const optLen = readU16(buf, o + 2, le);
       if (code === OPT_ENDOFOPT) break;
       const value = o + OPT_HEADER_LEN;
-      if (value + optLen > end) {
-        this.sink.problem('odd-record', fileOffset, null,
-          `interface description block at byte ${fileOffset}: option ${code} at byte ${fileOffset + o - pos} runs past the block; later options ignored`, false);
-        break;
-      }
+      if (value + optLen > end) break; // cannot happen: badOptionAt checked the framing
       if (code === OPT_IF_NAME) name = utf8.decode(buf.subarray(value, value + optLen)).replace(/\0+$/, '');
       else if (code === OPT_IF_TSRESOL && optLen >= 1) scale = tsScaleFromResol(buf[value]!);
       else if (code === OPT_IF_TSOFFSET && optLen >= IF_TSOFFSET_LEN) offsetSec = readI64(buf, value, le);
-      o = value + optLen + ((BLOCK_ALIGN - (optLen % BLOCK_ALIGN)) % BLOCK_ALIGN);
+      o = value + padded4(optLen);
     }
     const globalId = this.sink.addInterface(this.section, linkType, snapLen, name, scale.unitsPerSec, offsetSec);
-    this.ifaces.push({ globalId, linkType, snapLen, scale, offsetSec });
+    this.ifaces.push({ globalId, linkType, snapLen, scale, offsetSec, timeReported: false });
     return Unit.CONTINUE;
   }
 
@@ -233,9 +299,11 @@ export class PcapngDecoder implements UnitDecoder {
     const iface = this.ifaces[0];
     if (iface === undefined) return this.badPacket(fileOffset, BlockType.SPB, 'comes before any interface description block');
     const origLen = readU32(buf, pos + SPB_ORIGLEN, this.le);
-    // The SPB has no caplen: the packet is cut at the snaplen, and the block may be padded.
-    let capLen = Math.min(origLen, len - SPB_MIN_LEN);
-    if (iface.snapLen !== 0) capLen = Math.min(capLen, iface.snapLen);
+    // The SPB has no caplen: §4.4 defines it as min(snaplen, original length), and the block is
+    // exactly that, padded to 4. A block of any other length is refused by Wireshark too.
+    const capLen = iface.snapLen !== 0 ? Math.min(origLen, iface.snapLen) : origLen;
+    if (capLen > len - SPB_MIN_LEN) return this.badPacket(fileOffset, BlockType.SPB, `is ${len} bytes long, too short for its ${capLen} bytes of packet data`);
+    if (SPB_MIN_LEN + padded4(capLen) !== len) return this.badPacket(fileOffset, BlockType.SPB, `is ${len} bytes long, but its ${capLen} bytes of packet data make a ${SPB_MIN_LEN + padded4(capLen)}-byte block`);
     const f = this.sink.frame;
     f.tsSec = 0; // an SPB has no timestamp; tshark shows 0 too
     f.tsNsec = 0;
@@ -253,8 +321,14 @@ export class PcapngDecoder implements UnitDecoder {
     if (capLen > room) {
       return this.badPacket(fileOffset, type, `claims ${capLen} captured bytes, but the block has room for ${room}`);
     }
+    const optionsAt = pos + dataAt + padded4(capLen);
+    if (optionsAt < pos + len - 4) {
+      const bad = badOptionAt(buf, optionsAt, pos + len - 4, this.le);
+      if (bad >= 0) return this.badPacket(fileOffset, type, `has an option at byte ${fileOffset + bad - pos} that runs past the block`);
+    }
     const f = this.sink.frame;
     setTicks(f, tsHigh, tsLow, iface.scale, iface.offsetSec);
+    if (!iface.timeReported && !isDateRange(f.tsSec)) this.timeOutOfRange(iface, fileOffset, type, tsHigh, tsLow);
     this.fill(iface, origLen, capLen, fileOffset, buf.subarray(pos + dataAt, pos + dataAt + capLen));
     return this.sink.emit() ? Unit.CONTINUE : Unit.STOP;
   }
@@ -269,12 +343,28 @@ export class PcapngDecoder implements UnitDecoder {
     f.data = data;
   }
 
-  /** The block's framing is sound, so only this packet is lost: report and go on. */
+  /** The packet is delivered with its time as raw seconds; say why it is not shown as a date. */
+  private timeOutOfRange(iface: SectionInterface, fileOffset: number, type: number, tsHigh: number, tsLow: number): void {
+    iface.timeReported = true;
+    const number = this.sink.frames + 1;
+    const f = this.sink.frame;
+    this.sink.problem('odd-record', fileOffset, number,
+      `packet ${number} (${blockName(type)} at byte ${fileOffset}): timestamp of ${rawTicks(tsHigh, tsLow)} ticks ` +
+      `(${iface.scale.unitsBig} per second) plus an if_tsoffset of ${iface.offsetSec} s is ${formatEpoch(f.tsSec, f.tsNsec)} s from 1970, beyond the ` +
+      `range of dates (±${MAX_DATE_SEC.toExponential()} s); its time is shown as raw seconds (later such packets of interface ` +
+      `${iface.globalId} are not reported one by one)`, false);
+  }
+
+  /**
+   * A packet block whose fields are impossible. Its framing would let us skip it, but Wireshark
+   * (libwiretap) stops reading there, and a packet silently missing from the middle of an
+   * analysis is worse than a report that says where it ends: so it is fatal, as in tshark.
+   */
   private badPacket(fileOffset: number, type: number, what: string): UnitResult {
     const number = this.sink.frames + 1;
-    this.sink.problem('bad-record', fileOffset, null,
-      `${blockName(type)} at byte ${fileOffset} ${what}; block skipped (it would have been packet ${number})`, false);
-    return Unit.CONTINUE;
+    this.sink.problem('bad-record', fileOffset, number,
+      `${blockName(type)} at byte ${fileOffset} ${what} (it would have been packet ${number}); the file is not read past this point, as tshark does not`, true);
+    return Unit.FATAL;
   }
 
   /** Broken framing: at byte 0 the whole input is unreadable (throw), later it ends the input. */
@@ -283,6 +373,29 @@ export class PcapngDecoder implements UnitDecoder {
     this.sink.problem('bad-block', fileOffset, null, `${message}; the file cannot be read past this point`, true);
     return LENGTH_FATAL;
   }
+}
+
+/** Fields and option values are padded to 32 bits (§3.5). */
+function padded4(n: number): number {
+  return n + ((BLOCK_ALIGN - (n % BLOCK_ALIGN)) % BLOCK_ALIGN);
+}
+
+/**
+ * Whether the options from `o` to `end` are well framed (§3.5): each a 4-byte header and a value
+ * padded to 4, up to opt_endofopt or the end. Returns where the first bad one is, or -1.
+ * Wireshark refuses a file whose options overrun their block, so we do too, even in blocks
+ * (or options) we have no use for.
+ */
+function badOptionAt(buf: Uint8Array, o: number, end: number, le: boolean): number {
+  while (o < end) {
+    if (o + OPT_HEADER_LEN > end) return o;
+    const optLen = readU16(buf, o + 2, le);
+    // Wireshark checks the length even of opt_endofopt (campaign seed 12, input 14680).
+    if (o + OPT_HEADER_LEN + optLen > end) return o;
+    if (readU16(buf, o, le) === OPT_ENDOFOPT) return -1;
+    o += OPT_HEADER_LEN + padded4(optLen);
+  }
+  return -1;
 }
 
 /** true = little-endian, false = big-endian, null = not a byte-order magic. */

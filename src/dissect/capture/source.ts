@@ -6,15 +6,14 @@
  * window and the parser's assembly buffer, whatever the file size.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { constants as zlibConstants, createGunzip } from 'node:zlib';
+import { constants as zlibConstants } from 'node:zlib';
 import { InputError } from '../errors.js';
+import { gunzipMembers } from './gunzip.js';
 import { CaptureParser, type CaptureSummary, type FrameHandler, type ProblemHandler } from './parser.js';
 
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 /**
- * gunzip output size. Smaller than the read size because when zlib fails (bad CRC, garbage)
+ * gunzip output size. Smaller than the read size because when zlib fails (corrupt deflate data)
  * Node drops the output chunk it was filling: at most this much decoded data is lost.
  */
 const GUNZIP_CHUNK_BYTES = 64 * 1024;
@@ -45,7 +44,8 @@ export type ReadCaptureSummary = CaptureSummary & { compressed: boolean };
  * to stop: the stream is then destroyed). Throws InputError when the input cannot be opened or
  * read, CaptureFormatError when it is not a capture; anything else wrong is a problem in the
  * summary (a cut or corrupt gzip stream is a 'truncated-file' problem, after every frame before
- * it has been delivered).
+ * it has been delivered; bytes after the gzip data are a 'trailing-data' problem, as `gzip -t`
+ * reports them).
  */
 export async function readCapture(path: string, onFrame: FrameHandler, opts: ReadCaptureOptions = {}): Promise<ReadCaptureSummary> {
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -86,18 +86,22 @@ export async function readCapture(path: string, onFrame: FrameHandler, opts: Rea
     const parser = new CaptureParser(onFrame, opts.onProblem);
     const all = prepend(head, chunks);
     let cause: string | undefined;
+    let trailing: string | undefined;
     if (compressed) {
-      const gunzip = createGunzip({ chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(chunkBytes, GUNZIP_CHUNK_BYTES)) });
-      // Errors are seen through the gunzip iteration below; this promise only must not go unhandled.
-      pipeline(Readable.from(all, { objectMode: false }), gunzip).catch(() => undefined);
+      const gunzip = gunzipMembers(all, Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(chunkBytes, GUNZIP_CHUNK_BYTES)));
       try {
-        for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-          if (!parser.push(chunk)) break;
+        for (;;) {
+          const r = await gunzip.next();
+          if (r.done === true) {
+            if (r.value.error !== null) cause = `gzip data is cut short or corrupt (${r.value.error})`;
+            if (r.value.trailing !== null) trailing = `gzip: ${r.value.trailing}`;
+            break;
+          }
+          if (!parser.push(r.value)) break;
           if (opts.afterChunk) await opts.afterChunk();
         }
-      } catch (e) {
-        if (!isZlibError(e)) throw e;
-        cause = `gzip data is cut short or corrupt (${(e as Error).message})`;
+      } finally {
+        await gunzip.return({ error: null, trailing: null });
       }
     } else {
       for await (const chunk of all) {
@@ -105,7 +109,7 @@ export async function readCapture(path: string, onFrame: FrameHandler, opts: Rea
         if (opts.afterChunk) await opts.afterChunk();
       }
     }
-    return { ...parser.end(cause), compressed };
+    return { ...parser.end(cause, trailing), compressed };
   } finally {
     // Stopped early or failed: destroy the stream (closing the file) rather than drain it.
     // The generator may be waiting inside a read, so it is not awaited.
@@ -205,11 +209,6 @@ function concatSmall(chunks: Uint8Array[], n: number): Uint8Array {
     if (at === n) break;
   }
   return out.subarray(0, at);
-}
-
-function isZlibError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 const IO_ERROR_TEXT: Readonly<Record<string, string>> = {

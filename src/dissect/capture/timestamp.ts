@@ -107,3 +107,43 @@ export function setSecFrac(frame: Frame, sec: number, frac: number, nsPerFrac: n
     frame.tsNsec = rem;
   }
 }
+
+/**
+ * ECMAScript dates reach ±8.64e15 ms (ECMA-262 §21.4.1.22), i.e. ±8.64e12 s around 1970. A
+ * pcapng timestamp is 64 bits of ticks plus a 64-bit signed offset, so a file can hold times far
+ * beyond that (tshark shows year 294292); those are shown as raw seconds, never as a date.
+ */
+export const MAX_DATE_SEC = 8.64e12;
+
+/** The time can be shown as a date (and is then an exact integer number of seconds). */
+export function isDateRange(tsSec: number): boolean {
+  return Number.isFinite(tsSec) && Math.abs(tsSec) <= MAX_DATE_SEC;
+}
+
+/** ISO 8601 (ms precision) for a time a Date can hold, null otherwise: never a RangeError. */
+export function isoOrNull(tsSec: number, tsNsec: number): string | null {
+  if (!isDateRange(tsSec)) return null;
+  const ms = tsSec * 1000 + Math.floor(tsNsec / 1e6);
+  return Math.abs(ms) <= MAX_DATE_SEC * 1000 ? new Date(ms).toISOString() : null;
+}
+
+/**
+ * Seconds since the epoch with 9 decimals, as tshark's frame.time_epoch. tsSec is the floor and
+ * tsNsec the (non-negative) fraction, so -2 s + 0.5 s is written -1.500000000. Seconds beyond
+ * 2**53 are not exact in a double: they are written in full digits (BigInt), never as 1e+21.
+ */
+export function formatEpoch(tsSec: number, tsNsec: number): string {
+  if (!Number.isFinite(tsSec)) return String(tsSec);
+  const frac = (ns: number): string => String(ns).padStart(9, '0');
+  if (tsSec < 0 && tsNsec > 0) return `-${wholeDigits(-(tsSec + 1))}.${frac(NS_PER_SEC - tsNsec)}`;
+  return `${wholeDigits(tsSec)}.${frac(tsNsec)}`;
+}
+
+function wholeDigits(sec: number): string {
+  return Number.isSafeInteger(sec) ? String(sec) : BigInt(Math.trunc(sec)).toString();
+}
+
+/** The tick count a pcapng block holds, exactly, for messages about it. */
+export function rawTicks(hi: number, lo: number): string {
+  return (BigInt(hi) * BigInt(TWO_POW_32) + BigInt(lo)).toString();
+}

@@ -12,12 +12,15 @@ export type CaptureFormat = 'pcap' | 'pcapng';
  * What can be wrong with a capture that is still a capture:
  * - `truncated-file`: the input ends inside a header, record or block (or a gzip stream is cut).
  * - `bad-record`: a record's own fields are impossible (caplen larger than its block, unknown
- *   interface, a pcap caplen above PCAP_MAX_CAPLEN). In pcapng the block is skipped; in pcap it is fatal.
+ *   interface, a pcap caplen above PCAP_MAX_CAPLEN). Fatal, as in Wireshark: a packet silently
+ *   missing from the middle of the analysis would be damage nobody is told about.
  * - `bad-block`: pcapng framing is broken (total length, trailing length, section header).
  * - `odd-record`: the record is delivered, but a field disagrees with another (caplen > snaplen,
- *   caplen > origlen, malformed options). Informational.
+ *   caplen > origlen, a time beyond the range of dates). Informational.
+ * - `trailing-data`: bytes after the end of the capture data that are not read (garbage after a
+ *   gzip stream, as `gzip -t` reports it). Fatal: they may be the rest of the capture.
  */
-export type CaptureProblemKind = 'truncated-file' | 'bad-record' | 'bad-block' | 'odd-record';
+export type CaptureProblemKind = 'truncated-file' | 'bad-record' | 'bad-block' | 'odd-record' | 'trailing-data';
 
 export interface CaptureProblem {
   kind: CaptureProblemKind;
@@ -63,14 +66,22 @@ export interface CaptureSummary {
   capturedBytes: number;
   /** True when onFrame asked to stop (returned false) before the input ended. */
   stopped: boolean;
-  /** The first MAX_KEPT_PROBLEMS problems (onProblem sees all of them). */
+  /**
+   * The first MAX_KEPT_PROBLEMS problems (onProblem sees all of them), plus the fatal one when it
+   * came later: the cap bounds memory, and must never hide why reading stopped.
+   */
   problems: CaptureProblem[];
   /** All problems, including those not kept in `problems`. */
   problemCount: number;
+  /** The problem that stopped reading (also in `problems`), null when the input was read to its end. */
+  fatal: CaptureProblem | null;
   interfaces: CaptureInterface[];
 }
 
-/** Kept problems are capped so a long corrupt pcapng cannot grow memory without bound. */
+/**
+ * Kept problems are capped so a long corrupt pcapng cannot grow memory without bound. The fatal
+ * problem is kept beyond the cap (there is at most one: reading stops at it).
+ */
 export const MAX_KEPT_PROBLEMS = 100;
 
 // ---- internal contract between parser.ts and the format decoders ----
