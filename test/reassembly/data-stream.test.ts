@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { BufferBudget, DataStream, HOL_BUCKETS } from '../../src/reassembly/data-stream.ts';
 import { CollectSink, patternAtRel } from '../helpers/craft.ts';
+import { rng } from '../helpers/capture-builders.ts';
 
 
 function stream(withSink = true): { s: DataStream; out: CollectSink } {
@@ -636,19 +637,9 @@ describe('start unknown (no IDSN)', () => {
 });
 
 describe('ordered delivery against a naive model (seeded)', () => {
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   it.each([7, 8, 9, 10, 11])('seed %i: random, overlapping, repeated segments give the exact stream', (seed) => {
-    const rnd = prng(seed);
+    const rnd = rng(seed);
     const total = 20_000;
     const segs: Array<[number, number]> = [];
     for (let at = 1; at <= total; ) {

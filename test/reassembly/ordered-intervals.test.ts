@@ -4,22 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OrderedIntervals, type IntervalNode } from '../../src/reassembly/ordered-intervals.ts';
+import { rng } from '../helpers/capture-builders.ts';
 
 interface N extends IntervalNode {
   tag: number;
 }
 
-/** mulberry32: small, seeded, good enough to shuffle. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const node = (start: number, end: number, tag = 0): N => ({ start, end, next: [], level: 0, tag });
 
@@ -36,7 +26,7 @@ function modelFloor(model: N[], key: number): N | null {
 
 describe('OrderedIntervals against a sorted array', () => {
   it.each([1, 2, 3, 42, 9001])('seed %i: random inserts, removes, shifts and floor queries agree', (seed) => {
-    const rnd = prng(seed);
+    const rnd = rng(seed);
     const l = new OrderedIntervals<N>();
     let model: N[] = [];
     // 400 disjoint slots of width 10, inserted in random order, some removed again
