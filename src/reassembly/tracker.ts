@@ -12,7 +12,7 @@ import { ConnectionState } from './connections.js';
 import { placePayload } from './data-level.js';
 import { onDss } from './dss.js';
 import type { Mapping } from './mapping.js';
-import type { Connection, Subflow } from './model.js';
+import type { Connection, Endpoint, Subflow } from './model.js';
 import { endSubflow, isBareCapableSyn, newSubflow, onTcpFlags } from './subflows.js';
 import { ChangeDetector, type TrackerListener } from './events.js';
 import { FlowTable, type FlowHit } from './flow-table.js';
@@ -379,8 +379,8 @@ export interface UnansweredOffer {
   tcpStream: number;
   version: number;
   fallback: boolean;
-  client: { addr: string; port: number };
-  server: { addr: string; port: number };
+  client: Endpoint;
+  server: Endpoint;
   startTime: number;
 }
 
