@@ -147,33 +147,45 @@ export function partsOf(r: Report): ReportParts {
 
 export function renderReport(r: Report, st: Style): string {
   const out: string[] = [];
-  renderReportParts(partsOf(r), st, (s) => out.push(s));
+  for (const piece of renderPieces(partsOf(r), st)) if (piece !== CONNECTION_DONE) out.push(piece);
   return out.join('');
 }
 
+/** Connections rendered between two waits for a slow reader. */
+const DRAIN_EVERY = 64;
+/** Yielded after each connection's detail: a point where the writer may wait. */
+const CONNECTION_DONE = '\u0000done';
+
 /**
- * The tables, written piece by piece through `write`. With more than MAX_CONNECTIONS_SHOWN
- * connections and no --all, the largest by bytes are shown (in mptcp.stream order) and the rest
- * counted: a capture of 200,000 connections is a screenful, not a crash.
+ * The tables, written piece by piece; `drain` is awaited every few connections, so that
+ * `analyze --all` of 50,000 connections into a pager holds a few pages of text, not all of it.
+ * With more than MAX_CONNECTIONS_SHOWN connections and no --all, the largest by bytes are shown
+ * (in mptcp.stream order) and the rest counted: 200,000 connections are a screenful, not a crash.
  */
-export function renderReportParts(parts: ReportParts, st: Style, write: (s: string) => void): void {
+export async function renderReportParts(parts: ReportParts, st: Style, write: (s: string) => void, drain: () => Promise<void>): Promise<void> {
+  let n = 0;
+  for (const piece of renderPieces(parts, st)) {
+    if (piece !== CONNECTION_DONE) write(piece);
+    else if (++n % DRAIN_EVERY === 0) await drain();
+  }
+}
+
+function* renderPieces(parts: ReportParts, st: Style): Generator<string, void, undefined> {
   const h = parts.head;
   const c = h.capture;
-  write(
-    paint(st, 'bold', `${c.file}`) +
-      `: ${c.format}${c.compressed ? ' (gzip)' : ''}, ${plural(c.packets, 'packet')}, ${c.durationSec.toFixed(3)} s${c.start ? ` from ${c.start.iso}` : ''}\n`,
-  );
-  write(`${plural(h.summary.connections, 'MPTCP connection')}, ${plural(h.summary.subflows, 'subflow')}, ${plural(h.summary.tcpStreams, 'TCP stream')} in all\n`);
+  yield paint(st, 'bold', `${c.file}`) +
+    `: ${c.format}${c.compressed ? ' (gzip)' : ''}, ${plural(c.packets, 'packet')}, ${c.durationSec.toFixed(3)} s${c.start ? ` from ${c.start.iso}` : ''}\n`;
+  yield (`${plural(h.summary.connections, 'MPTCP connection')}, ${plural(h.summary.subflows, 'subflow')}, ${plural(h.summary.tcpStreams, 'TCP stream')} in all\n`);
   const a = h.summary.attempts;
   if (!a.listed) {
     const top = a.topSources.slice(0, 3).map((s) => `${s.address} (${s.attempts})`).join(', ');
-    write(paint(st, 'yellow', `${plural(a.connections + a.unansweredCapable, 'connection attempt')} nobody answered (${a.connections} MPTCP connections, ${a.unansweredCapable} MP_CAPABLE SYNs) from ${plural(a.sources, 'source address', 'source addresses')}, ${secs(a.firstTime)}–${secs(a.lastTime)} s; busiest: ${top} (--attempts lists them)`) + '\n');
+    yield (paint(st, 'yellow', `${plural(a.connections + a.unansweredCapable, 'connection attempt')} nobody answered (${a.connections} MPTCP connections, ${a.unansweredCapable} MP_CAPABLE SYNs) from ${plural(a.sources, 'source address', 'source addresses')}, ${secs(a.firstTime)}–${secs(a.lastTime)} s; busiest: ${top} (--attempts lists them)`) + '\n');
   }
-  if (h.summary.releasedConnections > 0) write(`${plural(h.summary.releasedConnections, 'closed connection')} released during the capture (not shown)\n`);
+  if (h.summary.releasedConnections > 0) yield (`${plural(h.summary.releasedConnections, 'closed connection')} released during the capture (not shown)\n`);
   let only: Set<number> | undefined;
   if (st.maxRows !== Infinity && h.summary.connections > MAX_CONNECTIONS_SHOWN) {
     only = new Set(parts.sizes().sort((x, y) => y.bytes - x.bytes || x.index - y.index).slice(0, MAX_CONNECTIONS_SHOWN).map((x) => x.index));
-    write(paint(st, 'yellow', `showing the ${MAX_CONNECTIONS_SHOWN} largest of ${h.summary.connections} connections by bytes (--all shows every one; --json has them all)`) + '\n');
+    yield (paint(st, 'yellow', `showing the ${MAX_CONNECTIONS_SHOWN} largest of ${h.summary.connections} connections by bytes (--all shows every one; --json has them all)`) + '\n');
   }
   const head = ['mptcp.stream', 'version', 'client → server', 'client token', 'server token', 'subflows', 'checksums', 'ended'];
   let t: Table.Table | null = null;
@@ -182,29 +194,32 @@ export function renderReportParts(parts: ReportParts, st: Style, write: (s: stri
     if (t === null) t = table(st, head);
     t.push([String(k.index), `v${k.version ?? '?'}`, `${ep(k.client)} → ${ep(k.server)}`, tokenText(k.client.token), tokenText(k.server.token), String(k.subflowCount), k.checksums ? 'on' : 'off', k.end.how]);
     if (++rows % ROWS_PER_TABLE === 0) {
-      write(t.toString() + '\n');
+      yield (t.toString() + '\n');
       t = null;
     }
   }
-  if (t !== null) write(t.toString() + '\n');
-  for (const k of parts.connections(only)) write('\n' + renderConnection(k, st) + '\n');
+  if (t !== null) yield (t.toString() + '\n');
+  for (const k of parts.connections(only)) {
+    yield '\n' + renderConnection(k, st) + '\n';
+    yield CONNECTION_DONE;
+  }
   const endpoints = parts.endpoints;
   if (endpoints.length > 0) {
     const e = table(st, ['address', 'packets', 'share', 'bytes', 'tx packets', 'rx packets']);
     for (const x of endpoints.slice(0, Math.min(st.maxRows, ROWS_PER_TABLE))) e.push([x.address, String(x.packets), `${(x.share * 100).toFixed(2)}%`, String(x.bytes), String(x.txPackets), String(x.rxPackets)]);
-    write('\n' + paint(st, 'bold', 'Endpoints (IP addresses):') + '\n' + e.toString() + '\n');
+    yield ('\n' + paint(st, 'bold', 'Endpoints (IP addresses):') + '\n' + e.toString() + '\n');
     const shown = Math.min(st.maxRows, ROWS_PER_TABLE, endpoints.length);
-    if (endpoints.length > shown) write(`  ... and ${endpoints.length - shown} more addresses (--json has them all)\n`);
-    if (!h.summary.endpointsExact) write(`  (more addresses than the table holds: the busiest are listed, and their counts may be low)\n`);
+    if (endpoints.length > shown) yield (`  ... and ${endpoints.length - shown} more addresses (--json has them all)\n`);
+    if (!h.summary.endpointsExact) yield (`  (more addresses than the table holds: the busiest are listed, and their counts may be low)\n`);
   }
   if (parts.unansweredCapable.length > 0) {
-    write('\n' + paint(st, 'yellow', 'MP_CAPABLE offers that no MPTCP connection came of:') + '\n');
+    yield ('\n' + paint(st, 'yellow', 'MP_CAPABLE offers that no MPTCP connection came of:') + '\n');
     const list = parts.unansweredCapable;
     const shown = Math.min(list.length, st.maxRows);
-    for (const u of list.slice(0, shown)) write(`  tcp.stream ${u.tcpStream} ${ep(u.client)} → ${ep(u.server)} v${u.version}: ${u.fallback ? 'answered without MP_CAPABLE (fallback to TCP)' : 'not answered with MPTCP in this capture'}\n`);
-    if (list.length > shown) write(`  ... and ${list.length - shown} more\n`);
+    for (const u of list.slice(0, shown)) yield (`  tcp.stream ${u.tcpStream} ${ep(u.client)} → ${ep(u.server)} v${u.version}: ${u.fallback ? 'answered without MP_CAPABLE (fallback to TCP)' : 'not answered with MPTCP in this capture'}\n`);
+    if (list.length > shown) yield (`  ... and ${list.length - shown} more\n`);
   }
-  for (const p of c.problems) write(paint(st, 'red', `capture ${p.fatal ? 'damaged' : 'warning'}: ${p.message}`) + '\n');
+  for (const p of c.problems) yield (paint(st, 'red', `capture ${p.fatal ? 'damaged' : 'warning'}: ${p.message}`) + '\n');
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

@@ -129,7 +129,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   } else {
     for (const [i, run] of runs.entries()) {
       if (i > 0) out.write('\n');
-      renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }, (text) => out.write(text));
+      await renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }, (text) => out.write(text), () => out.drain());
     }
   }
   await out.end();
