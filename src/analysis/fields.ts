@@ -3,6 +3,7 @@
  * scripts written for tshark work unchanged. Each field pushes one string per occurrence; the
  * renderer joins occurrences with ',' (tshark's default aggregator).
  */
+import { formatEpoch } from '../dissect/capture/timestamp.js';
 import type { MptcpOption } from '../dissect/mptcp.js';
 import type { PacketView } from './packet-view.js';
 
@@ -37,8 +38,9 @@ function subtypeCode(o: MptcpOption): number {
   return o.byte2 >> 4;
 }
 
+/** frame.time_epoch: seconds.nanoseconds, negative times with their sign (-1.5 s is -1.500000000). */
 export function frameTimeEpoch(tsSec: number, tsNsec: number): string {
-  return `${tsSec}.${String(tsNsec).padStart(9, '0')}`;
+  return formatEpoch(tsSec, tsNsec);
 }
 
 const defs: FieldDef[] = [
