@@ -71,3 +71,20 @@ describe('analyze --json is streamed: the text equals JSON.stringify of the whol
     expect(streamed.stdout).toBe(JSON.stringify({ ...whole.report, generator: (JSON.parse(streamed.stdout) as Report).generator }, null, 2) + '\n');
   });
 });
+
+describe('the one-line report (live --json summary) is JSON.stringify of the report, written in pieces', () => {
+  it('with long arrays (series of 1000 points, 700 endpoints) at several depths', async () => {
+    const { writeReportJsonLine } = await import('../src/analysis/report-json.ts');
+    const { OutputSink } = await import('../src/analysis/output-sink.ts');
+    const { TextSink } = await import('./helpers/cli.ts');
+    const points = Array.from({ length: 1000 }, (_v, i) => [i / 1000, i * 1448]);
+    const conn = { index: 0, subflows: [{ tcpStream: 0, series: { cumulativeBytes: points, rttUs: points.slice(0, 300) } }], series: { cumulativeBytes: { c2s: points, s2c: [] } } };
+    const endpoints = Array.from({ length: 700 }, (_v, i) => ({ address: `10.0.${i >> 8}.${i & 255}`, packets: i }));
+    const parts = { head: { schemaVersion: 1, generator: 'test', summary: { connections: 1 } }, connections: () => [conn], sizes: () => [], endpoints, unansweredCapable: [] };
+    const sink = new TextSink();
+    const out = new OutputSink(sink);
+    await writeReportJsonLine(parts as never, out);
+    await out.end();
+    expect(sink.text).toBe(JSON.stringify({ ...parts.head, connections: [conn], endpoints, unansweredCapable: [] }));
+  });
+});

@@ -54,6 +54,11 @@ export class OutputSink {
     if (this.waiting) await this.waiting;
   }
 
+  /** While the stream asks writers to wait: when it will not any more (else null). */
+  get backedUp(): Promise<void> | null {
+    return this.waiting;
+  }
+
   async end(): Promise<void> {
     await this.drain();
   }

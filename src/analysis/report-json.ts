@@ -36,6 +36,66 @@ export async function writeReportJson(parts: ReportParts, out: OutputSink, depth
   out.write(`\n${pad0}}`);
 }
 
+/**
+ * The same report on one line (JSON.stringify(report) with no indentation), for NDJSON: `live
+ * --json`'s summary event. Written in pieces too: a join flood's summary is no single string.
+ */
+export async function writeReportJsonLine(parts: ReportParts, out: OutputSink): Promise<void> {
+  out.write('{');
+  let first = true;
+  const key = (k: string, v: unknown): void => {
+    out.write(`${first ? '' : ','}${JSON.stringify(k)}:`);
+    writeCompact(v, out);
+    first = false;
+  };
+  for (const [k, v] of Object.entries(parts.head)) key(k, v);
+  out.write(`${first ? '' : ','}"connections":[`);
+  let n = 0;
+  for (const c of parts.connections()) {
+    if (n > 0) out.write(',');
+    writeCompact(c, out);
+    if (++n % DRAIN_EVERY === 0) await out.drain();
+  }
+  out.write(']');
+  key('endpoints', parts.endpoints);
+  key('unansweredCapable', parts.unansweredCapable);
+  out.write('}');
+}
+
+/** JSON.stringify(v), long arrays element by element (see writeValue). */
+function writeCompact(v: unknown, out: OutputSink): void {
+  if (Array.isArray(v) && v.length > LONG_ARRAY) {
+    writeCompactArray(v, out);
+    return;
+  }
+  const long: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }> = [];
+  detachLong(v, long);
+  let text: string;
+  try {
+    text = JSON.stringify(v);
+  } finally {
+    for (const d of long) (d.holder as Record<string | number, unknown>)[d.key] = d.array;
+  }
+  if (long.length === 0) {
+    out.write(text);
+    return;
+  }
+  const parts = text.split(MARK_RE);
+  for (let i = 0; i < parts.length; i++) {
+    if (i % 2 === 0) out.write(parts[i] as string);
+    else writeCompactArray((long[Number(parts[i])] as { array: unknown[] }).array, out);
+  }
+}
+
+function writeCompactArray(a: unknown[], out: OutputSink): void {
+  out.write('[');
+  for (let i = 0; i < a.length; i++) {
+    if (i > 0) out.write(',');
+    writeCompact(a[i], out);
+  }
+  out.write(']');
+}
+
 /** Several reports as one JSON array (one per capture file). */
 export async function writeReportsJson(all: ReportParts[], out: OutputSink): Promise<void> {
   if (all.length === 1) {

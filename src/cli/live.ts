@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { renderReport } from '../analysis/render-tables.js';
+import { renderReportParts } from '../analysis/render-tables.js';
+import { writeReportJsonLine } from '../analysis/report-json.js';
 import { CaptureStartError, FilterError, openCapSource } from '../live/cap-source.js';
 import type { TimePrecision } from '../live/pcap-writer.js';
 import { LiveSession, type Display, type SessionResult } from '../live/session.js';
@@ -167,22 +168,25 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
 
   const { stats } = result;
   if (display === 'json') {
-    out.write(
-      JSON.stringify({
-        event: 'summary',
-        stopReason: result.stopReason,
-        packets: result.packets,
-        timestamps: source.timestamps,
-        kernelDropped: stats.kernelDropped,
-        ifDropped: stats.ifDropped,
-        dropsNote: stats.dropsNote,
-        truncated: stats.truncated,
-        report: result.report,
-      }) + '\n',
-    );
+    // the summary event's fields, then its report written piece by piece (the same line
+    // JSON.stringify would give, without ever being one string)
+    const head = JSON.stringify({
+      event: 'summary',
+      stopReason: result.stopReason,
+      packets: result.packets,
+      timestamps: source.timestamps,
+      kernelDropped: stats.kernelDropped,
+      ifDropped: stats.ifDropped,
+      dropsNote: stats.dropsNote,
+      truncated: stats.truncated,
+    });
+    out.write(head.slice(0, -1) + ',"report":');
+    await writeReportJsonLine(result.report, out);
+    out.write('}\n');
   } else {
     if (display === 'screen') out.write('\x1b[H\x1b[J');
-    out.write('\n' + renderReport(result.report, { color, maxRows: 50 }));
+    out.write('\n');
+    await renderReportParts(result.report, { color, maxRows: 50 }, (text) => out.write(text), () => out.drain());
   }
   await out.end();
 

@@ -9,7 +9,7 @@
  */
 import type { Frame } from '../dissect/frame.js';
 import { Analysis } from '../analysis/analysis.js';
-import type { Report } from '../analysis/report.js';
+import type { ReportParts } from '../analysis/report.js';
 import type { OutputSink } from '../analysis/output-sink.js';
 import { LiveEvents, type LiveEvent } from './events.js';
 import type { Connection } from '../reassembly/model.js';
@@ -49,7 +49,8 @@ export interface SessionOptions {
 export type StopReason = 'end of input' | 'signal' | 'duration' | 'count' | 'output closed';
 
 export interface SessionResult {
-  report: Report;
+  /** The report of what is held at the end, to be written (streamed) by the caller. */
+  report: ReportParts;
   end: SourceEnd;
   stats: SourceStats;
   packets: number;
@@ -113,7 +114,7 @@ export class LiveSession {
       this.closeWriter();
     }
     const srcStats = this.source.stats();
-    const report = this.analysis.report(
+    const report = this.analysis.parts(
       this.source.name,
       {
         format: end.format,
@@ -208,7 +209,20 @@ export class LiveSession {
     this.flushScheduled = false;
     this.writer?.flush();
     this.out.flush();
+    // A slow reader of the events (a pager, a pipe): a stream source waits for it instead of
+    // piling gigabytes of NDJSON into the output buffer.
+    const backedUp = this.out.backedUp;
+    if (backedUp !== null && this.source.pause && !this.paused) {
+      this.paused = true;
+      this.source.pause();
+      void backedUp.then(() => {
+        this.paused = false;
+        this.source.resume?.();
+      });
+    }
   }
+
+  private paused = false;
 
   private beginWriter(linkType: number, snapLen: number): void {
     this.writerLinkType = linkType;

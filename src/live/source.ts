@@ -39,5 +39,11 @@ export interface PacketSource {
   run(onFrame: LiveFrameHandler): Promise<SourceEnd>;
   /** Ends the capture: run() resolves soon after. Safe to call more than once. */
   stop(): void;
+  /**
+   * Stop and go on delivering, for output back-pressure: a stream can wait for a slow reader of
+   * mpcap's output; an interface cannot (the kernel would drop), so it has neither.
+   */
+  pause?(): void;
+  resume?(): void;
   stats(): SourceStats;
 }

@@ -22,6 +22,7 @@ export class StreamSource implements PacketSource {
   readonly timestamps = 'kernel' as const;
   private stopped = false;
   private finish: ((cause?: unknown) => void) | null = null;
+  private readable: Readable | null = null;
 
   constructor(
     private readonly path: string,
@@ -41,6 +42,7 @@ export class StreamSource implements PacketSource {
       if (problems.length < 100 || p.fatal) problems.push(p);
     });
     const stream = (this.path === '-' ? this.stdin : createReadStream(this.path)) as Readable;
+    this.readable = stream;
     return new Promise<SourceEnd>((resolve, reject) => {
       let settled = false;
       const done = (cause?: unknown): void => {
@@ -88,6 +90,14 @@ export class StreamSource implements PacketSource {
       stream.on('error', onError);
       stream.resume();
     });
+  }
+
+  pause(): void {
+    this.readable?.pause();
+  }
+
+  resume(): void {
+    if (!this.stopped) this.readable?.resume();
   }
 
   stop(): void {
