@@ -40,7 +40,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
     .option('--json', 'print the report as JSON (schema: schema/report.schema.json)')
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--csv <dir>', 'also write one CSV file per table and per time series into this directory')
-    .option('--all', 'show every subflow and address row (default: the first 50 per connection)')
+    .option('--all', 'show every connection, subflow and address row (default: the 50 largest connections, 50 rows of each table)')
     .option('--attempts', `list every connection attempt nobody answered (default: listed only when there are at most ${ATTEMPTS_LISTED}, else counted in summary.attempts)`)
     .option('--color', 'colour the tables even when not on a terminal')
     .option('--no-color', 'never colour the tables (NO_COLOR in the environment does the same)')
