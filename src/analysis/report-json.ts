@@ -68,23 +68,28 @@ function writeCompact(v: unknown, out: OutputSink): void {
     writeCompactArray(v, out);
     return;
   }
-  const long: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }> = [];
-  detachLong(v, long);
-  let text: string;
-  try {
-    text = JSON.stringify(v);
-  } finally {
-    for (const d of long) (d.holder as Record<string | number, unknown>)[d.key] = d.array;
-  }
-  if (long.length === 0) {
-    out.write(text);
-    return;
-  }
-  const parts = text.split(MARK_RE);
+  const { parts, long } = stringifyDetached(v, (x) => JSON.stringify(x));
   for (let i = 0; i < parts.length; i++) {
     if (i % 2 === 0) out.write(parts[i] as string);
-    else writeCompactArray((long[Number(parts[i])] as { array: unknown[] }).array, out);
+    else writeCompactArray(long[Number(parts[i])] as unknown[], out);
   }
+}
+
+/**
+ * `stringify(v)` with every long array under `v` replaced by a marker while the text is made
+ * (then put back): the text split at the markers (even pieces are text, odd ones the index of the
+ * array that stands there) and the arrays.
+ */
+function stringifyDetached(v: unknown, stringify: (x: unknown) => string): { parts: string[]; long: unknown[][] } {
+  const found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }> = [];
+  detachLong(v, found);
+  let text: string;
+  try {
+    text = stringify(v);
+  } finally {
+    for (const d of found) (d.holder as Record<string | number, unknown>)[d.key] = d.array;
+  }
+  return { parts: found.length === 0 ? [text] : text.split(MARK_RE), long: found.map((d) => d.array) };
 }
 
 function writeCompactArray(a: unknown[], out: OutputSink): void {
@@ -126,19 +131,7 @@ function writeValue(v: unknown, pad: string, out: OutputSink): void {
     writeArray(v, pad, out);
     return;
   }
-  const long: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }> = [];
-  detachLong(v, long);
-  let text: string;
-  try {
-    text = stringifyAt(v, pad.length / 2);
-  } finally {
-    for (const d of long) (d.holder as Record<string | number, unknown>)[d.key] = d.array;
-  }
-  if (long.length === 0) {
-    out.write(text);
-    return;
-  }
-  const parts = text.split(MARK_RE);
+  const { parts, long } = stringifyDetached(v, (x) => stringifyAt(x, pad.length / 2));
   for (let i = 0; i < parts.length; i++) {
     const piece = parts[i] as string;
     if (i % 2 === 0) {
@@ -148,7 +141,7 @@ function writeValue(v: unknown, pad: string, out: OutputSink): void {
     // the array's own indentation: that of the line its marker stands on
     const before = parts[i - 1] as string;
     const indent = (/^ */.exec(before.slice(before.lastIndexOf('\n') + 1)) as RegExpExecArray)[0];
-    writeArray((long[Number(piece)] as { array: unknown[] }).array, indent, out);
+    writeArray(long[Number(piece)] as unknown[], indent, out);
   }
 }
 
