@@ -705,10 +705,11 @@ describe('performance', () => {
     expect(s.nextRel).toBe(total + 1);
     expect(s.outOfOrderBytes).toBe(200_000 * segLen);
     if (withSink) expect(sink.bytes).toBe(total);
-    // The old pending list took 11.5 s for this. Copying 200 000 payloads for the sink is most of
-    // the extracting case's time; the budget leaves room for a busy shared machine.
+    // The old pending list took 11.5 s for this (quadratic); here ~0.4 s cold on a quiet 2-core
+    // machine. The bound catches the quadratic case with room for a loaded one (1.06 s seen with
+    // a fuzz campaign on both cores).
     console.log(`data-stream bench (${_name}): ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(withSink ? 2000 : 1000);
+    expect(ms).toBeLessThan(withSink ? 5000 : 3000);
   });
 
   it('with the default caps the same stream stays bounded and the skipped hole is reported', () => {
