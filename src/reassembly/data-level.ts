@@ -44,10 +44,17 @@ export function addMapping(stream: DataStream, sub: Subflow, fromClient: boolean
   }
   if (conflict && stream.mappingConflicts.length < MAX_LISTED) stream.mappingConflicts.push({ frame: f.frame, message: `subflow ${sub.tcpStream}: ${conflict}` });
   if (f.dataLen === 0 && !stream.infiniteMapping) stream.infiniteMapping = { frame: f.frame, subflow: sub.tcpStream };
-  if (f.dataFin && f.dataLen > 0) stream.dataFin(stream.rel(f.dsn) + f.dataLen - 1, f.frame);
+  if (f.dataFin && f.dataLen > 0 && inRange(stream.rel(f.dsn))) stream.dataFin(stream.rel(f.dsn) + f.dataLen - 1, f.frame);
   // a mapping with no payload (a bare DATA_FIN) is checked at once
   if (mapping === fresh && mapping.checksumValid !== null) checksumResult(stream, mapping, sub, mapping.checksumValid);
   packetMappings.push(mapping);
+}
+
+/** Relative DSNs (and data ACKs) the data level places: exact integers, far below 2^53. */
+export const MAX_REL_DSN = 2 ** 52;
+
+export function inRange(rel: number): boolean {
+  return rel > -MAX_REL_DSN && rel < MAX_REL_DSN;
 }
 
 function countUnverifiable(stream: DataStream, m: Mapping): void {
@@ -103,6 +110,13 @@ export function placePayload(tcp: TcpSegment, sub: Subflow, fromClient: boolean,
     const into = seqDiff(seq, m.ssn);
     const take = Math.min(len - off, m.payloadLen - into);
     const dsnRel = stream.rel(into === 0 ? m.dsn : m.dsn + BigInt(into));
+    if (!inRange(dsnRel)) {
+      // A DSN petabytes from where the stream starts is a corrupt mapping, not data: relative
+      // DSNs are exact only below 2^53, and placing it would break the stream's arithmetic.
+      stream.unmappedBytes += len - off;
+      if (stream.mappingConflicts.length < MAX_LISTED) stream.mappingConflicts.push({ frame: m.frame, message: `subflow ${sub.tcpStream}: a mapping puts bytes at relative DSN ${dsnRel}, more than 2^52 from the stream's start: not placed` });
+      break;
+    }
     if (first === null) first = dsnRel;
     const from = Math.min(off, tcp.payload.length);
     const to = Math.min(off + take, tcp.payload.length);

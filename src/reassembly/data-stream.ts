@@ -71,6 +71,9 @@ const PROOF_GRACE_SEC = 0.25;
 /** The most a DATA_ACK may run ahead of every DSN seen to count as a proof: one full window. */
 const MAX_ACK_LEAD = 2 ** 30;
 
+/** Relative DSNs are exact integers only below 2^53: further ones are corrupt, and ignored. */
+const MAX_REL = 2 ** 52;
+
 /** Zeros written in place of missing bytes come from one shared chunk (the sinks copy). */
 const ZERO_CHUNK = new Uint8Array(64 * 1024);
 
@@ -258,6 +261,9 @@ export class DataStream {
 
   /** A DATA_FIN at relative DSN `rel` (the DSN its byte takes), seen in `frame`. */
   dataFin(rel: number, frame: number): void {
+    // a DATA_FIN a whole window beyond every byte seen is corrupt (and would ask --fill-holes for
+    // petabytes of zeros)
+    if (!(Math.abs(rel) < MAX_REL) || rel - Math.max(this.maxRelEnd, this.nextRel) > MAX_ACK_LEAD) return;
     if (this.finFirst === null) {
       this.finFirst = rel;
       this.dataFinConflicts.length = 0;
@@ -288,7 +294,8 @@ export class DataStream {
    * not needed, so the caller need not make a view per packet).
    */
   add(start: number, len: number, bytes: Uint8Array, subflow: number, time: number, capturedLen = bytes.length): void {
-    if (len <= 0) return;
+    // (the caller keeps DSNs within ±2^52 of the start; anything else would lose integer precision)
+    if (len <= 0 || !(Math.abs(start) < MAX_REL)) return;
     const end = start + len;
     if (this.provenTo > this.nextRel && time >= this.provenAt + PROOF_GRACE_SEC) this.applyProof();
     if (this.firstTime === null) this.firstTime = time;
@@ -432,6 +439,7 @@ export class DataStream {
 
   /** Highest data ACK for this direction (acks come from the other side); `frame` when known. */
   ack(rel: number, time: number, frame: number | null = null): void {
+    if (!(Math.abs(rel) < MAX_REL)) return; // a corrupt ACK petabytes away: not a position
     if (this.dataAckRel === null || rel > this.dataAckRel) {
       this.dataAckRel = rel;
       this.dataAckTime = time;
