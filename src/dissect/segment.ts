@@ -10,7 +10,7 @@
  * it. (test/dissect/segment.test.ts checks that both give the same record on every packet of the
  * fixtures and the corpus.)
  */
-import { u16, u32 } from './bytes.js';
+import { clear, u16, u32 } from './bytes.js';
 import type { Frame } from './frame.js';
 import { LinkType } from './frame.js';
 import { IpProtocol } from './ip.js';
@@ -66,7 +66,26 @@ export class Segment {
   /** TCP payload length from the IP header (tcp.len), and where it starts; `payload` is the captured part. */
   payloadLen = 0;
   payloadOffset = 0;
-  payload: Uint8Array = EMPTY;
+  /** Bytes of the payload the capture holds (`payload.length`, without making the view). */
+  capturedPayload = 0;
+  private view: Uint8Array | null = null;
+  /** The captured payload, a view into the frame made when first asked for (most packets never are). */
+  get payload(): Uint8Array {
+    if (this.view === null) {
+      const data = (this.frame as Frame).data;
+      this.view = this.capturedPayload > 0 ? data.subarray(this.payloadOffset, this.payloadOffset + this.capturedPayload) : EMPTY;
+    }
+    return this.view;
+  }
+  set payload(v: Uint8Array) {
+    this.view = v;
+    this.capturedPayload = v.length;
+  }
+  /** `captured` payload bytes at payloadOffset of the frame, the view not made yet. */
+  clearPayload(captured: number): void {
+    this.view = null;
+    this.capturedPayload = captured;
+  }
   /** TCP timestamps option (RFC 7323), when present. */
   hasTimestamps = false;
   tsVal = 0;
@@ -156,7 +175,7 @@ function reset(seg: Segment): void {
   seg.dst4 = 0;
   seg.hasTimestamps = false;
   seg.hasMptcpOption = false;
-  seg.mptcp.length = 0;
+  clear(seg.mptcp);
   seg.dssUsed = 0;
   seg.payload = EMPTY;
   seg.isTcp = false;
@@ -249,7 +268,7 @@ function fastDecode(frame: Frame, seg: Segment): boolean {
   seg.payloadOffset = t + tcpHeaderLen;
   seg.isTcp = true;
   const capEnd = Math.min(n, t + segLen);
-  if (capEnd > seg.payloadOffset) seg.payload = b.subarray(seg.payloadOffset, capEnd);
+  seg.clearPayload(capEnd > seg.payloadOffset ? capEnd - seg.payloadOffset : 0);
   return readOptions(b, t + TCP_MIN_HEADER, t + tcpHeaderLen, seg);
 }
 
