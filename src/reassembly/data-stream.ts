@@ -387,8 +387,9 @@ export class DataStream {
         this.list.insert(p);
         this.lastBehind = p;
       }
-      this.drain(time, Made.Fill);
-      this.record(time);
+      // held pieces that now follow on go too (drain records the series point)
+      if (this.pendingSegments > 0) this.drain(time, Made.Fill);
+      else this.record(time);
       return;
     }
     // Ahead of a gap: held. (Below nextRel everything is covered by a node or was pruned.)
