@@ -706,7 +706,9 @@ export class DataStream {
   private recycle(p: Piece): void {
     p.bytes = null;
     p.gap = null;
-    p.next.fill(null); // stale links would keep forgotten nodes alive
+    // stale links would keep forgotten nodes alive (a loop: fill() is a call per node)
+    const links = p.next;
+    for (let i = 0; i < links.length; i++) links[i] = null;
     if (this.free.length < MAX_FREE_NODES) this.free.push(p);
   }
 
