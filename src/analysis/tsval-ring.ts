@@ -1,6 +1,6 @@
 /**
  * TSvals sent and not yet echoed, per direction, for RTT from TCP timestamps (RFC 7323 §4): a
- * ring of (TSval, time first sent) in one typed array. A sender's TSvals only move forward (one
+ * ring of (TSval, time first sent) in one array of doubles. A sender's TSvals only move forward (one
  * clock per connection), so the ring is sorted in 32-bit sequence space and an echo is found by
  * binary search: no Map, no objects, nothing to collect on the hot path.
  */
@@ -9,11 +9,13 @@ import { seqBefore, seqDiff } from '../reassembly/seq.js';
 /** TSvals remembered per direction awaiting their echo (the oldest go first). */
 const MAX_TSVALS = 4096;
 const INITIAL = 4;
-const EMPTY = new Float64Array(0);
+// a plain array of doubles, not a Float64Array: a typed array costs three objects and a
+// separately allocated store, ~450 bytes for the 4-entry ring most flows of a flood need
+const EMPTY: number[] = [];
 
 export class TsvalRing {
   // (tsVal, time) pairs; time NaN once echoed (first echo only)
-  private ring: Float64Array = EMPTY;
+  private ring: number[] = EMPTY;
   private cap = 0;
   private head = 0;
   private n = 0;
@@ -79,7 +81,7 @@ export class TsvalRing {
 
   private grow(): void {
     const cap = Math.max(INITIAL, this.cap * 2);
-    const ring = new Float64Array(cap * 2);
+    const ring = new Array<number>(cap * 2).fill(0);
     const mask = this.cap - 1;
     for (let k = 0; k < this.n; k++) {
       const o = ((this.head + k) & mask) * 2;
