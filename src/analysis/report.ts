@@ -7,6 +7,7 @@
  * `capture.start`); 64-bit values (keys, IDSNs, truncated HMACs) are decimal strings, because
  * JSON numbers lose precision past 2^53; tokens are numbers (32 bits).
  */
+import type { InputSummary } from '../dissect/capture/merge.js';
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import { formatEpoch, isoOrNull } from '../dissect/capture/timestamp.js';
 import { DataStream, HOL_BUCKETS } from '../reassembly/data-stream.js';
@@ -168,7 +169,10 @@ export interface Report {
   schemaVersion: number;
   generator: string;
   capture: {
+    /** The capture file (of several: the first; all are in `files`). */
     file: string;
+    /** Every input file, in the order given; several are read as one capture, merged by time. */
+    files: Array<{ file: string; format: string; compressed: boolean; packets: number; bytes: number }>;
     format: string;
     compressed: boolean;
     packets: number;
@@ -213,7 +217,8 @@ export interface AttemptsJson {
 
 export interface CaptureMeta {
   file: string;
-  summary: ReadCaptureSummary;
+  /** With `inputs` when several files were read as one (src/dissect/capture/merge.ts). */
+  summary: ReadCaptureSummary & { inputs?: InputSummary[] };
   start: { tsSec: number; tsNsec: number } | null;
   lastTime: number;
   generator: string;
@@ -573,6 +578,13 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
       generator: meta.generator,
       capture: {
         file: meta.file,
+        files: (meta.summary.inputs ?? [{ path: meta.file, summary: meta.summary }]).map((x) => ({
+          file: x.path === '-' ? '(standard input)' : x.path,
+          format: x.summary.format,
+          compressed: x.summary.compressed,
+          packets: x.summary.frames,
+          bytes: x.summary.bytes,
+        })),
         format: meta.summary.format,
         compressed: meta.summary.compressed,
         packets: meta.summary.frames,

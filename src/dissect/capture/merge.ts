@@ -173,7 +173,8 @@ function combine(inputs: InputSummary[]): MergedSummary {
   const fatalInput = inputs.find((x) => x.summary.fatal !== null);
   const fatal = fatalInput ? (problems.find((p) => p.fatal && p.message === `${fatalInput.path}: ${(fatalInput.summary.fatal as { message: string }).message}`) ?? null) : null;
   return {
-    format: formats.size === 1 ? (inputs[0] as InputSummary).summary.format : ([...formats].join('+') as ReadCaptureSummary['format']),
+    // 'mixed' exists only here, for files of both formats (the report schema lists it)
+    format: formats.size === 1 ? (inputs[0] as InputSummary).summary.format : ('mixed' as ReadCaptureSummary['format']),
     frames: inputs.reduce((n, x) => n + x.summary.frames, 0),
     bytes: inputs.reduce((n, x) => n + x.summary.bytes, 0),
     capturedBytes: inputs.reduce((n, x) => n + x.summary.capturedBytes, 0),
