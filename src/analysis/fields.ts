@@ -63,6 +63,11 @@ const defs: FieldDef[] = [
   { name: 'tcp.seq_raw', description: 'TCP sequence number', get: (v, o) => void (v.seg.isTcp && o.push(String(v.seg.seq))) },
   { name: 'tcp.ack_raw', description: 'TCP acknowledgment number', get: (v, o) => void (v.seg.isTcp && o.push(String(v.seg.ack))) },
   { name: 'tcp.flags', description: 'TCP flags (12 bits)', get: (v, o) => void (v.seg.isTcp && o.push(hex4(v.seg.flags))) },
+  { name: 'tcp.flags.fin', description: 'TCP FIN flag (1 or 0)', get: (v, o) => void (v.seg.isTcp && o.push(v.seg.flags & 0x01 ? '1' : '0')) },
+  { name: 'tcp.flags.syn', description: 'TCP SYN flag (1 or 0)', get: (v, o) => void (v.seg.isTcp && o.push(v.seg.flags & 0x02 ? '1' : '0')) },
+  { name: 'tcp.flags.reset', description: 'TCP RST flag (1 or 0)', get: (v, o) => void (v.seg.isTcp && o.push(v.seg.flags & 0x04 ? '1' : '0')) },
+  { name: 'tcp.flags.push', description: 'TCP PSH flag (1 or 0)', get: (v, o) => void (v.seg.isTcp && o.push(v.seg.flags & 0x08 ? '1' : '0')) },
+  { name: 'tcp.flags.ack', description: 'TCP ACK flag (1 or 0)', get: (v, o) => void (v.seg.isTcp && o.push(v.seg.flags & 0x10 ? '1' : '0')) },
   // an option of fewer than 3 bytes has no subtype byte at all
   { name: 'tcp.options.mptcp.subtype', description: 'MPTCP option subtype', get: mptcpField((m) => (m.length < 3 ? null : String(subtypeCode(m)))) },
   {

@@ -51,7 +51,7 @@ interface Source {
   values(v: PacketView): unknown[];
 }
 
-const MIRROR: Partial<Record<CmpOp, CmpOp>> = { any_eq: 'any_eq', all_ne: 'all_ne', all_eq: 'all_eq', any_ne: 'any_ne', gt: 'lt', lt: 'gt', ge: 'le', le: 'ge' };
+const OP_TEXT: Readonly<Record<CmpOp, string>> = { any_eq: '==', all_ne: '!=', all_eq: '===', any_ne: '!==', gt: '>', ge: '>=', lt: '<', le: '<=', contains: 'contains', matches: 'matches' };
 
 const fail = (message: string, at: Span): FilterError => new FilterError(message, at.pos, at.len);
 
@@ -189,14 +189,10 @@ class Compiler {
   }
 
   private compare(op: CmpOp, leftIn: Operand, rightIn: Operand, at: Span): Predicate {
-    let left = leftIn;
-    let right = rightIn;
-    if (!this.isField(left) && this.isField(right)) {
-      const m = MIRROR[op];
-      if (m === undefined) throw fail(`the left side of "${op}" must be a field`, left);
-      [left, right] = [right, left];
-      op = m;
-    }
+    const left = leftIn;
+    const right = rightIn;
+    // as tshark 4.0: no literal on the left (`80 == tcp.port` is refused)
+    if (!this.isField(left)) throw fail(`Left side of "${OP_TEXT[op]}" expression must be a field or function, not ${left.kind === 'word' || left.kind === 'string' ? left.text : 'this'}.`, left);
     const src = this.source(left);
     const kind = src.kind;
     const name = left.kind === 'word' ? left.text : left.kind === 'mask' && left.field.kind === 'word' ? left.field.text : 'this';

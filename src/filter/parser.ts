@@ -58,7 +58,7 @@ export function parseFilter(text: string): Node {
 }
 
 function unexpected(t: Token): FilterError {
-  if (t.kind === 'end') return new FilterError('the filter ends too early', t.pos, 1);
+  if (t.kind === 'end') return new FilterError('Unexpected end of filter expression.', t.pos, 1);
   return new FilterError(`"${t.text}" was unexpected in this context.`, t.pos, t.len);
 }
 
