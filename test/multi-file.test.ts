@@ -115,6 +115,23 @@ describe.skipIf(!hasTshark || !hasEditcap)('several files are one capture', () =
     expect(two.connections.length).toBeGreaterThan(one.connections.length);
   });
 
+  it.skipIf(!hasCorpus)('extract reads the parts as the whole: the same bytes', async () => {
+    const file = corpusFile('inversekey-multipath/speedtest.pcap');
+    const parts = split10(file);
+    const bytes = async (files: string[]): Promise<Buffer> => {
+      const { main } = await import('../src/cli/main.ts');
+      const { Readable, Writable } = await import('node:stream');
+      const chunks: Buffer[] = [];
+      const stdout = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) });
+      const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+      await main(['extract', ...files, '--connection', '3', '--direction', 's2c', '-o', '-'], { stdin: Readable.from([]), stdout, stderr, env: {} });
+      return Buffer.concat(chunks);
+    };
+    const whole = await bytes([file]);
+    expect(whole.length).toBeGreaterThan(1000);
+    expect((await bytes(parts)).equals(whole)).toBe(true);
+  }, 60_000);
+
   it('standard input only once', async () => {
     const r = await runMain(['analyze', '-', '-']);
     expect(r.code).toBe(2);
