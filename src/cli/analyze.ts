@@ -63,10 +63,10 @@ Examples:
   mpcap analyze --json capture.pcap | jq '.connections[].subflows[] | {tcpStream, hmacValid}'
   mpcap analyze --json -o report.json capture.pcapng.gz
   mpcap analyze --csv out/ capture.pcap     # out/subflows.csv, out/series_subflow_rtt.csv, ...
-  mpcap analyze -Y 'ip.addr == 10.0.2.0/24' capture.pcap     connections with a packet to or from 10.0.2.x
+  mpcap analyze -Y 'ip.addr == 10.0.2.0/24' capture.pcap     # connections with a packet to or from 10.0.2.x
   mpcap analyze --connection 0 --connection 3 capture.pcap
-  mpcap analyze --subflow 5 capture.pcap                      subflow tcp.stream 5 and its connection
-  mpcap analyze --json capture-0*.pcap | jq '.connections[]'  rotated files: one capture, one report`,
+  mpcap analyze --subflow 5 capture.pcap                      # subflow tcp.stream 5 and its connection
+  mpcap analyze --json capture-0*.pcap | jq '.connections[]'  # rotated files: one capture, one report`,
     )
     .action(async (files: string[], opts: AnalyzeOptions) => {
       setExit(await runAnalyze(files, opts, io));

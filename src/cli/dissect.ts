@@ -60,7 +60,7 @@ Examples:
   mpcap dissect -T ndjson capture.pcap | jq -c 'select(.mptcp | length > 0) | .mptcp'
   mpcap dissect -Y 'tcp.options.mptcp.subtype == 1 and ip.addr == 10.0.0.0/8' capture.pcap
   mpcap dissect -Y 'mptcp.stream in {0, 2}' -w two-connections.pcap capture.pcap
-  mpcap dissect -T fields -e frame.number capture-*.pcap     rotated files, read as one capture`,
+  mpcap dissect -T fields -e frame.number capture-*.pcap     # rotated files, read as one capture`,
     )
     .action(async (files: string[], opts: DissectOptions) => {
       setExit(await runDissect(files, opts, io));
