@@ -132,6 +132,13 @@ describe.skipIf(!hasTshark || !hasEditcap)('several files are one capture', () =
     expect((await bytes(parts)).equals(whole)).toBe(true);
   }, 60_000);
 
+  it('a file that cannot be read stops the whole input (exit 3)', async () => {
+    const r = await runMain(['analyze', SOURCES[0] as string, path.join(dir, 'missing.pcap')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('missing.pcap');
+    expect(r.stdout).toBe('');
+  });
+
   it('standard input only once', async () => {
     const r = await runMain(['analyze', '-', '-']);
     expect(r.code).toBe(2);

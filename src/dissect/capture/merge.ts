@@ -152,6 +152,9 @@ export async function readCaptures(paths: readonly string[], onFrame: FrameHandl
           },
         },
       );
+    } catch (e) {
+      stop(); // the whole input fails: the other files need not be read to the end
+      throw e;
     } finally {
       s.done = true;
       drain();
