@@ -69,7 +69,7 @@ describe('live -r - (a capture on standard input)', () => {
     const report = JSON.parse(analyzed.stdout) as Json;
     expect(summary.report.connections).toEqual(report.connections);
     expect(summary.report.summary).toEqual(report.summary);
-    expect(summary.report.capture).toEqual({ ...report.capture, file: '(standard input)' });
+    expect(summary.report.capture).toEqual({ ...report.capture, file: '(standard input)', files: [{ ...report.capture.files[0], file: '(standard input)' }] });
   });
 
   it('prints one line per event and the analyze tables when not asked for JSON', async () => {
