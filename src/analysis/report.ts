@@ -16,6 +16,7 @@ import { closing, type Closing } from './closing.js';
 import type { Samples } from './series.js';
 import type { StatsReducer, SubflowStats } from './subflow-stats.js';
 import { round6 } from './round.js';
+import { emptyBlame, type HolBlameJson, type HolBlameReducer } from './hol-blame.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -162,6 +163,8 @@ export interface ConnectionJson {
   data: { c2s: DataDirectionJson; s2c: DataDirectionJson };
   closing: Closing;
   series: { cumulativeBytes: { c2s: Array<[number, number]>; s2c: Array<[number, number]> } };
+  /** Stalls of each direction's in-order point and the subflows they are blamed on (hol-blame.ts). */
+  headOfLineBlame: { c2s: HolBlameJson; s2c: HolBlameJson };
 }
 
 export interface Report {
@@ -411,7 +414,7 @@ function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; 
   ];
 }
 
-function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null): ConnectionJson {
+function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number): ConnectionJson {
   const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
   const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
   return {
@@ -454,6 +457,10 @@ function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsRed
         s2c: deliverySeries(conn.data.peek('s2c')),
       },
     },
+    headOfLineBlame: {
+      c2s: blame === null ? emptyBlame() : blame.json(conn, 'c2s', endTime),
+      s2c: blame === null ? emptyBlame() : blame.json(conn, 's2c', endTime),
+    },
   };
 }
 
@@ -479,8 +486,8 @@ export interface ReportParts {
   unansweredCapable: Report['unansweredCapable'];
 }
 
-export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): Report {
-  const parts = reportParts(tracker, meta, stats, opts);
+export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null): Report {
+  const parts = reportParts(tracker, meta, stats, opts, blame);
   return { ...parts.head, connections: [...parts.connections()], endpoints: parts.endpoints, unansweredCapable: parts.unansweredCapable };
 }
 
@@ -493,7 +500,7 @@ function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
   return true;
 }
 
-export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): ReportParts {
+export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null): ReportParts {
   const offerCount = tracker.unansweredOfferCount();
   let attemptCount = 0;
   let held = 0;
@@ -508,7 +515,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
     for (const conn of tracker.heldConnections()) {
       if (only !== undefined && !only.has(conn.index)) continue;
       if (!list && unanswered(tracker, conn)) continue;
-      yield connectionJson(tracker, conn, stats);
+      yield connectionJson(tracker, conn, stats, blame, meta.lastTime);
     }
   };
   const sizes = (): Array<{ index: number; bytes: number }> => {
