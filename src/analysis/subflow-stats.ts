@@ -82,6 +82,8 @@ export class SubflowStats {
   readonly rtt = new Samples();
   readonly rttTs = new Samples();
   readonly rttSeries = new Series(0.001);
+  /** RTT from TCP timestamps over time (drawn by `report`; not in analyze --json). */
+  readonly rttTsSeries = new Series(0.001);
   readonly cumulative = new Series(0.001);
   cumulativeBytes = 0;
   /** Connection's delivered data-level bytes when this subflow's handshake completed. */
@@ -153,7 +155,9 @@ export class StatsReducer implements PacketSubscriber {
       if (tcp.flags & TcpFlag.ACK && revMap !== null && revMap.size > 0) {
         const sent = revMap.get(tcp.tsEcr);
         if (sent !== undefined) {
-          st.rttTs.add((t - sent) * 1e6);
+          const us = (t - sent) * 1e6;
+          st.rttTs.add(us);
+          st.rttTsSeries.push(t, us);
           revMap.delete(tcp.tsEcr); // first echo only
         }
       }
