@@ -181,6 +181,9 @@
 
   // ------------------------------------------------------------------ charts
   const charts = [];
+  const byId = new Map();
+  /** The uPlot instance of a plot (for tests and the console). */
+  state.chart = (id) => byId.get(id);
   const MAXP = P.maxPoints || 1000;
 
   function savePng(u, name) {
@@ -229,7 +232,7 @@
       series,
       scales: Object.assign({ x: { time: false } }, spec.scales || {}),
       axes: [
-        { label: spec.xLabel || 'time since the first packet (s)', values: spec.xValues || ((u, vals) => vals.map((v) => (v === null ? '' : +v.toPrecision(6)))) },
+        { label: spec.xLabel !== undefined ? spec.xLabel : 'time since the first packet (s)', space: 70, values: spec.xValues || ((u, vals) => vals.map((v) => (v === null ? '' : +v.toPrecision(6)))) },
         { label: spec.yLabel, size: 80, values: spec.yValues || ((u, vals) => vals.map((v) => (v === null ? '' : spec.yAxisFmt ? spec.yAxisFmt(v) : spec.yFmt(v)))), splits: spec.ySplits },
       ],
       legend: { live: false },
@@ -242,7 +245,8 @@
     u.root.addEventListener('mouseleave', hideTip);
     cap.querySelector('.png').addEventListener('click', () => savePng(u, spec.id));
     charts.push(u);
-    state.plots.push({ id: spec.id, kind: spec.kind, connection: spec.connection, series: spec.series.length, roles: spec.series.map((s) => s.role || 'series'), points: spec.tables.reduce((a, t) => a + t[0].length, 0), cut: !!spec.note });
+    byId.set(spec.id, u);
+    state.plots.push({ id: spec.id, kind: spec.kind, connection: spec.connection, series: u.series.length - 1, roles: spec.series.map((s) => s.role || 'series'), points: spec.tables.reduce((a, t) => a + t[0].length, 0), cut: !!spec.note });
     return u;
   }
 
@@ -263,7 +267,8 @@
         const dx = u.valToPos(xs[i], 'x') - left;
         const dy = u.valToPos(y, scale) - top;
         const d = dx * dx + dy * dy;
-        if (d <= 256 && (best === null || d < best.d)) best = { d, s, i };
+        // on a tie the later series wins: it is drawn on top (markers over lanes)
+        if (d <= 256 && (best === null || d <= best.d)) best = { d, s, i };
       }
     }
     if (best === null) { hideTip(); return; }
@@ -288,7 +293,7 @@
   const pointsOnly = (label, color, size, extra) =>
     Object.assign({ label, stroke: color, fill: color, width: 0, paths: () => null, points: { show: true, size, stroke: color, fill: color, width: 1 } }, extra || {});
 
-  function barsSpec(parent, id, kind, conn, title, labels, groups, yFmt, yLabel, help) {
+  function barsSpec(parent, id, kind, conn, title, labels, groups, yFmt, yLabel, help, xLabel) {
     // grouped bars: series k is drawn at x = i + offset(k), so that groups stand side by side
     const k = groups.length;
     const w = 0.8 / k;
@@ -297,7 +302,7 @@
     return plot(parent, {
       id, kind, connection: conn, title, help,
       tables,
-      xLabel: '', xName: 'item', xFmt: (x) => labels[Math.round(x)] || '', yFmt, yLabel, yName: yLabel,
+      xLabel: xLabel || '', xName: xLabel || 'item', xFmt: (x) => labels[Math.round(x)] || '', yFmt, yLabel, yName: yLabel,
       scales: { x: { time: false, range: [-0.6, labels.length - 0.4] }, y: { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.1 : 1] } },
       xValues: (u, vals) => vals.map((v) => (Math.abs(v - Math.round(v)) < 1e-9 ? labels[Math.round(v)] || '' : '')),
       series: groups.map((g, j) => ({ label: g.label, role: g.role || 'bars', stroke: g.color, fill: g.color + 'cc', width: 1, paths: bars, points: { show: false }, detail: (i) => `${labels[i]}: ${yFmt(g.values[i])}` })),
@@ -390,7 +395,7 @@
         const c = sortCols(ts, ms.map((m) => laneOf.get(m[2])));
         const sortedMs = ms.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
         tables.push(c);
-        series.push(pointsOnly(kind, '#000000', 11, { role: 'marker', points: { show: true, size: 11, stroke: '#000000', fill: MARKER_COLORS[kind] || '#888888', width: 1 }, detail: (i) => `frame ${sortedMs[i][1]}: ${sortedMs[i][4]}` }));
+        series.push(pointsOnly(kind, MARKER_COLORS[kind] || '#888888', 11, { role: 'marker', points: { show: true, size: 11, stroke: '#000000', fill: MARKER_COLORS[kind] || '#888888', width: 1 }, detail: (i) => `frame ${sortedMs[i][1]}: ${sortedMs[i][4]}` }));
       }
       plot(sec, {
         id: `${cid}-timeline`, kind: 'timeline', connection: k.index, title: 'Subflow timeline',
@@ -461,7 +466,8 @@
       const sv = [];
       const sinfo = [];
       for (const s of stalls) {
-        st.push(s.startTime, s.endTime, s.endTime + 1e-7); sv.push(s.dsn, s.dsn, null);
+        // nudged so that one stall ending where the next begins stays two segments
+        st.push(s.startTime + 2e-7, s.endTime, s.endTime + 1e-7); sv.push(s.dsn, s.dsn, null);
         const who = s.subflow === null ? 'no subflow' : name(laneOf.get(s.subflow));
         const txt = `stall of ${fmtSec(s.durationSec)} (${s.cause}), blamed on ${who}; ${fmtBytes(s.waitingBytes)} waited; frames ${s.frame}–${s.endFrame === null ? 'end' : s.endFrame}`;
         sinfo.push(txt, txt, txt);
@@ -498,7 +504,7 @@
       barsSpec(sec, `${cid}-first`, 'first-share', k.index, 'Share of the data carried, and of the goodput carried first', subs.map((_, i) => `sf ${i}`), [
         { label: 'share of data-level bytes carried (duplicates included)', color: '#0072B2', values: placed.map((x) => x / ps) },
         { label: 'share of goodput carried first (bytes no other subflow delivered earlier)', color: '#E69F00', values: first.map((x) => x / fs) },
-      ], pct, 'share', 'Per subflow: the share of the bytes it carried at the data level, and the share of the goodput it carried first. A subflow whose first share is well below its raw share spent its capacity on duplicates.');
+      ], pct, 'share', 'Per subflow: the share of the bytes it carried at the data level, and the share of the goodput it carried first. A subflow whose first share is well below its raw share spent its capacity on duplicates.', 'subflow');
     }
 
     // 5. RTT
@@ -527,7 +533,7 @@
       barsSpec(sec, `${cid}-share-subflow`, 'share-subflow', k.index, 'Packet and byte share per subflow', subs.map((_, i) => `sf ${i}`), [
         { label: 'packet share', color: '#0072B2', values: subs.map((s) => s.packetShare) },
         { label: 'byte share (TCP payload)', color: '#E69F00', values: subs.map((s) => s.byteShare) },
-      ], pct, 'share', 'The share of the connection\'s packets and TCP payload bytes each subflow carried (both directions).');
+      ], pct, 'share', 'The share of the connection\'s packets and TCP payload bytes each subflow carried (both directions).', 'subflow');
       const byAddr = new Map();
       let tp = 0;
       let tb = 0;
@@ -541,7 +547,7 @@
       barsSpec(sec, `${cid}-share-address`, 'share-address', k.index, 'Packet and byte share per client address', addrs, [
         { label: 'packet share', color: '#0072B2', values: addrs.map((a) => byAddr.get(a).p / (tp || 1)) },
         { label: 'byte share (TCP payload)', color: '#E69F00', values: addrs.map((a) => byAddr.get(a).b / (tb || 1)) },
-      ], pct, 'share', 'The same shares summed per address of the connection\'s client (one bar group per interface it used).');
+      ], pct, 'share', 'The same shares summed per address of the connection\'s client (one bar group per interface it used).', 'client address');
     }
 
     // 7. head-of-line delay histogram and reinjection matrix
@@ -551,7 +557,7 @@
       barsSpec(sec, `${cid}-hol`, 'hol-histogram', k.index, 'Head-of-line delay: bytes by how long they waited', labels, [
         { label: 'client → server', color: '#0072B2', values: k.data.c2s.headOfLine.histogram.map((b) => b.bytes) },
         { label: 'server → client', color: '#E69F00', values: k.data.s2c.headOfLine.histogram.map((b) => b.bytes) },
-      ], fmtBytes, 'bytes', 'Bytes by the time they waited at the data level for earlier data (the first bar: in order, no wait).');
+      ], fmtBytes, 'bytes', 'Bytes by the time they waited at the data level for earlier data (the first bar: in order, no wait).', 'head-of-line delay');
       const m = el('div', { class: 'matrix' }, [el('h3', { text: 'Reinjections (from subflow → to subflow)' })]);
       for (const dir of ['c2s', 's2c']) {
         const rs = k.data[dir].reinjections;

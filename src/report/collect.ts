@@ -96,6 +96,8 @@ export class PlotCollector implements PacketSubscriber {
     let sp = cp.subflows.get(sub.tcpStream);
     if (sp === undefined) cp.subflows.set(sub.tcpStream, (sp = new SubflowPlots()));
     const t = info.time;
+    // a bare MP_CAPABLE SYN is only counted until the stream proves to be a subflow: mark it now
+    if (info.deferredSyn !== null) cp.markers.push([info.deferredSyn.time, sub.firstFrame, sub.tcpStream, 'SYN', 'SYN, MP_CAPABLE (from the client)']);
     if (seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST) || hasMarkerOption(seg)) this.markers(cp, sp, seg, sub, info, frame.number);
     const same = sub.clientIsConnectionClient !== false;
     if (info.dsn !== null) {
