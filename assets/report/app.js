@@ -185,6 +185,7 @@
   /** The uPlot instance of a plot (for tests and the console). */
   state.chart = (id) => byId.get(id);
   const MAXP = P.maxPoints || 1000;
+  const MAX_SUBFLOWS = 200;
 
   function savePng(u, name) {
     const src = u.ctx.canvas;
@@ -363,14 +364,22 @@
   function connection(d) {
     const k = A.connections.find((c) => c.index === d.index);
     if (!k) return;
-    const subs = k.subflows;
-    const name = (i) => `sf ${i} (tcp.stream ${subs[i].tcpStream})`;
-    const laneOf = new Map(subs.map((s, i) => [s.tcpStream, i]));
+    // a join flood has thousands of subflows: the plots draw the first MAX_SUBFLOWS (the tables list all)
+    const allSubs = k.subflows;
+    const subs = allSubs.slice(0, MAX_SUBFLOWS);
+    const EMPTY = { t: [], v: [], total: 0 };
+    const emptyDir = { dsn: EMPTY, retransmitted: EMPTY, reinjected: EMPTY, placedBytes: 0, firstBytes: 0 };
+    const own = new Map(d.subflows.map((s) => [s.tcpStream, s]));
+    const laneOf = new Map(allSubs.map((s, i) => [s.tcpStream, i]));
+    const dsubs = subs.map((s) => own.get(s.tcpStream) || { tcpStream: s.tcpStream, c2s: emptyDir, s2c: emptyDir, rttTsUs: EMPTY });
+    const name = (i) => (i === undefined || !k.subflows[i] ? '?' : `sf ${i} (tcp.stream ${k.subflows[i].tcpStream})`);
+    
     const sec = el('section', { class: 'connection', id: `conn-${k.index}` });
     sec.append(el('h2', { text: `Connection ${k.index}: ${ep(k.client)} → ${ep(k.server)}` }));
     sec.append(el('p', { class: 'sub', text: `MPTCP ${k.version === null ? '?' : 'v' + k.version} · ${subs.length} subflow${subs.length === 1 ? '' : 's'} · ${fmtSec(k.lastTime - k.startTime)} · ${k.end.detail}` }));
     app.append(sec);
-    const note = (cut, total) => (cut ? `downsampled: ${MAXP} of ${total.toLocaleString('en')} points per series` : '');
+    const few = allSubs.length > subs.length ? `the first ${subs.length} of ${allSubs.length} subflows drawn` : '';
+    const note = (cut, total) => [cut ? `downsampled: at most ${MAXP} of ${total.toLocaleString('en')} points per series` : '', few].filter(Boolean).join('; ');
     const cid = `c${k.index}`;
 
     // 1. timeline
@@ -380,11 +389,11 @@
       subs.forEach((s, i) => {
         const end = s.end.time !== null ? s.end.time : s.lastTime;
         tables.push([[s.startTime, Math.max(end, s.startTime)], [i, i]]);
-        series.push(lineSeries(name(i), i, { role: 'lane', width: 8, points: { show: false }, detail: () => `${s.kind} subflow ${ep(s.client)} → ${ep(s.server)}, first frame ${s.firstFrame}, ${s.backup ? 'backup, ' : ''}ended: ${s.end.how}${s.end.frame ? ' (frame ' + s.end.frame + ')' : ''}` }));
+        series.push(lineSeries(name(i), i, { role: 'lane', width: subs.length > 30 ? 2 : 8, points: { show: false }, detail: () => `${s.kind} subflow ${ep(s.client)} → ${ep(s.server)}, first frame ${s.firstFrame}, ${s.backup ? 'backup, ' : ''}ended: ${s.end.how}${s.end.frame ? ' (frame ' + s.end.frame + ')' : ''}` }));
       });
       const byKind = new Map();
       for (const m of d.markers) {
-        if (!laneOf.has(m[2])) continue;
+        if (!laneOf.has(m[2]) || laneOf.get(m[2]) >= subs.length) continue;
         if (!byKind.has(m[3])) byKind.set(m[3], []);
         byKind.get(m[3]).push(m);
       }
@@ -399,13 +408,13 @@
       }
       plot(sec, {
         id: `${cid}-timeline`, kind: 'timeline', connection: k.index, title: 'Subflow timeline',
-        note: d.markersDropped ? `${d.markersDropped} more markers not drawn` : '',
+        note: [d.markersDropped ? `${d.markersDropped} more markers not drawn` : '', few].filter(Boolean).join('; '),
         help: 'One lane per subflow, from its first packet to its end; markers for handshakes, ADD_ADDR / REMOVE_ADDR, MP_PRIO, MP_FAIL, MP_FASTCLOSE, MP_TCPRST, FIN, RST and DATA_FIN. Hover a marker for its frame.',
         tables, series, yLabel: 'subflow', yName: 'lane', yFmt: (v) => name(Math.round(v)) || '',
         yValues: (u, vals) => vals.map((v) => (Number.isInteger(v) && subs[v] ? `sf ${v}` : '')),
         ySplits: () => subs.map((_, i) => i),
         scales: { y: { range: [-0.6, subs.length - 0.4] } },
-        height: Math.max(140, 60 + 36 * subs.length),
+        height: Math.min(1200, Math.max(140, 60 + 36 * subs.length)),
       });
     }
 
@@ -434,12 +443,12 @@
 
     // 3. data sequence graph, per direction that carried data
     for (const dir of ['c2s', 's2c']) {
-      if (!d.subflows.some((s) => s[dir].dsn.t.length > 0)) continue;
+      if (!dsubs.some((s) => s[dir].dsn.t.length > 0)) continue;
       const tables = [];
       const series = [];
       let cut = false;
       let total = 0;
-      d.subflows.forEach((s, i) => {
+      dsubs.forEach((s, i) => {
         cut = cut || s[dir].dsn.total > s[dir].dsn.t.length; total = Math.max(total, s[dir].dsn.total);
         tables.push(sortCols(s[dir].dsn.t, s[dir].dsn.v));
         series.push(pointsOnly(name(i), subColor(i), 3, { role: 'subflow' }));
@@ -449,7 +458,7 @@
       series.push({ label: 'DATA_ACK', role: 'ack', stroke: ACK_COLOR, width: 1.5, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) });
       const retx = { t: [], v: [], who: [] };
       const reinj = { t: [], v: [], who: [] };
-      d.subflows.forEach((s, i) => {
+      dsubs.forEach((s, i) => {
         s[dir].retransmitted.t.forEach((t, j) => { retx.t.push(t); retx.v.push(s[dir].retransmitted.v[j]); retx.who.push(i); });
         s[dir].reinjected.t.forEach((t, j) => { reinj.t.push(t); reinj.v.push(s[dir].reinjected.v[j]); reinj.who.push(i); });
       });
@@ -496,8 +505,8 @@
       plot(sec, { id: `${cid}-throughput`, kind: 'throughput', connection: k.index, title: `Throughput per subflow and goodput (sliding window ${fmtSec(win)})`,
         help: `Bits per second over the last ${fmtSec(win)}: each subflow's TCP payload (both directions, retransmissions included) and the connection's in-order data-level delivery (goodput).`,
         tables, series, yLabel: 'bit/s', yName: 'rate', yFmt: fmtBps, yAxisFmt: fmtBps });
-      const placed = d.subflows.map((s) => s.c2s.placedBytes + s.s2c.placedBytes);
-      const first = d.subflows.map((s) => s.c2s.firstBytes + s.s2c.firstBytes);
+      const placed = dsubs.map((s) => s.c2s.placedBytes + s.s2c.placedBytes);
+      const first = dsubs.map((s) => s.c2s.firstBytes + s.s2c.firstBytes);
       const sum = (xs) => xs.reduce((a, b) => a + b, 0);
       const ps = sum(placed) || 1;
       const fs = sum(first) || 1;
@@ -518,7 +527,7 @@
         cut = cut || r.cut; total = Math.max(total, r.total);
         tables.push(r.c);
         series.push(lineSeries(`${name(i)} ACK (median ${fmtUs(s.rtt.medianUs)})`, i, { role: 'rtt-ack', width: 0, paths: () => null, points: { show: true, size: 4, fill: subColor(i) } }));
-        const ts = d.subflows[i].rttTsUs;
+        const ts = dsubs[i].rttTsUs;
         cut = cut || ts.total > ts.t.length; total = Math.max(total, ts.total);
         tables.push(sortCols(ts.t, ts.v));
         series.push(lineSeries(`${name(i)} timestamps (median ${fmtUs(s.rtt.timestamps.medianUs)})`, i, { role: 'rtt-ts', width: 1, dash: [4, 3], points: { show: false } }));
@@ -595,11 +604,11 @@
     // 9. the analyze tables
     {
       sec.append(el('h3', { text: 'Subflows' }));
-      sec.append(table(['', 'tcp.stream', 'kind', 'client', 'server', 'backup', 'HMAC', 'packets', 'bytes', 'retransmitted', 'RTT median', 'throughput', 'joined after', 'ended'], subs.map((s, i) => [
+      sec.append(table(['', 'tcp.stream', 'kind', 'client', 'server', 'backup', 'HMAC', 'packets', 'bytes', 'retransmitted', 'RTT median', 'throughput', 'joined after', 'ended'], allSubs.map((s, i) => [
         [el('span', { class: 'swatch', style: `background:${subColor(i)}`, text: `sf ${i}` }), i], [String(s.tcpStream), s.tcpStream], s.kind, ep(s.client), ep(s.server), s.backup ? 'yes' : 'no',
         s.hmacValid === null ? '–' : s.hmacValid ? 'valid' : 'INVALID', [String(s.packets), s.packets], [fmtBytes(s.payloadBytes), s.payloadBytes], [fmtBytes(s.retransmittedBytes), s.retransmittedBytes],
         [fmtUs(s.rtt.medianUs), s.rtt.medianUs === null ? -1 : s.rtt.medianUs], [fmtBps(s.throughputBps), s.throughputBps === null ? -1 : s.throughputBps], [fmtSec(s.joinLatencySec), s.joinLatencySec === null ? -1 : s.joinLatencySec], s.end.how,
-      ]), { sortable: true }));
+      ]), { sortable: true, limit: 200 }));
       if (k.addresses.length > 0) {
         sec.append(el('h3', { text: 'Addresses' }));
         sec.append(table(['id', 'address', 'port', 'announced by', 'frame', 'time', 'HMAC', 'echoed', 'removed', 'used'], k.addresses.map((a) => [

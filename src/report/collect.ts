@@ -16,8 +16,13 @@ import type { Connection, Subflow } from '../reassembly/model.js';
 import type { MptcpTracker, PacketInfo } from '../reassembly/tracker.js';
 import { downsample, type PlotSeries } from './downsample.js';
 
-/** Markers kept per subflow and kind (the rest are counted). */
+/** Markers kept per subflow and kind, and per connection (the rest are counted). */
 const MAX_MARKERS_PER_KIND = 100;
+const MAX_MARKERS = 2000;
+
+/** Points a detail section's own series share (a connection of many subflows gets fewer per series). */
+export const POINT_BUDGET = 40_000;
+const MIN_POINTS_PER_SERIES = 100;
 
 export type MarkerKind = 'SYN' | 'MP_JOIN' | 'FIN' | 'RST' | 'ADD_ADDR' | 'REMOVE_ADDR' | 'MP_PRIO' | 'MP_FAIL' | 'MP_FASTCLOSE' | 'MP_TCPRST' | 'DATA_FIN';
 
@@ -63,6 +68,7 @@ export interface DirPlotsJson {
 
 export interface ConnectionPlotsJson {
   index: number;
+  /** Only subflows with something to draw (the page takes the others as empty). */
   subflows: Array<{ tcpStream: number; c2s: DirPlotsJson; s2c: DirPlotsJson; rttTsUs: PlotSeries }>;
   dataAck: { c2s: PlotSeries; s2c: PlotSeries };
   markers: Marker[];
@@ -136,7 +142,7 @@ export class PlotCollector implements PacketSubscriber {
     const add = (kind: MarkerKind, detail: string): void => {
       const n = sp.markerCounts.get(kind) ?? 0;
       sp.markerCounts.set(kind, n + 1);
-      if (n >= MAX_MARKERS_PER_KIND) {
+      if (n >= MAX_MARKERS_PER_KIND || cp.markers.length >= MAX_MARKERS) {
         cp.markersDropped++;
         return;
       }
@@ -182,9 +188,11 @@ export class PlotCollector implements PacketSubscriber {
     if (f & TcpFlag.RST) add('RST', 'RST');
   }
 
-  /** What the page draws for one connection, each series cut down to at most `maxPoints`. */
-  json(conn: Connection, stats: StatsReducer, maxPoints: number): ConnectionPlotsJson {
+  /** What the page draws for one connection, each series cut down to at most `maxPerSeries` (fewer with many subflows: POINT_BUDGET). */
+  json(conn: Connection, stats: StatsReducer, maxPerSeries: number): ConnectionPlotsJson {
     const cp = this.conns.get(conn.index) ?? new ConnPlots();
+    // 7 series per subflow (DSN, retransmitted, reinjected, each way, and RTT) and the 2 DATA_ACKs
+    const maxPoints = Math.max(MIN_POINTS_PER_SERIES, Math.min(maxPerSeries, Math.floor(POINT_BUDGET / (7 * conn.subflows.length + 2))));
     const dirJson = (p: DirPlots | undefined): DirPlotsJson => ({
       dsn: downsample(p?.dsn.points ?? [], maxPoints),
       retransmitted: downsample(p?.retransmitted.points ?? [], maxPoints),
@@ -194,9 +202,12 @@ export class PlotCollector implements PacketSubscriber {
     });
     return {
       index: conn.index,
-      subflows: conn.subflows.map((s) => {
+      // subflows with nothing to draw are left out (a join flood has thousands)
+      subflows: conn.subflows.flatMap((s) => {
         const sp = cp.subflows.get(s);
-        return { tcpStream: s, c2s: dirJson(sp?.dir[0]), s2c: dirJson(sp?.dir[1]), rttTsUs: downsample(stats.subflows[s]?.rttTsSeries.points ?? [], maxPoints, 1) };
+        const rtt = stats.subflows[s]?.rttTsSeries.points ?? [];
+        if (rtt.length === 0 && (sp === undefined || (sp.dir[0].dsn.points.length === 0 && sp.dir[1].dsn.points.length === 0))) return [];
+        return [{ tcpStream: s, c2s: dirJson(sp?.dir[0]), s2c: dirJson(sp?.dir[1]), rttTsUs: downsample(rtt, maxPoints, 1) }];
       }),
       dataAck: { c2s: downsample(cp.streams[0].dataAck.points, maxPoints), s2c: downsample(cp.streams[1].dataAck.points, maxPoints) },
       markers: cp.markers.map((m) => [Math.round(m[0] * 1e6) / 1e6, m[1], m[2], m[3], m[4]] as Marker).sort((a, b) => a[0] - b[0] || a[1] - b[1]),
