@@ -219,11 +219,12 @@
     parent.append(fig);
     // own points of each series, for the tooltip: x values → its index in the series
     const own = spec.tables.map((t) => { const m = new Map(); t[0].forEach((x, i) => m.set(x, i)); return m; });
-    const data = spec.tables.length === 0 ? [[]] : uPlot.join(spec.tables);
+    // nullMode 2 (a series with explicit gaps): its gaps swallow the alignment holes next to them
+    const data = spec.tables.length === 0 ? [[]] : uPlot.join(spec.tables, spec.series.map((s) => [0, s.nullMode || 1]));
     const width = Math.max(480, Math.min(target.clientWidth || 900, 1400));
     const series = [{ label: spec.xLabel || 'time', value: (u, v) => (v === null || v === undefined ? '–' : spec.xFmt ? spec.xFmt(v) : fmtSec(v)) }].concat(spec.series.map((s) => {
       const o = Object.assign({}, s);
-      delete o.role; delete o.detail;
+      delete o.role; delete o.detail; delete o.nullMode;
       if (!o.value) o.value = (u, v) => (v === null || v === undefined ? '–' : spec.yFmt(v));
       return o;
     }));
@@ -483,7 +484,7 @@
       }
       const sc = sortCols(st, sv);
       tables.push(sc);
-      series.push({ label: 'head-of-line stalls (longest)', role: 'stall', stroke: '#AA4499', width: 4, points: { show: true, size: 5, fill: '#AA4499' }, detail: (i) => sinfo[i] || '' });
+      series.push({ label: 'head-of-line stalls (longest)', role: 'stall', nullMode: 2, stroke: 'rgba(170,68,153,0.75)', width: 4, points: { show: true, size: 5, fill: '#AA4499' }, detail: (i) => sinfo[i] || '' });
       plot(sec, { id: `${cid}-dsn-${dir}`, kind: 'dsn', connection: k.index, title: `Data sequence graph, ${dir === 'c2s' ? 'client → server' : 'server → client'}`, note: note(cut, total),
         help: 'Each dot is a segment at its relative data sequence number (DSN) when it was seen, coloured by subflow; the grey step line is the highest DATA_ACK. Open circles mark data sent again: on the same subflow (retransmission) or on another (reinjection). Purple bars are the longest head-of-line stalls: the in-order point stood at that DSN while later data waited.',
         tables, series, yLabel: 'relative DSN (bytes)', yName: 'DSN', yFmt: (v) => Math.round(v).toLocaleString('en'), yAxisFmt: fmtBytes });
