@@ -8,12 +8,14 @@
  * the subflow blamed is the one whose data was missing:
  *  - 'late': the fill came first-time on its subflow (it was slower than the data ahead of it);
  *  - 'retransmitted': the fill was a TCP retransmission on its own subflow (lost there);
- *  - 'reinjected': the fill was a reinjection: the subflow blamed is the one it was first sent on;
+ *  - 'reinjected': the fill also carried bytes first seen on another subflow (the sender took the
+ *    range from that subflow's queue): that subflow is blamed;
  *  - 'not-captured': the receiver's DATA_ACK proved it had the gap (the capture missed it);
  *  - 'skipped': a buffering cap gave up on the gap;
  *  - 'unfilled': still stalled at the end of the capture.
  * A fill that releases nothing held (it filled only part of the gap) does not end the stall.
  * Bytes waiting: what reached the in-order point with the fill, besides the fill itself.
+ * A capture sees only what passed its point: data lost before it and reinjected looks late.
  */
 import type { Frame } from '../dissect/frame.js';
 import type { Segment } from '../dissect/segment.js';
