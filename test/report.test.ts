@@ -104,6 +104,55 @@ describe.skipIf(!hasChromium)('report page in headless Chromium', () => {
     return { page, errors, requests, loadMs: Date.now() - t0 };
   }
 
+  it('plots zoom on a drag, pan on Shift + drag, reset on a double click, hide a series from the legend', async () => {
+    const { page: html } = await makeReport(path.join(pcapsDir, 'two-paths.pcap'));
+    const { page, errors } = await open(html);
+    try {
+      type Range = { min: number; max: number };
+      const box = await page.evaluate(() => {
+        const u = (window as unknown as { mpcapReport: { chart(id: string): any } }).mpcapReport.chart('c0-cumulative');
+        u.root.scrollIntoView({ block: 'center' });
+        const r = u.over.getBoundingClientRect();
+        return { left: r.left, top: r.top, width: r.width, height: r.height, min: u.scales.x.min, max: u.scales.x.max };
+      });
+      const scale = (): Promise<Range> => page.evaluate(() => {
+        const u = (window as unknown as { mpcapReport: { chart(id: string): any } }).mpcapReport.chart('c0-cumulative');
+        return { min: u.scales.x.min as number, max: u.scales.x.max as number };
+      });
+      const y = box.top + box.height / 2;
+      await page.mouse.move(box.left + box.width * 0.25, y);
+      await page.mouse.down();
+      await page.mouse.move(box.left + box.width * 0.5, y, { steps: 5 });
+      await page.mouse.up();
+      const zoomed = await scale();
+      expect(zoomed.max - zoomed.min).toBeLessThan((box.max - box.min) * 0.4);
+      await page.keyboard.down('Shift');
+      await page.mouse.move(box.left + box.width * 0.6, y);
+      await page.mouse.down();
+      await page.mouse.move(box.left + box.width * 0.4, y, { steps: 5 });
+      await page.mouse.up();
+      await page.keyboard.up('Shift');
+      const panned = await scale();
+      expect(panned.max - panned.min).toBeCloseTo(zoomed.max - zoomed.min, 6);
+      expect(panned.min).toBeGreaterThan(zoomed.min);
+      await page.mouse.click(box.left + box.width / 2, y, { clickCount: 2 });
+      const reset = await scale();
+      expect(reset.max - reset.min).toBeCloseTo(box.max - box.min, 6);
+      const th = await page.evaluate(() => {
+        const u = (window as unknown as { mpcapReport: { chart(id: string): any } }).mpcapReport.chart('c0-cumulative');
+        // with legend.live off the x series has no row: the first row is series 1
+        const r = (u.root.querySelectorAll('.u-legend .u-series')[0]?.querySelector('th') as HTMLElement).getBoundingClientRect();
+        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+      });
+      await page.mouse.click(th.x, th.y);
+      const shown = await page.evaluate(() => (window as unknown as { mpcapReport: { chart(id: string): any } }).mpcapReport.chart('c0-cumulative').series[1].show as boolean);
+      expect(shown).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   for (const name of ['three-paths-signal.pcap', 'loss.pcap', 'fastclose.pcap']) {
     it(`${name}: drawn without error, every plot with its series, JSON as analyze --json, tooltips`, async () => {
       const file = path.join(pcapsDir, name);

@@ -245,11 +245,30 @@
     };
     const u = new uPlot(opts, data, target);
     u.root.addEventListener('mouseleave', hideTip);
+    addPan(u);
     cap.querySelector('.png').addEventListener('click', () => savePng(u, spec.id));
     charts.push(u);
     byId.set(spec.id, u);
     state.plots.push({ id: spec.id, kind: spec.kind, connection: spec.connection, series: u.series.length - 1, roles: spec.series.map((s) => s.role || 'series'), points: spec.tables.reduce((a, t) => a + t[0].length, 0), cut: !!spec.note });
     return u;
+  }
+
+  /** Shift + drag pans along x (a plain drag zooms: uPlot's own; the capture phase keeps it out). */
+  function addPan(u) {
+    let from = null;
+    u.root.addEventListener('mousedown', (e) => {
+      if (!e.shiftKey || e.button !== 0) return;
+      e.stopPropagation();
+      e.preventDefault();
+      from = { x: e.clientX, min: u.scales.x.min, max: u.scales.x.max };
+    }, true);
+    window.addEventListener('mousemove', (e) => {
+      if (from === null) return;
+      const perPx = (from.max - from.min) / u.over.clientWidth;
+      const dv = (e.clientX - from.x) * perPx;
+      u.setScale('x', { min: from.min - dv, max: from.max - dv });
+    });
+    window.addEventListener('mouseup', () => { from = null; });
   }
 
   /** The point nearest the cursor (within 16 px) among the visible series, in the tooltip. */
@@ -320,7 +339,7 @@
       el('p', { class: 'sub', text: `${c.file} · ${A.generator}` }),
       el('p', { class: 'actions' }, [
         el('button', { text: 'download the analysis (analyze --json)', onclick: downloadJson }),
-        el('span', { class: 'hint', text: ' Plots: drag to zoom, double-click to reset, click a legend entry to hide or show a series.' }),
+        el('span', { class: 'hint', text: ' Plots: drag to zoom, Shift + drag to pan, double-click to reset, click a legend entry to hide or show a series, hover a point for its details.' }),
       ]),
     ]);
     app.append(head);
