@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (the callbacks of page.evaluate run in the browser)
 /**
  * `mpcap report` over every capture there is: the public corpus (../shared/corpus, skipped when
  * absent), the real-kernel fixtures and the crafted ones. Each page is written without error,

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (the callbacks of page.evaluate run in the browser)
 /**
  * `mpcap report`: the page of a real kernel capture, opened in a real headless Chromium. No
  * console error, no request beyond the file itself, every plot drawn with the series it should
