@@ -6,7 +6,7 @@
  * have, one timeline lane per subflow, the embedded JSON equal to `analyze --json`, and a
  * tooltip on hover.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
@@ -69,6 +69,17 @@ describe('report page, offline, without a browser', () => {
     const t = await runMain(['report', file, '-o', path.join(tmp, 'y.html'), '--top', 'many']);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/--top many/);
+  });
+
+  it('reads standard input; a file that is no capture exits 3 and leaves no page behind', async () => {
+    const out = path.join(tmp, 'stdin.html');
+    const r = await runMain(['report', '-', '-o', out], { stdin: readFileSync(path.join(pcapsDir, 'two-paths.pcap')) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('"file":"(standard input)"');
+    const bad = path.join(tmp, 'bad.html');
+    const n = await runMain(['report', path.join(pcapsDir, 'two-paths.json'), '-o', bad]);
+    expect(n.code).toBe(3);
+    expect(existsSync(bad)).toBe(false);
   });
 
   it('with several captures, -o names a directory and each capture gets its page', async () => {

@@ -665,7 +665,7 @@
   try {
     overview();
     for (const d of P.details) connection(d);
-    if (P.details.length === 0) app.append(el('p', { class: 'hint', text: 'No MPTCP connection to draw.' }));
+    if (P.details.length === 0) app.append(el('p', { class: 'hint', text: A.connections.length === 0 ? 'No MPTCP connection to draw.' : 'No detail sections (--top 0 and no --connection).' }));
   } catch (e) {
     state.errors.push(String(e && e.stack ? e.stack : e));
     throw e;

@@ -2,7 +2,7 @@
  * `mpcap report`: one self-contained HTML page per capture, with the plots (src/report/).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { Analysis } from '../analysis/analysis.js';
@@ -92,11 +92,19 @@ async function runReport(files: string[], opts: ReportCmdOptions, io: CliIo): Pr
     const size = path === '-' ? 0 : (await stat(path).catch(() => ({ size: 0 }))).size;
     const progress = Progress.maybe(io.stderr, io.env, size, path);
     const pipeline = analysis.pipeline;
-    const summary = await runPipeline(path, pipeline, {
-      stdin: io.stdin as NodeJS.ReadableStream,
-      limit,
-      ...(progress ? { afterFrame: (frame: Frame) => (progress.at(frame.fileOffset, pipeline.packets), true), afterChunk: () => progress.draw() } : {}),
-    });
+    let summary;
+    try {
+      summary = await runPipeline(path, pipeline, {
+        stdin: io.stdin as NodeJS.ReadableStream,
+        limit,
+        ...(progress ? { afterFrame: (frame: Frame) => (progress.at(frame.fileOffset, pipeline.packets), true), afterChunk: () => progress.draw() } : {}),
+      });
+    } catch (e) {
+      // not a capture, unreadable: leave no empty page behind
+      await closeStream(stream).catch(() => {});
+      await unlink(target).catch(() => {});
+      throw e;
+    }
     progress?.done();
     const fatal = summary.problems.find((p) => p.fatal);
     for (const p of summary.problems.slice(0, 10)) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
@@ -108,6 +116,7 @@ async function runReport(files: string[], opts: ReportCmdOptions, io: CliIo): Pr
     const sel = selectConnections(parts, { top, connections: asked });
     if (sel.missing.length > 0) {
       await closeStream(stream);
+      await unlink(target).catch(() => {});
       throw new UsageError(`--connection ${sel.missing.join(', ')}: not a connection of ${path} (see mpcap analyze ${path})`);
     }
     const details = sel.indices.map((idx) => {
