@@ -116,6 +116,8 @@ class StreamBlame {
 export class HolBlameReducer implements PacketSubscriber {
   /** By mptcp.stream. */
   private readonly conns = new Map<number, { c2s: StreamBlame; s2c: StreamBlame }>();
+  private lastIndex = -1;
+  private last: { c2s: StreamBlame; s2c: StreamBlame } | undefined = undefined;
 
   constructor(private readonly tracker: MptcpTracker) {}
 
@@ -127,8 +129,11 @@ export class HolBlameReducer implements PacketSubscriber {
     const c2s = conn.data.peek('c2s');
     const s2c = conn.data.peek('s2c');
     if (c2s === null && s2c === null) return;
-    let b = this.conns.get(conn.index);
+    // consecutive packets mostly belong to one connection: skip the map then
+    let b = conn.index === this.lastIndex ? this.last : this.conns.get(conn.index);
     if (b === undefined) this.conns.set(conn.index, (b = { c2s: new StreamBlame(), s2c: new StreamBlame() }));
+    this.lastIndex = conn.index;
+    this.last = b;
     // the stream this packet's payload went to (null: none)
     const same = sub.clientIsConnectionClient !== false;
     const mine = info.dsn === null ? null : info.fromClient === same ? 'c2s' : 's2c';
@@ -197,6 +202,10 @@ export class HolBlameReducer implements PacketSubscriber {
   /** Forget a released connection. */
   release(index: number): void {
     this.conns.delete(index);
+    if (index === this.lastIndex) {
+      this.lastIndex = -1;
+      this.last = undefined;
+    }
   }
 
   /** The blame of one direction, as the report gives it (a stall still open counts as unfilled, up to `endTime`). */

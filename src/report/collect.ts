@@ -89,6 +89,9 @@ const duplicatesOf = (d: DataStream): number => d.retransmittedBytes + d.reinjec
 
 export class PlotCollector implements PacketSubscriber {
   private readonly conns = new Map<number, ConnPlots>();
+  private lastStream = -1;
+  private lastConn: ConnPlots | null = null;
+  private lastSub: SubflowPlots | null = null;
 
   constructor(private readonly tracker: MptcpTracker) {}
 
@@ -97,10 +100,21 @@ export class PlotCollector implements PacketSubscriber {
     if (sub === null || sub.connection === null) return;
     const conn = this.tracker.connections[sub.connection];
     if (conn === undefined) return;
-    let cp = this.conns.get(conn.index);
-    if (cp === undefined) this.conns.set(conn.index, (cp = new ConnPlots()));
-    let sp = cp.subflows.get(sub.tcpStream);
-    if (sp === undefined) cp.subflows.set(sub.tcpStream, (sp = new SubflowPlots()));
+    let cp: ConnPlots | undefined;
+    let sp: SubflowPlots | undefined;
+    if (sub.tcpStream === this.lastStream && this.lastConn !== null && this.lastSub !== null) {
+      // consecutive packets mostly belong to one subflow: skip the maps then
+      cp = this.lastConn;
+      sp = this.lastSub;
+    } else {
+      cp = this.conns.get(conn.index);
+      if (cp === undefined) this.conns.set(conn.index, (cp = new ConnPlots()));
+      sp = cp.subflows.get(sub.tcpStream);
+      if (sp === undefined) cp.subflows.set(sub.tcpStream, (sp = new SubflowPlots()));
+      this.lastStream = sub.tcpStream;
+      this.lastConn = cp;
+      this.lastSub = sp;
+    }
     const t = info.time;
     // a bare MP_CAPABLE SYN is only counted until the stream proves to be a subflow: mark it now
     if (info.deferredSyn !== null) cp.markers.push([info.deferredSyn.time, sub.firstFrame, sub.tcpStream, 'SYN', 'SYN, MP_CAPABLE (from the client)']);
