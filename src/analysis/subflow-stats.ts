@@ -15,10 +15,8 @@ import { seqBefore, seqDiff } from '../reassembly/seq.js';
 import { EndpointTable } from './endpoints.js';
 import type { PacketSubscriber } from './pipeline.js';
 import { Samples, Series } from './series.js';
+import { TsvalRing } from './tsval-ring.js';
 import { UnackedSegments } from './unacked.js';
-
-/** TSvals remembered per direction awaiting their echo. */
-const MAX_TSVALS = 4096;
 
 /** Sequence ranges remembered per direction to tell a retransmission from a reordered segment. */
 const MAX_RANGES = 256;
@@ -72,9 +70,8 @@ export class DirectionStats {
   retransmittedBytes = 0;
   retransmittedSegments = 0;
   readonly unacked = new UnackedSegments();
-  /** TSval → time first sent, for timestamp RTT. */
-  tsSent: Map<number, number> | null = null;
-  tsOrder: number[] = [];
+  /** TSvals sent awaiting their echo, for timestamp RTT. */
+  readonly tsSent = new TsvalRing();
 }
 
 export class SubflowStats {
@@ -144,21 +141,12 @@ export class StatsReducer implements PacketSubscriber {
       }
     }
     if (tcp.hasTimestamps) {
-      const tsVal = tcp.tsVal;
-      const sentMap = (fwd.tsSent ??= new Map<number, number>());
-      if (!sentMap.has(tsVal)) {
-        sentMap.set(tsVal, t);
-        fwd.tsOrder.push(tsVal);
-        if (fwd.tsOrder.length > MAX_TSVALS) sentMap.delete(fwd.tsOrder.shift() as number);
-      }
-      const revMap = rev.tsSent;
-      if (tcp.flags & TcpFlag.ACK && revMap !== null && revMap.size > 0) {
-        const sent = revMap.get(tcp.tsEcr);
-        if (sent !== undefined) {
-          const us = (t - sent) * 1e6;
+      fwd.tsSent.sent(tcp.tsVal, t);
+      if (tcp.flags & TcpFlag.ACK) {
+        const us = rev.tsSent.echoed(tcp.tsEcr, t);
+        if (us >= 0) {
           st.rttTs.add(us);
           st.rttTsSeries.push(t, us);
-          revMap.delete(tcp.tsEcr); // first echo only
         }
       }
     }
@@ -176,9 +164,6 @@ export class StatsReducer implements PacketSubscriber {
     const end = (syn.seq + 1) >>> 0;
     if (c.maxSeqEnd === null || seqBefore(c.maxSeqEnd, end)) c.maxSeqEnd = end;
     c.unacked.push(syn.seq, end, syn.time);
-    if (syn.tsVal !== null) {
-      c.tsSent = new Map([[syn.tsVal, syn.time]]);
-      c.tsOrder.push(syn.tsVal);
-    }
+    if (syn.tsVal !== null) c.tsSent.sent(syn.tsVal, syn.time);
   }
 }

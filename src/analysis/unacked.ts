@@ -1,7 +1,7 @@
 /**
  * Segments sent and not yet acknowledged, per direction, for ACK-based RTT (as Wireshark's
- * tcp.analysis.ack_rtt, with Karn's rule): a ring in one typed array (seq, next, time, sent-twice
- * side by side), so that the hot path makes no objects and a flow that sends one segment costs
+ * tcp.analysis.ack_rtt, with Karn's rule): a ring in one array of doubles (seq, next, time,
+ * sent-twice side by side), so that the hot path makes no objects and a flow that sends one segment costs
  * one small array, not four. Bounded by the window in practice, capped for safety.
  */
 import { seqBefore } from '../reassembly/seq.js';
@@ -12,11 +12,13 @@ const MAX_UNACKED = 65_536;
 const INITIAL = 4;
 /** Numbers per entry: seq, next seq, time, retransmitted (0/1). */
 const W = 4;
-const EMPTY = new Float64Array(0);
+// a plain array of doubles, not a Float64Array: a typed array costs three objects and a
+// separately allocated store, ~450 bytes for the 4-entry ring most flows of a flood need
+const EMPTY: number[] = [];
 
 export class UnackedSegments {
   // empty until the first segment: most streams of a flood or a scan never send data
-  private ring: Float64Array = EMPTY;
+  private ring: number[] = EMPTY;
   /** Capacity in entries (a power of two). */
   private cap = 0;
   private head = 0;
@@ -81,9 +83,12 @@ export class UnackedSegments {
 
   private grow(): void {
     const cap = Math.max(INITIAL, this.cap * 2);
-    const ring = new Float64Array(cap * W);
+    const ring = new Array<number>(cap * W).fill(0);
     const mask = this.cap - 1;
-    for (let k = 0; k < this.n; k++) ring.set(this.ring.subarray(((this.head + k) & mask) * W, ((this.head + k) & mask) * W + W), k * W);
+    for (let k = 0; k < this.n; k++) {
+      const from = ((this.head + k) & mask) * W;
+      for (let j = 0; j < W; j++) ring[k * W + j] = this.ring[from + j] as number;
+    }
     this.ring = ring;
     this.cap = cap;
     this.head = 0;

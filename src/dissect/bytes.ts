@@ -39,3 +39,11 @@ export function hexSpaced(b: Uint8Array, start = 0, end = b.length): string {
   for (let i = start; i < end; i++) parts.push(HEX[b[i] as number] as string);
   return parts.join(' ');
 }
+
+/**
+ * Empty a reused array in place. (`a.length = 0` frees its backing store, so the next push
+ * allocates a new one: garbage on every packet. pop() keeps it.)
+ */
+export function clear(a: unknown[]): void {
+  while (a.length > 0) a.pop();
+}

@@ -10,6 +10,7 @@
  */
 import { formatIpv4, formatIpv6 } from './address.js';
 import { hex, u16, u32, u64 } from './bytes.js';
+import { toBig } from './u64.js';
 
 /** RFC 8684 §3: subtype in the high nibble of byte 2. */
 export const MptcpSubtype = {
@@ -137,15 +138,30 @@ export interface Dss extends OptionBase {
   flags: number;
   dataFin: boolean;
   /** Raw data ACK as on the wire (low 32 bits only when `dataAck64` is false). */
-  dataAck: bigint | null;
+  readonly dataAck: bigint | null;
   dataAck64: boolean;
   /** Raw data sequence number as on the wire (low 32 bits when `dataSeq64` is false). */
-  dataSeq: bigint | null;
+  readonly dataSeq: bigint | null;
   dataSeq64: boolean;
   /** Relative to the subflow's ISN: the subflow's first payload byte has SSN 1. */
   subflowSeq: number | null;
   dataLen: number | null;
   checksum: number | null;
+  /** The same numbers for the hot path, as 32-bit halves (not in JSON output: a symbol key). */
+  readonly [DSS_WIRE]: DssWire;
+}
+
+/** Where a DSS record keeps its data ACK and DSN as plain numbers (see DssWire). */
+export const DSS_WIRE: unique symbol = Symbol('DSS wire numbers');
+
+/** dataAck and dataSeq as 32-bit halves: the hot path reads these and makes no BigInt. */
+export interface DssWire {
+  hasAck: boolean;
+  ackHi: number;
+  ackLo: number;
+  hasSeq: boolean;
+  seqHi: number;
+  seqLo: number;
 }
 
 export interface AddAddr extends OptionBase {
@@ -408,6 +424,7 @@ function decodeDss(opt: Uint8Array, offset: number): Dss | MpMalformed {
 
 /** An empty DSS record (for readDss to fill: the hot path reuses one). */
 export function newDss(): Dss {
+  const wire: DssWire = { hasAck: false, ackHi: 0, ackLo: 0, hasSeq: false, seqHi: 0, seqLo: 0 };
   return {
     subtype: 'DSS',
     offset: 0,
@@ -417,13 +434,19 @@ export function newDss(): Dss {
     problem: null,
     flags: 0,
     dataFin: false,
-    dataAck: null,
+    // BigInts only for whoever prints them
+    get dataAck(): bigint | null {
+      return wire.hasAck ? toBig(wire.ackHi, wire.ackLo) : null;
+    },
     dataAck64: false,
-    dataSeq: null,
+    get dataSeq(): bigint | null {
+      return wire.hasSeq ? toBig(wire.seqHi, wire.seqLo) : null;
+    },
     dataSeq64: false,
     subflowSeq: null,
     dataLen: null,
     checksum: null,
+    [DSS_WIRE]: wire,
   };
 }
 
@@ -441,18 +464,21 @@ export function readDss(b: Uint8Array, o: number, length: number, offset: number
   if (length !== expected && !withChecksum) return false;
   let p = o + 4;
   const dataAck64 = (flags & DSS_FLAG_A) !== 0 && (flags & DSS_FLAG_a) !== 0;
-  rec.dataAck = null;
-  if (flags & DSS_FLAG_A) {
-    rec.dataAck = dataAck64 ? u64(b, p) : BigInt(u32(b, p));
+  const wire = rec[DSS_WIRE];
+  wire.hasAck = (flags & DSS_FLAG_A) !== 0;
+  if (wire.hasAck) {
+    wire.ackHi = dataAck64 ? u32(b, p) : 0;
+    wire.ackLo = u32(b, dataAck64 ? p + 4 : p);
     p += dataAck64 ? 8 : 4;
   }
   const dataSeq64 = hasMapping && (flags & DSS_FLAG_m) !== 0;
-  rec.dataSeq = null;
+  wire.hasSeq = hasMapping;
   rec.subflowSeq = null;
   rec.dataLen = null;
   rec.checksum = null;
   if (hasMapping) {
-    rec.dataSeq = dataSeq64 ? u64(b, p) : BigInt(u32(b, p));
+    wire.seqHi = dataSeq64 ? u32(b, p) : 0;
+    wire.seqLo = u32(b, dataSeq64 ? p + 4 : p);
     p += dataSeq64 ? 8 : 4;
     rec.subflowSeq = u32(b, p);
     rec.dataLen = u16(b, p + 4);

@@ -10,9 +10,8 @@
  * it. (test/dissect/segment.test.ts checks that both give the same record on every packet of the
  * fixtures and the corpus.)
  */
-import { u16, u32 } from './bytes.js';
-import type { Frame } from './frame.js';
-import { LinkType } from './frame.js';
+import { clear, u16, u32 } from './bytes.js';
+import { FrameRecord, LinkType, type Frame } from './frame.js';
 import { IpProtocol } from './ip.js';
 import { EtherType } from './link.js';
 import { decodeMptcpOption, MptcpSubtype, newDss, readDss, type Dss, type MptcpOption } from './mptcp.js';
@@ -66,7 +65,31 @@ export class Segment {
   /** TCP payload length from the IP header (tcp.len), and where it starts; `payload` is the captured part. */
   payloadLen = 0;
   payloadOffset = 0;
-  payload: Uint8Array = EMPTY;
+  /** Bytes of the payload the capture holds (`payload.length`, without making the view). */
+  capturedPayload = 0;
+  private view: Uint8Array | null = null;
+  /** Where the frame's bytes are (the fast path reads the reader's buffer; see FrameRecord). */
+  private bytes: Uint8Array = EMPTY;
+  private base = 0;
+  /** The captured payload, a view made when first asked for (most packets never are). */
+  get payload(): Uint8Array {
+    if (this.view === null) {
+      const at = this.base + this.payloadOffset;
+      this.view = this.capturedPayload > 0 ? this.bytes.subarray(at, at + this.capturedPayload) : EMPTY;
+    }
+    return this.view;
+  }
+  set payload(v: Uint8Array) {
+    this.view = v;
+    this.capturedPayload = v.length;
+  }
+  /** `captured` payload bytes at payloadOffset of the frame (which starts at bytes[base]), the view not made yet. */
+  clearPayload(captured: number, bytes: Uint8Array, base: number): void {
+    this.view = null;
+    this.capturedPayload = captured;
+    this.bytes = bytes;
+    this.base = base;
+  }
   /** TCP timestamps option (RFC 7323), when present. */
   hasTimestamps = false;
   tsVal = 0;
@@ -156,7 +179,7 @@ function reset(seg: Segment): void {
   seg.dst4 = 0;
   seg.hasTimestamps = false;
   seg.hasMptcpOption = false;
-  seg.mptcp.length = 0;
+  clear(seg.mptcp);
   seg.dssUsed = 0;
   seg.payload = EMPTY;
   seg.isTcp = false;
@@ -165,15 +188,25 @@ function reset(seg: Segment): void {
 
 /** The common case, read in place; false = let the full decoder handle it. */
 function fastDecode(frame: Frame, seg: Segment): boolean {
-  const b = frame.data;
-  const n = b.length;
+  // Offsets below are into `b`, where the frame starts at `base` (the reader's buffer: no view
+  // per packet); what goes into `seg` is relative to the frame, as frame.data would give it.
+  let b: Uint8Array;
+  let base: number;
+  if (frame instanceof FrameRecord) {
+    b = frame.bytes;
+    base = frame.start;
+  } else {
+    b = frame.data;
+    base = 0;
+  }
+  const n = base + frame.capLen;
   let o: number;
   let etherType: number;
   switch (frame.linkType) {
     case LinkType.ETHERNET: {
-      if (n < ETH_HEADER) return false;
-      etherType = u16(b, ETH_HEADER - 2);
-      o = ETH_HEADER;
+      if (n < base + ETH_HEADER) return false;
+      etherType = u16(b, base + ETH_HEADER - 2);
+      o = base + ETH_HEADER;
       while (etherType === EtherType.VLAN || etherType === EtherType.QINQ || etherType === EtherType.QINQ_OLD) {
         if (n < o + VLAN_TAG) return false;
         etherType = u16(b, o + 2);
@@ -182,24 +215,24 @@ function fastDecode(frame: Frame, seg: Segment): boolean {
       break;
     }
     case LinkType.LINUX_SLL:
-      if (n < SLL_HEADER) return false;
-      etherType = u16(b, SLL_PROTOCOL);
-      o = SLL_HEADER;
+      if (n < base + SLL_HEADER) return false;
+      etherType = u16(b, base + SLL_PROTOCOL);
+      o = base + SLL_HEADER;
       break;
     case LinkType.LINUX_SLL2:
-      if (n < SLL2_HEADER) return false;
-      etherType = u16(b, SLL2_PROTOCOL);
-      o = SLL2_HEADER;
+      if (n < base + SLL2_HEADER) return false;
+      etherType = u16(b, base + SLL2_PROTOCOL);
+      o = base + SLL2_HEADER;
       break;
     case LinkType.RAW:
     case LinkType.RAW_DLT12:
     case LinkType.RAW_IPV4:
     case LinkType.RAW_IPV6:
-      if (n < 1) return false;
-      etherType = (b[0] as number) >> 4 === 6 ? EtherType.IPV6 : EtherType.IPV4;
+      if (n < base + 1) return false;
+      etherType = (b[base] as number) >> 4 === 6 ? EtherType.IPV6 : EtherType.IPV4;
       if (frame.linkType === LinkType.RAW_IPV6) etherType = EtherType.IPV6;
       if (frame.linkType === LinkType.RAW_IPV4) etherType = EtherType.IPV4;
-      o = 0;
+      o = base;
       break;
     default:
       return false;
@@ -214,10 +247,10 @@ function fastDecode(frame: Frame, seg: Segment): boolean {
     if (headerLen < IPV4_MIN_HEADER || n < o + headerLen || totalLen < headerLen) return false;
     if ((u16(b, o + IPV4_FLAGS_FRAG) & IPV4_MF_OFFSET_MASK) !== 0 || b[o + IPV4_PROTOCOL] !== IpProtocol.TCP) return false;
     // total length beyond what was on the wire is a lie the full decoder reports
-    if (totalLen > frame.origLen - o) return false;
+    if (totalLen > frame.origLen - (o - base)) return false;
     seg.ipVersion = 4;
-    seg.srcOffset = o + IPV4_SRC;
-    seg.dstOffset = o + IPV4_DST;
+    seg.srcOffset = o - base + IPV4_SRC;
+    seg.dstOffset = o - base + IPV4_DST;
     seg.src4 = u32(b, o + IPV4_SRC);
     seg.dst4 = u32(b, o + IPV4_DST);
     segLen = totalLen - headerLen;
@@ -225,10 +258,10 @@ function fastDecode(frame: Frame, seg: Segment): boolean {
   } else if (etherType === EtherType.IPV6) {
     if (n < o + IPV6_HEADER || (b[o] as number) >> 4 !== 6 || b[o + IPV6_NEXT_HEADER] !== IpProtocol.TCP) return false;
     const payloadLen = u16(b, o + 4);
-    if (payloadLen === 0 || payloadLen > frame.origLen - o - IPV6_HEADER) return false;
+    if (payloadLen === 0 || payloadLen > frame.origLen - (o - base) - IPV6_HEADER) return false;
     seg.ipVersion = 6;
-    seg.srcOffset = o + IPV6_SRC;
-    seg.dstOffset = o + IPV6_DST;
+    seg.srcOffset = o - base + IPV6_SRC;
+    seg.dstOffset = o - base + IPV6_DST;
     segLen = payloadLen;
     t = o + IPV6_HEADER;
   } else {
@@ -246,15 +279,15 @@ function fastDecode(frame: Frame, seg: Segment): boolean {
   seg.flags = offFlags & 0x0fff;
   seg.window = u16(b, t + 14);
   seg.payloadLen = segLen - tcpHeaderLen;
-  seg.payloadOffset = t + tcpHeaderLen;
+  seg.payloadOffset = t - base + tcpHeaderLen;
   seg.isTcp = true;
   const capEnd = Math.min(n, t + segLen);
-  if (capEnd > seg.payloadOffset) seg.payload = b.subarray(seg.payloadOffset, capEnd);
-  return readOptions(b, t + TCP_MIN_HEADER, t + tcpHeaderLen, seg);
+  seg.clearPayload(capEnd > t + tcpHeaderLen ? capEnd - (t + tcpHeaderLen) : 0, b, base);
+  return readOptions(b, t + TCP_MIN_HEADER, t + tcpHeaderLen, seg, base);
 }
 
 /** Options with the lengths tcp.ts accepts; false on anything it would call malformed. */
-function readOptions(b: Uint8Array, start: number, end: number, seg: Segment): boolean {
+function readOptions(b: Uint8Array, start: number, end: number, seg: Segment, base: number): boolean {
   let o = start;
   while (o < end) {
     const kind = b[o] as number;
@@ -292,12 +325,12 @@ function readOptions(b: Uint8Array, start: number, end: number, seg: Segment): b
         // DSS, on nearly every segment, is read into a reused record in place
         if (len >= 3 && (b[o + 2] as number) >> 4 === MptcpSubtype.DSS && seg.dssUsed < DSS_SLOTS) {
           const rec = seg.dss[seg.dssUsed] as Dss;
-          if (!readDss(b, o, len, o, rec)) return false; // malformed: the full decoder reports it
+          if (!readDss(b, o, len, o - base, rec)) return false; // malformed: the full decoder reports it
           seg.dssUsed++;
           seg.mptcp.push(rec);
           break;
         }
-        const m = decodeMptcpOption(b.subarray(o, o + len), seg.flags, o);
+        const m = decodeMptcpOption(b.subarray(o, o + len), seg.flags, o - base);
         if (m.subtype !== 'MALFORMED') seg.mptcp.push(m);
         else return false; // the full decoder reports it
         break;

@@ -9,6 +9,7 @@
  * later joins with that token share it), and any other MPTCP option on a subflow of no known
  * connection opens an "orphan" one.
  */
+import { hiOf, loOf } from '../dissect/u64.js';
 import type { AddAddr, MpCapable, MpJoin } from '../dissect/mptcp.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import { addAddrHmac, joinAckHmac, joinSynAckHmac, keyMaterial, type MptcpVersion } from './crypto.js';
@@ -185,7 +186,7 @@ export class ConnectionState {
     if (m.receiverKey !== null) this.setKey(conn, receiver, m.receiverKey, m.version, frame, role === 'client' ? 'server' : 'client');
     // RFC 8684 §3.1: a v1 third ACK with data carries an implicit mapping at IDSN+1, SSN 1.
     if (m.dataLen !== null && sender.idsn !== null) {
-      addMapping(this.stream(conn, sub, fromClient), sub, fromClient, { dsn: sender.idsn + 1n, ssn: 1, dataLen: m.dataLen, dataFin: false, checksum: m.checksum, frame, dsnExact: true }, this.packetMappings);
+      addMapping(this.stream(conn, sub, fromClient), sub, fromClient, { dsnHi: hiOf(sender.idsn + 1n), dsnLo: loOf(sender.idsn + 1n), ssn: 1, dataLen: m.dataLen, dataFin: false, checksum: m.checksum, frame, dsnExact: true }, this.packetMappings);
     }
     for (const sf of conn.subflows) {
       const s = this.subflows[sf];

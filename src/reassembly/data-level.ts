@@ -3,12 +3,15 @@
  * payload byte at its data sequence number through the mapping that covers it, checking the DSS
  * checksum of each mapping as its bytes arrive.
  */
-import type { TcpSegment } from '../dissect/tcp.js';
+import type { Segment } from '../dissect/segment.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import type { DataStream } from './data-stream.js';
-import { newMapping, sumBytes, type Mapping } from './mapping.js';
+import { U64 } from '../dissect/u64.js';
+import { newMappingAt, sumBytes, type Mapping } from './mapping.js';
 import type { Side, Subflow } from './model.js';
 import { seqDiff } from './seq.js';
+
+const DSN_SCRATCH = new U64();
 
 /** Stands for a payload whose bytes nobody reads. */
 const NO_BYTES = new Uint8Array(0);
@@ -16,9 +19,11 @@ const NO_BYTES = new Uint8Array(0);
 /** Failures and conflicts listed per direction (the counts go on). */
 const MAX_LISTED = 100;
 
+/** A DSS mapping as read off a packet (the caller reuses one: no object per packet). */
 export interface MappingFields {
-  /** Absolute 64-bit DSN (already widened). */
-  dsn: bigint;
+  /** Absolute 64-bit DSN (already widened), as 32-bit halves. */
+  dsnHi: number;
+  dsnLo: number;
   ssn: number;
   dataLen: number;
   dataFin: boolean;
@@ -30,21 +35,27 @@ export interface MappingFields {
 
 /** Record a mapping sent on `sub` by its client (fromClient) or server; remember it for this packet. */
 export function addMapping(stream: DataStream, sub: Subflow, fromClient: boolean, f: MappingFields, packetMappings: Mapping[]): void {
-  stream.lastDsnAbs = f.dsn;
+  stream.lastDsn.set(f.dsnHi, f.dsnLo);
   const table = fromClient ? sub.mappings.client : sub.mappings.server;
-  const fresh = newMapping(f.dsn, f.ssn, f.dataLen, f.dataFin, f.checksum, f.frame, table.recycle());
+  const fresh = newMappingAt(f.dsnHi, f.dsnLo, f.ssn, f.dataLen, f.dataFin, f.checksum, f.frame, table.recycle());
   if (!f.dsnExact && f.checksum !== null) {
     fresh.unverifiable = true;
     fresh.checksumValid = null;
   }
-  const { mapping, conflict } = table.add(fresh);
+  const mapping = table.add(fresh);
+  const conflict = table.conflict;
+  // a repeat (every segment of a TSO burst carries its mapping): the new record is not kept
+  if (mapping !== fresh) table.spare = fresh;
   if (mapping === fresh) {
     stream.mappings++;
     if (fresh.unverifiable) countUnverifiable(stream, fresh);
   }
   if (conflict && stream.mappingConflicts.length < MAX_LISTED) stream.mappingConflicts.push({ frame: f.frame, message: `subflow ${sub.tcpStream}: ${conflict}` });
   if (f.dataLen === 0 && !stream.infiniteMapping) stream.infiniteMapping = { frame: f.frame, subflow: sub.tcpStream };
-  if (f.dataFin && f.dataLen > 0 && inRange(stream.rel(f.dsn))) stream.dataFin(stream.rel(f.dsn) + f.dataLen - 1, f.frame);
+  if (f.dataFin && f.dataLen > 0) {
+    const rel = stream.relOf(f.dsnHi, f.dsnLo);
+    if (inRange(rel)) stream.dataFin(rel + f.dataLen - 1, f.frame);
+  }
   // a mapping with no payload (a bare DATA_FIN) is checked at once
   if (mapping === fresh && mapping.checksumValid !== null) checksumResult(stream, mapping, sub, mapping.checksumValid);
   packetMappings.push(mapping);
@@ -69,7 +80,7 @@ function checksumResult(stream: DataStream, m: Mapping, sub: Subflow, ok: boolea
     return;
   }
   stream.checksumFailures++;
-  if (stream.checksumFailureList.length < MAX_LISTED) stream.checksumFailureList.push({ frame: m.frame, subflow: sub.tcpStream, dsn: stream.rel(m.dsn), dataLen: m.dataLen });
+  if (stream.checksumFailureList.length < MAX_LISTED) stream.checksumFailureList.push({ frame: m.frame, subflow: sub.tcpStream, dsn: stream.relOf(m.dsnHi, m.dsnLo), dataLen: m.dataLen });
 }
 
 /**
@@ -77,7 +88,7 @@ function checksumResult(stream: DataStream, m: Mapping, sub: Subflow, ok: boolea
  * connection side that sent it (its IDSN is the stream's base). Returns the relative DSN of the
  * first byte, or null when no mapping covers it.
  */
-export function placePayload(tcp: TcpSegment, sub: Subflow, fromClient: boolean, stream: DataStream, sender: Side, packetMappings: Mapping[], time: number): number | null {
+export function placePayload(tcp: Segment, sub: Subflow, fromClient: boolean, stream: DataStream, sender: Side, packetMappings: Mapping[], time: number): number | null {
   const len = tcp.payloadLen;
   let isn = fromClient ? sub.isn.client : sub.isn.server;
   if (isn === null) {
@@ -91,7 +102,7 @@ export function placePayload(tcp: TcpSegment, sub: Subflow, fromClient: boolean,
     if (fromClient) sub.isn.client = isn;
     else sub.isn.server = isn;
   }
-  if (stream.base === null && sender.idsn !== null) {
+  if (!stream.baseAt.known && sender.idsn !== null) {
     stream.base = sender.idsn;
     stream.baseFromKey = true;
   }
@@ -109,7 +120,10 @@ export function placePayload(tcp: TcpSegment, sub: Subflow, fromClient: boolean,
     }
     const into = seqDiff(seq, m.ssn);
     const take = Math.min(len - off, m.payloadLen - into);
-    const dsnRel = stream.rel(into === 0 ? m.dsn : m.dsn + BigInt(into));
+    // (the sum first: with no base yet, this byte sets it)
+    const at = DSN_SCRATCH;
+    at.setSum(m.dsnHi, m.dsnLo, into);
+    const dsnRel = stream.relOf(at.hi, at.lo);
     if (!inRange(dsnRel)) {
       // A DSN petabytes from where the stream starts is a corrupt mapping, not data: relative
       // DSNs are exact only below 2^53, and placing it would break the stream's arithmetic.
@@ -118,8 +132,8 @@ export function placePayload(tcp: TcpSegment, sub: Subflow, fromClient: boolean,
       break;
     }
     if (first === null) first = dsnRel;
-    const from = Math.min(off, tcp.payload.length);
-    const to = Math.min(off + take, tcp.payload.length);
+    const from = Math.min(off, tcp.capturedPayload);
+    const to = Math.min(off + take, tcp.capturedPayload);
     // A view only where the bytes are read (extract's sink, the DSS checksum): none per packet else.
     const view = stream.sink !== null || m.checksum !== null ? tcp.payload.subarray(from, to) : NO_BYTES;
     stream.add(dsnRel, take, view, sub.tcpStream, time, to - from);

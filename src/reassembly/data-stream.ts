@@ -41,6 +41,7 @@ import {
   type Reinjection,
 } from './data-records.js';
 import { OrderedIntervals, type IntervalNode } from './ordered-intervals.js';
+import { diff64, hiOf, loOf, U64 } from '../dissect/u64.js';
 import { Series } from './series.js';
 
 export { BufferBudget, HOL_BUCKETS } from './data-records.js';
@@ -111,7 +112,15 @@ const enum Made {
 
 export class DataStream {
   /** Absolute DSN that relative DSN 0 stands for (IDSN when the key is known). */
-  base: bigint | null = null;
+  /** As 32-bit halves (baseAt.known: set), so that placing a DSN makes no BigInt. */
+  readonly baseAt = new U64();
+  get base(): bigint | null {
+    return this.baseAt.known ? this.baseAt.big() : null;
+  }
+  set base(v: bigint | null) {
+    if (v === null) this.baseAt.known = false;
+    else this.baseAt.setBig(v);
+  }
   baseFromKey = false;
   /** Next relative DSN to deliver in order. */
   nextRel = 1;
@@ -175,9 +184,9 @@ export class DataStream {
   /** Relative DSN of the first byte the sink could not write (fillHoles off), or null. */
   sinkStoppedAt: number | null = null;
   /** Last absolute DSN seen in a mapping: the reference for widening 32-bit DSNs. */
-  lastDsnAbs: bigint | null = null;
+  readonly lastDsn = new U64();
   /** Last absolute data ACK for this direction's data (the reference for 32-bit ACKs). */
-  lastAckAbs: bigint | null = null;
+  readonly lastAck = new U64();
   mappings = 0;
   /** The high half of 32-bit DSNs is known (from the key, or a 64-bit DSN seen). */
   dsnHighKnown = false;
@@ -235,7 +244,7 @@ export class DataStream {
   }
   /** No IDSN: relative DSNs count from the first DSN seen, and what came before it is unknown. */
   get startUnknown(): boolean {
-    return this.base !== null && !this.baseFromKey;
+    return this.baseAt.known && !this.baseFromKey;
   }
 
   /**
@@ -283,8 +292,14 @@ export class DataStream {
 
   /** Relative DSN of an absolute one; sets the base from the first DSN when no key is known. */
   rel(abs: bigint): number {
-    if (this.base === null) this.base = abs - 1n;
-    return Number(BigInt.asIntN(64, abs - this.base));
+    return this.relOf(hiOf(abs), loOf(abs));
+  }
+
+  /** rel() of the absolute DSN (hi, lo). */
+  relOf(hi: number, lo: number): number {
+    const b = this.baseAt;
+    if (!b.known) b.setSum(hi, lo, -1);
+    return diff64(hi, lo, b.hi, b.lo);
   }
 
   /**
@@ -372,8 +387,9 @@ export class DataStream {
         this.list.insert(p);
         this.lastBehind = p;
       }
-      this.drain(time, Made.Fill);
-      this.record(time);
+      // held pieces that now follow on go too (drain records the series point)
+      if (this.pendingSegments > 0) this.drain(time, Made.Fill);
+      else this.record(time);
       return;
     }
     // Ahead of a gap: held. (Below nextRel everything is covered by a node or was pruned.)
@@ -690,7 +706,9 @@ export class DataStream {
   private recycle(p: Piece): void {
     p.bytes = null;
     p.gap = null;
-    p.next.fill(null); // stale links would keep forgotten nodes alive
+    // stale links would keep forgotten nodes alive (a loop: fill() is a call per node)
+    const links = p.next;
+    for (let i = 0; i < links.length; i++) links[i] = null;
     if (this.free.length < MAX_FREE_NODES) this.free.push(p);
   }
 

@@ -12,8 +12,12 @@
 /** Sum of the pseudo-header words, unfolded. */
 export function pseudoHeaderSum(dsn: bigint, ssn: number, dataLen: number, checksum: number): number {
   const d = BigInt.asUintN(64, dsn);
-  let sum = 0;
-  sum += Number((d >> 48n) & 0xffffn) + Number((d >> 32n) & 0xffffn) + Number((d >> 16n) & 0xffffn) + Number(d & 0xffffn);
+  return pseudoHeaderSumAt(Number(d >> 32n), Number(d & 0xffffffffn), ssn, dataLen, checksum);
+}
+
+/** pseudoHeaderSum with the DSN as 32-bit halves. */
+export function pseudoHeaderSumAt(dsnHi: number, dsnLo: number, ssn: number, dataLen: number, checksum: number): number {
+  let sum = (dsnHi >>> 16) + (dsnHi & 0xffff) + (dsnLo >>> 16) + (dsnLo & 0xffff);
   sum += (ssn >>> 16) + (ssn & 0xffff);
   sum += dataLen & 0xffff;
   sum += checksum & 0xffff;

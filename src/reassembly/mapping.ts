@@ -3,12 +3,14 @@
  * sequence range. A mapping may cover many segments, a segment may straddle mappings, and a
  * segment with no DSS belongs to the mapping that covers its bytes.
  */
-import { addPayload, checksumValid, pseudoHeaderSum } from './dss-checksum.js';
+import { toBig, U64 } from '../dissect/u64.js';
+import { addPayload, checksumValid, pseudoHeaderSumAt } from './dss-checksum.js';
 import { seqDiff } from './seq.js';
 
 export interface Mapping {
-  /** Absolute 64-bit DSN of the mapping's first byte. */
-  dsn: bigint;
+  /** Absolute 64-bit DSN of the mapping's first byte, as 32-bit halves (see mappingDsn). */
+  dsnHi: number;
+  dsnLo: number;
   /** Relative subflow sequence number of its first byte. */
   ssn: number;
   /** Data-level length as on the wire (DATA_FIN included); 0 = infinite mapping. */
@@ -35,32 +37,42 @@ export class MappingTable {
   readonly list: Mapping[] = [];
 
   /**
-   * Add a mapping. Returns a description when it contradicts an earlier mapping of the same bytes
-   * (same subflow bytes, different data sequence numbers), else null. A repeat is not added twice.
+   * Add a mapping. Returns the mapping kept: `m`, or the earlier one it repeats (not added twice).
+   * `conflict` then describes how it contradicts an earlier mapping of the same bytes (same subflow
+   * bytes, different data sequence numbers), else is null.
    */
-  add(m: Mapping): { mapping: Mapping; conflict: string | null } {
+  add(m: Mapping): Mapping {
+    this.conflict = null;
     // The common case: a mapping of bytes past every kept one (the next segment in order) can
     // neither repeat nor contradict any of them, so the scan below is skipped.
     if (this.infinite === 0 && m.payloadLen > 0 && m.dataLen > 0 && (this.list.length === 0 || seqDiff(m.ssn, this.maxEnd) >= 0)) {
       this.push(m);
-      return { mapping: m, conflict: null };
+      return m;
     }
     for (let i = this.list.length - 1; i >= 0; i--) {
       const old = this.list[i] as Mapping;
-      if (old.ssn === m.ssn && old.dsn === m.dsn && old.dataLen === m.dataLen) return { mapping: old, conflict: null };
+      if (old.ssn === m.ssn && old.dsnHi === m.dsnHi && old.dsnLo === m.dsnLo && old.dataLen === m.dataLen) return old;
       if (old.dataLen === 0 || m.dataLen === 0 || old.payloadLen === 0 || m.payloadLen === 0) continue;
       const a = seqDiff(m.ssn, old.ssn);
       if (a >= 0 && a < old.payloadLen) {
-        const expected = old.dsn + BigInt(a);
-        if (expected !== m.dsn) {
+        const expected = SCRATCH;
+        expected.setSum(old.dsnHi, old.dsnLo, a);
+        if (expected.hi !== m.dsnHi || expected.lo !== m.dsnLo) {
           this.push(m);
-          return { mapping: m, conflict: `subflow bytes from ${m.ssn} are mapped to DSN ${m.dsn} but an earlier mapping (frame ${old.frame}) put them at ${expected}` };
+          this.conflict = `subflow bytes from ${m.ssn} are mapped to DSN ${mappingDsn(m)} but an earlier mapping (frame ${old.frame}) put them at ${expected.big()}`;
+          return m;
         }
       }
     }
     this.push(m);
-    return { mapping: m, conflict: null };
+    return m;
   }
+
+  /** A record add() did not keep (a repeat), for recycle() to hand out again. */
+  spare: Mapping | undefined = undefined;
+
+  /** What the last add() found contradicting, or null. */
+  conflict: string | null = null;
 
   /** One past the highest subflow byte any kept mapping covers (a bare DATA_FIN counts one byte), wrap-aware. */
   private maxEnd = 0;
@@ -73,6 +85,11 @@ export class MappingTable {
    * reach the old generation, and the heap would grow with the capture.
    */
   recycle(): Mapping | undefined {
+    const spare = this.spare;
+    if (spare !== undefined) {
+      this.spare = undefined;
+      return spare;
+    }
     if (this.list.length < MAX_MAPPINGS) return undefined;
     const old = this.list.shift() as Mapping;
     if (old.dataLen === 0) this.infinite--;
@@ -104,16 +121,30 @@ export class MappingTable {
   }
 }
 
+const SCRATCH = new U64();
+
+/** The mapping's absolute DSN as a BigInt (for messages). */
+export function mappingDsn(m: Mapping): bigint {
+  return toBig(m.dsnHi, m.dsnLo);
+}
+
 /** A mapping; `into` (one MappingTable.recycle() gave back) is filled instead of making a new one. */
 export function newMapping(dsn: bigint, ssn: number, dataLen: number, dataFin: boolean, checksum: number | null, frame: number, into?: Mapping): Mapping {
+  const d = BigInt.asUintN(64, dsn);
+  return newMappingAt(Number(d >> 32n), Number(d & 0xffffffffn), ssn, dataLen, dataFin, checksum, frame, into);
+}
+
+/** newMapping with the DSN as 32-bit halves (the hot path: no BigInt). */
+export function newMappingAt(dsnHi: number, dsnLo: number, ssn: number, dataLen: number, dataFin: boolean, checksum: number | null, frame: number, into?: Mapping): Mapping {
   const payloadLen = dataLen === 0 ? Infinity : Math.max(0, dataLen - (dataFin ? 1 : 0));
-  const sum = checksum === null ? 0 : pseudoHeaderSum(dsn, ssn, dataLen, checksum);
+  const sum = checksum === null ? 0 : pseudoHeaderSumAt(dsnHi, dsnLo, ssn, dataLen, checksum);
   let m: Mapping;
   if (into === undefined) {
-    m = { dsn, ssn, dataLen, dataFin, payloadLen, checksum, sum, summedTo: 0, checksumValid: null, unverifiable: false, unverifiableCounted: false, frame };
+    m = { dsnHi, dsnLo, ssn, dataLen, dataFin, payloadLen, checksum, sum, summedTo: 0, checksumValid: null, unverifiable: false, unverifiableCounted: false, frame };
   } else {
     m = into;
-    m.dsn = dsn;
+    m.dsnHi = dsnHi;
+    m.dsnLo = dsnLo;
     m.ssn = ssn;
     m.dataLen = dataLen;
     m.dataFin = dataFin;

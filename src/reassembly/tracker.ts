@@ -4,9 +4,11 @@
  * (connections.ts) and the data level (dss.ts, data-level.ts), and the events that follow
  * (events.ts). What a packet was found to be goes back to the caller in a reused PacketInfo.
  */
+import { clear } from '../dissect/bytes.js';
+import { U64 } from '../dissect/u64.js';
 import type { MpCapable, MptcpOption } from '../dissect/mptcp.js';
 import type { Segment } from '../dissect/segment.js';
-import { TcpFlag, type TcpSegment } from '../dissect/tcp.js';
+import { TcpFlag } from '../dissect/tcp.js';
 import { AddressTable } from './addresses.js';
 import { ConnectionState } from './connections.js';
 import { placePayload } from './data-level.js';
@@ -33,7 +35,7 @@ export interface PacketInfo {
    * receiver's IDSN, or 0): see mptcpAck(). Kept apart so that the hot path does no 64-bit
    * arithmetic only `dissect` needs.
    */
-  dataAckAbs: bigint | null;
+  readonly dataAckAbs: U64;
   dataAckBase: bigint | null;
   /** Seconds since the first frame. */
   time: number;
@@ -78,7 +80,7 @@ export class MptcpTracker {
     expectedToken: null,
     expectedIdsn: null,
     dsn: null,
-    dataAckAbs: null,
+    dataAckAbs: new U64(),
     dataAckBase: null,
     time: 0,
     srcKey: -1,
@@ -98,7 +100,7 @@ export class MptcpTracker {
     info.expectedToken = null;
     info.expectedIdsn = null;
     info.dsn = null;
-    info.dataAckAbs = null;
+    info.dataAckAbs.known = false;
     info.dataAckBase = null;
     info.srcKey = -1;
     info.dstKey = -1;
@@ -150,7 +152,7 @@ export class MptcpTracker {
     }
     sub.lastTime = info.time;
 
-    this.packetMappings.length = 0;
+    clear(this.packetMappings);
     let hasMptcp = false;
     let hasCapable = false;
     let malformedSeen = false;
@@ -216,7 +218,7 @@ export class MptcpTracker {
     onTcpFlags(this.state, seg, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
     const payloadConn = this.state.conn(sub);
     if (payloadConn && tcp.payloadLen > 0 && this.placeData) {
-      const d = placePayload(tcp as unknown as TcpSegment, sub, fromClient, this.state.stream(payloadConn, sub, fromClient), this.state.side(payloadConn, sub, fromClient), this.packetMappings, info.time);
+      const d = placePayload(seg, sub, fromClient, this.state.stream(payloadConn, sub, fromClient), this.state.side(payloadConn, sub, fromClient), this.packetMappings, info.time);
       if (d !== null) info.dsn = d;
     }
     const conn = this.state.conn(sub);
@@ -371,8 +373,8 @@ export class MptcpTracker {
 
 /** mptcp.ack as Wireshark prints it: the data ACK relative to the receiver's IDSN, modulo 2^64. */
 export function mptcpAck(info: PacketInfo): bigint | null {
-  if (info.dataAckAbs === null || info.dataAckBase === null) return null;
-  return BigInt.asUintN(64, info.dataAckAbs - info.dataAckBase);
+  if (!info.dataAckAbs.known || info.dataAckBase === null) return null;
+  return BigInt.asUintN(64, info.dataAckAbs.big() - info.dataAckBase);
 }
 
 export interface UnansweredOffer {

@@ -191,7 +191,7 @@ export class PlotCollector implements PacketSubscriber {
           add('MP_TCPRST', `MP_TCPRST reason ${m.reason}${m.transient ? ', transient' : ''}`);
           break;
         case 'DSS':
-          if (m.dataFin) add('DATA_FIN', `DATA_FIN${m.dataSeq !== null ? ` DSN ${m.dataSeq}` : ''}`);
+          if (m.dataFin) add('DATA_FIN', `DATA_FIN${m.dataSeq !== null ? ` (DSN ${m.dataSeq} as on the wire)` : ''}`);
           break;
         default:
           break;

@@ -105,11 +105,14 @@ describe('seed frames (Linux cooked)', () => {
     expect(pkt.tcp?.options).toContainEqual({ kind: 'TIMESTAMPS', offset: 58, tsVal: 0x0015545a, tsEcr: 0x00155458 });
     const [dss, ...rest] = mptcpOptions(pkt.tcp?.options ?? []);
     expect(rest).toEqual([]);
-    expect(dss).toEqual({
+    const want = {
       subtype: 'DSS', offset: 68, length: 8, byte2: 0x20, byte3: 0x01, problem: null,
       flags: 0x01, dataFin: false, dataAck: 0x8fa4c3a7n, dataAck64: false,
       dataSeq: null, dataSeq64: false, subflowSeq: null, dataLen: null, checksum: null,
-    });
+    };
+    expect(dss).toMatchObject(want);
+    // nothing else (the 32-bit halves the hot path reads sit under a symbol key, not in JSON)
+    expect(Object.keys(dss as object).sort()).toEqual(Object.keys(want).sort());
   });
 
   it.each([

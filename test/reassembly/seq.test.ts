@@ -102,3 +102,22 @@ describe('widen32 equals the half-splicing reference on random and edge values',
     expect(wrong.slice(0, 3)).toEqual([]);
   });
 });
+
+describe('U64 (32-bit halves) equals the BigInt forms', () => {
+  it('setWidened equals widen32, and diff64 equals BigInt.asIntN(64, a − b), on random and edge values', async () => {
+    const { U64, diff64, hiOf, loOf } = await import('../../src/dissect/u64.ts');
+    const w = new U64();
+    let x = 0x243f6a8885a308d3n;
+    const edges = [0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, (1n << 64n) - 1n, (1n << 63n) - 1n, 1n << 63n];
+    for (let i = 0; i < 3000; i++) {
+      x = (x * 6364136223846793005n + 1442695040888963407n) & ((1n << 64n) - 1n);
+      const ref = i < edges.length ? (edges[i] as bigint) : x;
+      const low = i % 3 === 0 ? (ref + BigInt((i % 7) - 3)) & 0xffff_ffffn : (x >> 13n) & 0xffff_ffffn;
+      w.setWidened(Number(low), hiOf(ref), loOf(ref));
+      expect(w.big()).toBe(widen32(low, ref));
+      const b = (x >> 7n) ^ 0x5555n;
+      const near = BigInt.asUintN(64, b + BigInt((i * 7919) % 2 ** 40) - 2n ** 39n);
+      expect(diff64(hiOf(near), loOf(near), hiOf(b), loOf(b))).toBe(Number(BigInt.asIntN(64, near - b)));
+    }
+  });
+});

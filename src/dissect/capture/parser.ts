@@ -9,7 +9,7 @@
  * next one, never the rest of that chunk.
  */
 import { CaptureFormatError } from '../errors.js';
-import type { Frame } from '../frame.js';
+import { FrameRecord, type Frame } from '../frame.js';
 import { hexPrefix } from './bytes.js';
 import { isKuznetsovMagic, PcapDecoder, pcapVariant } from './pcap.js';
 import { isPcapngMagic, PcapngDecoder } from './pcapng.js';
@@ -40,10 +40,7 @@ const State = { RUNNING: 0, STOPPED: 1, FAILED: 2, ENDED: 3 } as const;
 type State = (typeof State)[keyof typeof State];
 
 class Sink implements FrameSink {
-  readonly frame: Frame = {
-    number: 0, tsSec: 0, tsNsec: 0, capLen: 0, origLen: 0, linkType: 0, interfaceId: 0, fileOffset: 0,
-    data: new Uint8Array(0),
-  };
+  readonly frame = new FrameRecord();
   frames = 0;
   capturedBytes = 0;
   problemCount = 0;

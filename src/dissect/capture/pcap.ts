@@ -124,12 +124,11 @@ export class PcapDecoder implements UnitDecoder {
     }
     const f = this.sink.frame;
     setSecFrac(f, readU32(buf, pos + RH_TS_SEC, le), readU32(buf, pos + RH_TS_FRAC, le), this.nsPerFrac);
-    f.capLen = capLen;
+    f.setBytes(buf, pos + PCAP_RECORD_HEADER_LEN, capLen);
     f.origLen = origLen;
     f.linkType = this.linkType;
     f.interfaceId = 0;
     f.fileOffset = fileOffset;
-    f.data = buf.subarray(pos + PCAP_RECORD_HEADER_LEN, pos + len);
     return this.sink.emit() ? Unit.CONTINUE : Unit.STOP;
   }
 

@@ -307,7 +307,7 @@ export class PcapngDecoder implements UnitDecoder {
     const f = this.sink.frame;
     f.tsSec = 0; // an SPB has no timestamp; tshark shows 0 too
     f.tsNsec = 0;
-    this.fill(iface, origLen, capLen, fileOffset, buf.subarray(pos + SPB_DATA, pos + SPB_DATA + capLen));
+    this.fill(iface, origLen, capLen, fileOffset, buf, pos + SPB_DATA);
     return this.sink.emit() ? Unit.CONTINUE : Unit.STOP;
   }
 
@@ -329,18 +329,18 @@ export class PcapngDecoder implements UnitDecoder {
     const f = this.sink.frame;
     setTicks(f, tsHigh, tsLow, iface.scale, iface.offsetSec);
     if (!iface.timeReported && !isDateRange(f.tsSec)) this.timeOutOfRange(iface, fileOffset, type, tsHigh, tsLow);
-    this.fill(iface, origLen, capLen, fileOffset, buf.subarray(pos + dataAt, pos + dataAt + capLen));
+    this.fill(iface, origLen, capLen, fileOffset, buf, pos + dataAt);
     return this.sink.emit() ? Unit.CONTINUE : Unit.STOP;
   }
 
-  private fill(iface: SectionInterface, origLen: number, capLen: number, fileOffset: number, data: Uint8Array): void {
+  /** The frame's captured bytes are buf[start, start + capLen). */
+  private fill(iface: SectionInterface, origLen: number, capLen: number, fileOffset: number, buf: Uint8Array, start: number): void {
     const f = this.sink.frame;
-    f.capLen = capLen;
+    f.setBytes(buf, start, capLen);
     f.origLen = origLen;
     f.linkType = iface.linkType;
     f.interfaceId = iface.globalId;
     f.fileOffset = fileOffset;
-    f.data = data;
   }
 
   /** The packet is delivered with its time as raw seconds; say why it is not shown as a date. */

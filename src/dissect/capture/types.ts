@@ -3,7 +3,7 @@
  * and the small contract between the chunk assembler (parser.ts) and a format decoder
  * (pcap.ts, pcapng.ts).
  */
-import type { Frame } from '../frame.js';
+import type { FrameRecord } from '../frame.js';
 
 /** Container formats we read; gzip is a transport around either (see source.ts). */
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -102,7 +102,7 @@ export const LENGTH_FATAL = -1;
 /** What the parser offers a decoder: the reused frame, delivery and reporting. */
 export interface FrameSink {
   /** The one reused Frame: the decoder fills it, then calls emit(). */
-  readonly frame: Frame;
+  readonly frame: FrameRecord;
   /** Frames delivered so far; the next one is number `frames + 1`. */
   readonly frames: number;
   /** Numbers and delivers `frame`; false when the consumer asked to stop. */
