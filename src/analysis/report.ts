@@ -17,6 +17,7 @@ import { closing, type Closing } from './closing.js';
 import type { Samples } from './series.js';
 import type { StatsReducer, SubflowStats } from './subflow-stats.js';
 import { round6 } from './round.js';
+import { emptyBlame, type HolBlameJson, type HolBlameReducer } from './hol-blame.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -163,6 +164,8 @@ export interface ConnectionJson {
   data: { c2s: DataDirectionJson; s2c: DataDirectionJson };
   closing: Closing;
   series: { cumulativeBytes: { c2s: Array<[number, number]>; s2c: Array<[number, number]> } };
+  /** Stalls of each direction's in-order point and the subflows they are blamed on (hol-blame.ts). */
+  headOfLineBlame: { c2s: HolBlameJson; s2c: HolBlameJson };
 }
 
 export interface Report {
@@ -418,7 +421,7 @@ function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; 
   ];
 }
 
-function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, shown: ReadonlySet<number> | null = null): ConnectionJson {
+function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null): ConnectionJson {
   const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
   const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
   return {
@@ -460,6 +463,10 @@ function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsRed
         c2s: deliverySeries(conn.data.peek('c2s')),
         s2c: deliverySeries(conn.data.peek('s2c')),
       },
+    },
+    headOfLineBlame: {
+      c2s: blame === null ? emptyBlame() : blame.json(conn, 'c2s', endTime),
+      s2c: blame === null ? emptyBlame() : blame.json(conn, 's2c', endTime),
     },
   };
 }
@@ -508,8 +515,8 @@ export interface ReportParts {
   unansweredCapable: Report['unansweredCapable'];
 }
 
-export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): Report {
-  const parts = reportParts(tracker, meta, stats, opts);
+export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null): Report {
+  const parts = reportParts(tracker, meta, stats, opts, blame);
   return { ...parts.head, connections: [...parts.connections()], endpoints: parts.endpoints, unansweredCapable: parts.unansweredCapable };
 }
 
@@ -522,7 +529,7 @@ function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
   return true;
 }
 
-export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): ReportParts {
+export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null): ReportParts {
   const offerCount = tracker.unansweredOfferCount();
   const sel = opts.selection ?? null;
   // a connection the selection leaves out is not counted anywhere in the report
@@ -541,7 +548,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
     for (const conn of tracker.heldConnections()) {
       if (only !== undefined && !only.has(conn.index)) continue;
       if (!kept(conn) || (!list && unanswered(tracker, conn))) continue;
-      yield connectionJson(tracker, conn, stats, sel?.subflows ?? null);
+      yield connectionJson(tracker, conn, stats, blame, meta.lastTime, sel?.subflows ?? null);
     }
   };
   const sizes = (): Array<{ index: number; bytes: number }> => {
