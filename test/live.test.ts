@@ -4,7 +4,7 @@
  * real MPTCP traffic between network namespaces, checked against `analyze` of its own -w file.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -149,6 +149,20 @@ describe('live capture that cannot start: exit 6 and what to do', () => {
     expect(r.stderr).toContain("needs mpcap's libpcap binding (the optional package 'mpcap-no-such-binding'), which is not installed");
     expect(r.stderr).toContain('install libpcap-dev');
     expect(r.stderr).toContain('tcpdump -U -w - -i IFACE | mpcap live -r -');
+  });
+
+  it('the libpcap binding installed but not built (no libpcap-dev at npm ci): says so, and what to do', async () => {
+    // what native/libpcap looks like when its build.js could not build: index.js, no build/
+    const dir = path.join(tmp, 'unbuilt-binding');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'mpcap-libpcap', main: 'index.js' }));
+    writeFileSync(path.join(dir, 'index.js'), readFileSync(path.join(repoRoot, 'native', 'libpcap', 'index.js')));
+    const r = await run(['live', '-i', 'any', '--json'], { env: { MPCAP_PCAP_MODULE: dir } });
+    expect(r.code).toBe(6);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('was not built when mpcap was installed: install libpcap-dev and a C compiler');
+    // everything else works without it
+    expect((await run(['analyze', '--json', fixture])).code).toBe(0);
   });
 
   const asNobody = process.getuid?.() === 0 && capLoadError() === null && hasDist && spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;

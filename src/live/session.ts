@@ -18,6 +18,7 @@ import { eventLine, renderScreen, statsLine } from './render.js';
 import type { CaptureProblem } from '../dissect/capture/types.js';
 import type { PacketSource, SourceEnd, SourceStats } from './source.js';
 import { StatsBuilder, type StatsEvent } from './stats.js';
+import { DropWindows, relabelHoles } from './drop-windows.js';
 
 const PCAP_FILE_HEADER = 24;
 const PCAP_RECORD_HEADER = 16;
@@ -62,6 +63,8 @@ export interface SessionResult {
   notWritten: number;
 }
 
+const lost = (src: SourceStats): number => (src.kernelDropped ?? 0) + (src.ifDropped ?? 0);
+
 /** The report's capture problem when libpcap counted drops. */
 function lossProblem(lost: number, src: SourceStats, first: { frame: number; offset: number }): CaptureProblem {
   const parts = [src.kernelDropped ? `${src.kernelDropped} dropped by the kernel` : '', src.ifDropped ? `${src.ifDropped} by the interface` : ''].filter((x) => x !== '');
@@ -69,7 +72,9 @@ function lossProblem(lost: number, src: SourceStats, first: { frame: number; off
     kind: 'capture-drops',
     offset: first.offset,
     frame: first.frame,
-    message: `the capture lost ${lost} packet${lost === 1 ? '' : 's'} (${parts.join(', ')}; libpcap's pcap_stats(), first seen by packet ${first.frame}): holes may be the capture's`,
+    message:
+      `the capture lost ${lost} packet${lost === 1 ? '' : 's'} (${parts.join(', ')}; libpcap's pcap_stats(), first seen by packet ${first.frame}): holes may be the capture's ` +
+      '(those that fall where the drops happened are counted as capture gaps, notCapturedBytes)',
     fatal: false,
   };
 }
@@ -90,6 +95,10 @@ export class LiveSession {
   private stopReason: StopReason | null = null;
   /** Where losses were first seen (packet number and -w offset at that stats tick), null before. */
   private firstLoss: { frame: number; offset: number } | null = null;
+  /** When drops happened (capture time), to name the holes that fall there capture gaps. */
+  private readonly drops = new DropWindows();
+  /** Capture time of the last packet (seconds since the first). */
+  private lastTime = 0;
   private flushScheduled = false;
   private readonly recent: string[] = [];
   private readonly startMs = performance.now();
@@ -132,10 +141,10 @@ export class LiveSession {
     }
     const srcStats = this.source.stats();
     this.noticeLoss(srcStats);
+    this.drops.finish(this.lastTime, lost(srcStats));
     const problems = [...end.problems];
-    const lost = (srcStats.kernelDropped ?? 0) + (srcStats.ifDropped ?? 0);
-    if (lost > 0 && this.firstLoss !== null) problems.push(lossProblem(lost, srcStats, this.firstLoss));
-    const report = this.analysis.parts(
+    if (lost(srcStats) > 0 && this.firstLoss !== null) problems.push(lossProblem(lost(srcStats), srcStats, this.firstLoss));
+    const parts = this.analysis.parts(
       this.source.name,
       {
         format: end.format,
@@ -151,6 +160,7 @@ export class LiveSession {
       },
       this.opts.generator,
     );
+    const report = this.drops.windows.length === 0 ? parts : this.withDropGaps(parts);
     return { report, end, stats: srcStats, packets: this.packets, stopReason: this.stopReason ?? 'end of input', notWritten: this.notWritten };
   }
 
@@ -169,6 +179,7 @@ export class LiveSession {
       else this.notWritten++;
     }
     this.lastFrame = frame.number;
+    this.lastTime = info.time;
     // idle connections are looked for as capture time goes by (a quarter of the timeout), so that
     // reading a long capture through `-r -` closes the same ones as watching it live
     if (info.time - this.lastSweep >= this.opts.idleTimeoutSec / 4) {
@@ -213,6 +224,7 @@ export class LiveSession {
   private tick(): void {
     const src = this.source.stats();
     this.noticeLoss(src);
+    this.drops.tick(this.lastTime, lost(src));
     const s: StatsEvent = this.stats.build(performance.now(), this.packets, this.capturedBytes, src);
     switch (this.opts.display) {
       case 'json':
@@ -226,6 +238,22 @@ export class LiveSession {
         break;
     }
     this.out.flush();
+  }
+
+  /** The report, its holes that fall where drops happened named capture gaps (drop-windows.ts). */
+  private withDropGaps(parts: ReportParts): ReportParts {
+    const tracker = this.tracker;
+    const drops = this.drops;
+    return {
+      ...parts,
+      *connections(only?: ReadonlySet<number>) {
+        for (const c of parts.connections(only)) {
+          const conn = tracker.connections[c.index];
+          if (conn) relabelHoles(c, conn, drops);
+          yield c;
+        }
+      },
+    };
   }
 
   /** The first time libpcap counts a drop: say so at once (stderr), and remember where. */
