@@ -17,6 +17,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../src/cli/main.ts';
+import { liveEventErrors } from './helpers/live-schema.ts';
 import { binPath, netnsSkipReason, runScenario } from './helpers/netns.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mpcap-live-drops-'));
@@ -100,6 +101,7 @@ describe.skipIf(reason !== null)(`live -i: drops and timestamps on real traffic$
     expect(scenario.sidecar?.server.received_bytes).toBe(20_000_000);
     const events = ndjson(scenario.capturerStdout);
     const summary = events.at(-1) as Json;
+    for (const e of events) expect(liveEventErrors(e), e.event).toBeNull();
     expect(summary.event).toBe('summary');
     const dropped = summary.kernelDropped as number;
     expect(dropped).toBeGreaterThan(0);
@@ -171,6 +173,7 @@ describe.skipIf(reason !== null)(`live -i: drops and timestamps on real traffic$
     expect(scenario.code, scenario.stderr).toBe(0);
     const events = ndjson(scenario.capturerStdout);
     const summary = events.at(-1) as Json;
+    for (const e of events) expect(liveEventErrors(e), e.event).toBeNull();
     expect(summary).toMatchObject({ event: 'summary', timestamps: 'kernel', timestampPrecision: 'nano', kernelDropped: 0, interfaceDropped: 0 });
     expect(summary.kernelReceived).toBe(summary.packets);
     expect(summary.report.capture.problems).toEqual([]);

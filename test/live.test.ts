@@ -11,6 +11,7 @@ import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { pcapsDir, repoRoot } from './helpers/corpus.ts';
+import { liveEventErrors } from './helpers/live-schema.ts';
 import { binPath, capLoadError, netnsSkipReason, runScenario } from './helpers/netns.ts';
 
 const fixture = path.join(pcapsDir, 'three-paths-signal.pcap');
@@ -60,7 +61,8 @@ describe('live -r - (a capture on standard input)', () => {
     expect(events.filter((e) => e.event === 'subflow-joined').map((e) => e.tcpStream)).toEqual([1, 2, 3, 4]);
     expect(events.find((e) => e.event === 'connection-closed')).toMatchObject({ connection: 0, how: 'DATA_FIN', subflows: 5 });
     const summary = events.at(-1) as Json;
-    expect(summary).toMatchObject({ event: 'summary', stopReason: 'end of input', packets: 194, timestamps: 'kernel' });
+    expect(summary).toMatchObject({ event: 'summary', stopReason: 'end of input', packets: 194, timestamps: 'kernel', kernelDropped: null, kernelReceived: null });
+    for (const e of events) expect(liveEventErrors(e), e.event).toBeNull();
 
     const analyzed = await run(['analyze', '--json', fixture]);
     expect(analyzed.code).toBe(0);
@@ -198,6 +200,7 @@ describe.skipIf(netnsReason !== null)(`live -i any on real MPTCP traffic between
 
     const events = ndjson(scenario.capturerStdout);
     const summary = events.at(-1) as Json;
+    for (const e of events) expect(liveEventErrors(e), e.event).toBeNull();
     expect(summary).toMatchObject({ event: 'summary', stopReason: 'duration', timestamps: 'kernel', timestampPrecision: 'micro', kernelDropped: 0, interfaceDropped: 0 });
     // every packet libpcap counted (the filter's) was delivered: nothing is left unread or lost
     expect(summary.kernelReceived).toBe(summary.packets);

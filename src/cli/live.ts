@@ -34,13 +34,18 @@ interface LiveOptions {
   keepClosed: string;
 }
 
-/** tcpdump's default snap length, given to libpcap. */
-const DEFAULT_SNAPLEN = '262144';
+/**
+ * libpcap's snap length: any IP packet (at most 64 KiB, also a GRO-merged one) with a link header
+ * of up to 64 bytes. Smaller than tcpdump's 262144 because in immediate mode (TPACKET_V2) every
+ * ring slot is as large as the snap length on 'any' (libpcap clamps it to the MTU on Ethernet
+ * only): 262144 would make the default buffer hold 4 times fewer packets.
+ */
+const DEFAULT_SNAPLEN = String(65_536 + 64);
 /**
  * libpcap ring buffer, KiB (tcpdump's -B unit). Large because libpcap in immediate mode (the
- * default) uses TPACKET_V2, whose ring slots are as large as the biggest packet (~64 KiB with GRO
- * on a veth or loopback): 64 MiB holds ~1000 packets, enough to ride out the first packets' JIT
- * warm-up. With --no-immediate-mode (TPACKET_V3) packets are packed in blocks by their size.
+ * default) uses TPACKET_V2, whose ring slots are as large as the snap length (or the MTU, on
+ * Ethernet): 64 MiB holds ~1000 packets of the default -s, enough to ride out the first packets'
+ * JIT warm-up. With --no-immediate-mode (TPACKET_V3) packets are packed in blocks by their size.
  */
 const DEFAULT_BUFFER_KIB = '65536';
 const MIN_SNAPLEN = 64;
