@@ -8,9 +8,17 @@ const path = require('node:path');
 
 const here = __dirname;
 const env = { ...process.env };
-// Node's headers from the system (Debian's nodejs-dev ships them in /usr/include/node), so that
-// node-gyp does not download them.
-if (!env.npm_config_nodedir && existsSync('/usr/include/node/node_api.h')) env.npm_config_nodedir = '/usr';
+// Node's own headers (next to the node binary in an official build, /usr/include/node from
+// Debian's packages), so that node-gyp downloads nothing.
+if (!env.npm_config_nodedir) {
+  const prefix = path.join(path.dirname(process.execPath), '..');
+  for (const dir of [prefix, '/usr', '/usr/local']) {
+    if (existsSync(path.join(dir, 'include', 'node', 'node_api.h'))) {
+      env.npm_config_nodedir = path.resolve(dir);
+      break;
+    }
+  }
+}
 let gyp = null;
 const npmCli = env.npm_execpath;
 const candidates = [

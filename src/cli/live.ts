@@ -78,8 +78,12 @@ Examples:
   sudo mpcap live -i any -f 'tcp port 5201'              a table of connections and subflows, redrawn every second
   sudo mpcap live -i eth0 --json -w out.pcap --duration 60 NDJSON events, and the packets into out.pcap
   tcpdump -i eth0 -U -w - tcp | mpcap live -r - --json    events from tcpdump's capture (kernel timestamps)
+  sudo mpcap live -i any -B 262144 -s 128 --time-stamp-precision nano -w hdr.pcap
+                                                         a 256 MiB ring, headers only, ns timestamps
 
 Without root: sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(which node)")"
+Packets the kernel dropped (libpcap's pcap_stats()) are counted in every stats event, the table's
+header, the summary and on stderr; a larger -B is the remedy.
 Ctrl-C (or --duration, -c) ends the capture and prints the full report, as analyze does.`,
     )
     .action(async (expression: string[], opts: LiveOptions) => {
