@@ -48,11 +48,17 @@ const LINK_HEADER: Record<number, number> = { 113: 16, 276: 20, 1: 14 };
 
 interface Packet {
   tsNs: bigint;
-  /** SHA-1 of the IP packet (what follows the link header), to pair captures of different link types. */
+  /**
+   * SHA-1 of the IP packet's first KEY_BYTES (what follows the link header: IP and TCP headers,
+   * which differ for every packet), to pair captures of different link types and snap lengths.
+   */
   key: string;
+  capLen: number;
+  origLen: number;
 }
+const KEY_BYTES = 120;
 
-function readPcap(file: string): { nano: boolean; packets: Packet[] } {
+function readPcap(file: string): { nano: boolean; snapLen: number; packets: Packet[] } {
   const d = readFileSync(file);
   const magic = d.readUInt32LE(0);
   expect([MAGIC_NS, MAGIC_US]).toContain(magic);
@@ -63,11 +69,12 @@ function readPcap(file: string): { nano: boolean; packets: Packet[] } {
     const sec = BigInt(d.readUInt32LE(off));
     const frac = BigInt(d.readUInt32LE(off + 4));
     const incl = d.readUInt32LE(off + 8);
-    const ip = d.subarray(off + 16 + hl, off + 16 + incl);
-    packets.push({ tsNs: sec * 1_000_000_000n + (nano ? frac : frac * 1000n), key: createHash('sha1').update(ip).digest('hex') });
+    const orig = d.readUInt32LE(off + 12);
+    const ip = d.subarray(off + 16 + hl, Math.min(off + 16 + incl, off + 16 + hl + KEY_BYTES));
+    packets.push({ tsNs: sec * 1_000_000_000n + (nano ? frac : frac * 1000n), key: createHash('sha1').update(ip).digest('hex'), capLen: incl, origLen: orig });
     off += 16 + incl;
   }
-  return { nano, packets };
+  return { nano, snapLen: d.readUInt32LE(16), packets };
 }
 
 /** mpcap and tcpdump side by side in the capturing namespace; both end by themselves. */
@@ -86,6 +93,9 @@ function tcpdumpCount(log: string, what: string): number {
   expect(m, log).not.toBeNull();
   return Number(m?.[1]);
 }
+
+/** The normal run's -s: IP and TCP headers (with options) and a little payload. */
+const SNAP = 200;
 
 const netnsReason = netnsSkipReason();
 const hasTcpdump = existsSync('/usr/bin/tcpdump') || existsSync('/usr/sbin/tcpdump');
@@ -164,10 +174,10 @@ describe.skipIf(reason !== null)(`live -i: drops and timestamps on real traffic$
     console.log(`live -i -B 1: ${dropped} of ${summary.kernelReceived} packets dropped; holes ${fileHoles} B in the -w file's analysis, ${liveHoles} B left as holes live (the rest capture gaps)`);
   }, 120_000);
 
-  it('a normal run: 0 dropped, and the -w timestamps (nanosecond pcap) are the kernel\'s, as tcpdump\'s', async () => {
+  it('a normal run: 0 dropped; -s cuts in libpcap; the -w timestamps (nanosecond pcap) are the kernel\'s, as tcpdump\'s', async () => {
     const out = path.join(tmp, 'normal.pcap');
     const scenario = await runScenario(out, 2, 2_000_000, {
-      CAPTURE_CMD: captureCmd('--time-stamp-precision nano', '-B 65536 --immediate-mode --time-stamp-precision nano'),
+      CAPTURE_CMD: captureCmd(`--time-stamp-precision nano -s ${SNAP}`, '-B 65536 --immediate-mode --time-stamp-precision nano'),
       TIMEOUT: '60',
     });
     expect(scenario.code, scenario.stderr).toBe(0);
@@ -187,6 +197,13 @@ describe.skipIf(reason !== null)(`live -i: drops and timestamps on real traffic$
     expect(theirs.nano).toBe(true);
     expect(tcpdumpCount(readFileSync(`${out}.tcpdump.log`, 'utf8'), 'dropped by kernel')).toBe(0);
     expect(mine.packets).toHaveLength(summary.packets);
+    // -s: libpcap's own snap length, in the file's header; every longer packet cut, with its length on the wire
+    expect(mine.snapLen).toBe(SNAP);
+    expect(Math.max(...mine.packets.map((p) => p.capLen))).toBeLessThanOrEqual(SNAP);
+    const cut = mine.packets.filter((p) => p.capLen < p.origLen).length;
+    expect(cut).toBeGreaterThan(100); // the data segments
+    expect(summary.truncated).toBe(cut);
+    expect(stderr).toContain(`mpcap: ${cut} packets were longer than the snap length (${SNAP}) and were cut`);
     // the same packets (tcpdump ran a little longer on both sides, but the filter's traffic is the transfer's)
     expect(theirs.packets).toHaveLength(mine.packets.length);
     const byKey = new Map<string, bigint[]>();
