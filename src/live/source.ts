@@ -32,8 +32,11 @@ export interface SourceEnd {
 export interface PacketSource {
   /** For messages and the report's `capture.file`: 'live:eth0', '(standard input)', a path. */
   readonly name: string;
-  /** 'kernel': libpcap's or the stream's timestamps; 'wall-clock': taken when mpcap reads the packet. */
-  readonly timestamps: 'kernel' | 'wall-clock';
+  /**
+   * Always 'kernel' now: libpcap's header (-i) or the stream's (-r). The summary field stays for the
+   * readers of 0.1.0's output, where -i gave 'wall-clock' (mpcap's clock when it read the packet).
+   */
+  readonly timestamps: 'kernel';
   /**
    * Delivers frames (synchronously, one reused Frame whose `data` is valid only during the call)
    * until the input ends, `stop()` is called or the handler returns false; resolves then.
