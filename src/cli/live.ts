@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { renderReportParts } from '../analysis/render-tables.js';
 import { writeReportJsonLine } from '../analysis/report-json.js';
-import { BINDING_MODULE, CaptureStartError, FilterError, openPcapSource, READ_TIMEOUT_MS } from '../live/pcap-source.js';
+import { BINDING_MODULE, CaptureStartError, FilterError, openPcapSource } from '../live/pcap-source.js';
 import type { TimePrecision } from '../live/pcap-writer.js';
 import { LiveSession, type Display, type SessionResult } from '../live/session.js';
 import type { PacketSource } from '../live/source.js';
@@ -28,7 +28,6 @@ interface LiveOptions {
   snaplen: string;
   bufferSize: string;
   timeStampPrecision: TimePrecision;
-  immediateMode: boolean;
   color?: boolean;
   idleTimeout: string;
   keepClosed: string;
@@ -45,7 +44,7 @@ const DEFAULT_SNAPLEN = String(65_536 + 64);
  * libpcap ring buffer, KiB (tcpdump's -B unit). Large because libpcap in immediate mode (the
  * default) uses TPACKET_V2, whose ring slots are as large as the snap length (or the MTU, on
  * Ethernet): 64 MiB holds ~1000 packets of the default -s, enough to ride out the first packets'
- * JIT warm-up. With --no-immediate-mode (TPACKET_V3) packets are packed in blocks by their size.
+ * JIT warm-up.
  */
 const DEFAULT_BUFFER_KIB = '65536';
 const MIN_SNAPLEN = 64;
@@ -68,7 +67,6 @@ export function registerLive(program: Command, io: CliIo, setExit: SetExit): voi
     .option('-s, --snaplen <bytes>', "bytes kept of each packet (libpcap's snap length)", DEFAULT_SNAPLEN)
     .option('-B, --buffer-size <KiB>', 'libpcap capture buffer size, KiB (too small and the kernel drops packets: they are counted)', DEFAULT_BUFFER_KIB)
     .addOption(new Option('--time-stamp-precision <p>', "libpcap's timestamp precision with -i, and that of the -w file").choices(['micro', 'nano']).default('micro'))
-    .option('--no-immediate-mode', `libpcap hands packets over in blocks at most ${READ_TIMEOUT_MS} ms old (TPACKET_V3: the same -B holds more packets) instead of each at once`)
     .option('--color', 'colour the output even when not on a terminal')
     .option('--no-color', 'never colour the output (NO_COLOR in the environment does the same)')
     .addHelpText(
@@ -126,7 +124,6 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
         snapLen,
         bufferBytes,
         precision: opts.timeStampPrecision,
-        immediate: opts.immediateMode,
         moduleName: io.env.MPCAP_PCAP_MODULE ?? BINDING_MODULE,
       });
       linkType = cap.linkType;
