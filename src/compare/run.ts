@@ -22,6 +22,8 @@ export interface CompareOptions extends Partial<MatcherOptions> {
   relative?: boolean;
   stdin?: NodeJS.ReadableStream;
   sink?: PacketSink;
+  /** Called with the matcher before reading starts. */
+  onMatcher?: (m: Matcher) => void;
 }
 
 export interface CompareRun {
@@ -39,6 +41,7 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   };
   const m = new Matcher(mopts);
   if (opts.sink) m.sink = opts.sink;
+  opts.onMatcher?.(m);
   const waiters: Array<() => void> = [];
   const wake = (): void => {
     for (const w of waiters.splice(0)) w();
