@@ -17,6 +17,10 @@ export const REINJECTIONS_LISTED = 1000;
 const KEPT_SENT = 65536;
 /** Out-of-order DSN ranges held at the receiver; beyond it the oldest gap is skipped. */
 const MAX_OOO = 4096;
+/** Frontier advances kept for first transmissions read after their delivery. */
+const KEPT_EVENTS = 65536;
+/** A receiver whose first data byte is below this relative DSN saw the stream from its start. */
+const FROM_START = 1 << 24;
 
 export class DataDirection {
   readonly delay = new DelayStats();
@@ -24,53 +28,107 @@ export class DataDirection {
   reinjections = 0;
   useful = 0;
   wasted = 0;
+  /** First transmissions whose delivery could not be timed (the frontier advance was no longer kept). */
+  unmeasured = 0;
   readonly list: Reinjection[] = [];
   senderSide: SideName = 'A';
-  // first transmissions: [start, end) at time t (ns) on tcp.stream, arrival ns (or NaN) at the receiver
-  private readonly sStart: number[] = [];
-  private readonly sEnd: number[] = [];
-  private readonly sTime: number[] = [];
-  private readonly sStream: number[] = [];
-  private readonly sArrival: number[] = [];
-  private sHead = 0; // first not yet delivered
-  private maxSent: number | null = null;
+  // pieces of first transmission, sorted by start, not overlapping: [start, end) first sent at
+  // time (ns) on tcp.stream; arrival (ns, NaN = never) of that copy at the receiver's capture
+  private readonly pStart: number[] = [];
+  private readonly pEnd: number[] = [];
+  private readonly pTime: number[] = [];
+  private readonly pStream: number[] = [];
+  private readonly pArrival: number[] = [];
+  /** Everything below was sent (pieces dropped past KEPT_SENT). */
+  private floor = -Infinity;
+  // first transmissions not yet delivered: a binary heap by end
+  private readonly hEnd: number[] = [];
+  private readonly hStart: number[] = [];
+  private readonly hTime: number[] = [];
   // receiver
   private frontier: number | null = null;
   private readonly ooo: number[] = []; // flat [start, end, start, end, ...], sorted
   private readonly evFrontier: number[] = [];
   private readonly evTime: number[] = [];
-  private evHead = 0;
 
   constructor(
     readonly direction: 'c2s' | 's2c',
-    /** ns → seconds since the comparison's origin (applied when results are made). */
+    /** ns → seconds since the base (the origin is applied when results are made). */
     private readonly toSec: (ns: number) => number,
   ) {}
 
-  /** A data segment at the sender's capture; `arrivalNs` when its copy reached the receiver's capture. */
+  /** A data segment at the sender's capture; `arrivalNs` when its copy reached the receiver's capture (NaN: never). */
   sent(dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
     const end = dsn + len;
-    const max = this.maxSent ?? dsn;
-    if (end > max) {
-      this.sStart.push(Math.max(dsn, max));
-      this.sEnd.push(end);
-      this.sTime.push(tNs);
-      this.sStream.push(stream);
-      this.sArrival.push(arrivalNs);
-      this.maxSent = end;
-      this.trim();
+    let cur = Math.max(dsn, this.floor);
+    let i = this.firstEndAbove(cur);
+    let checked = false;
+    while (cur < end) {
+      if (i < this.pStart.length && (this.pStart[i] as number) <= cur) {
+        // sent before: a retransmission, or a reinjection when on another subflow
+        if (!checked && this.pStream[i] !== stream) this.reinjected(i, dsn, len, tNs, stream, arrivalNs);
+        checked = true;
+        cur = this.pEnd[i] as number;
+        i++;
+      } else {
+        const gapEnd = Math.min(end, i < this.pStart.length ? (this.pStart[i] as number) : end);
+        this.pStart.splice(i, 0, cur);
+        this.pEnd.splice(i, 0, gapEnd);
+        this.pTime.splice(i, 0, tNs);
+        this.pStream.splice(i, 0, stream);
+        this.pArrival.splice(i, 0, arrivalNs);
+        this.firstSent(cur, gapEnd, tNs);
+        i++;
+        cur = gapEnd;
+      }
     }
-    if (dsn < max) {
-      const i = this.find(dsn);
-      if (i >= 0 && this.sStream[i] !== stream) this.reinjected(i, dsn, len, tNs, stream, arrivalNs);
+    const drop = this.pStart.length - KEPT_SENT;
+    if (drop >= 4096) {
+      this.floor = this.pEnd[drop - 1] as number;
+      for (const a of [this.pStart, this.pEnd, this.pTime, this.pStream, this.pArrival]) a.splice(0, drop);
     }
-    this.resolve();
+  }
+
+  /** Index of the first piece ending after `x`. */
+  private firstEndAbove(x: number): number {
+    let lo = 0;
+    let hi = this.pEnd.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.pEnd[mid] as number) <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private firstSent(start: number, end: number, tNs: number): void {
+    if (this.frontier !== null && end <= this.frontier) {
+      // delivered already (the receiver's side was read first): when the frontier first passed `end`
+      const ev = this.evFrontier;
+      let lo = 0;
+      let hi = ev.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((ev[mid] as number) < end) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < ev.length && (lo > 0 || (ev[0] as number) >= end)) this.measured(start, end, tNs, this.evTime[lo] as number);
+      else this.unmeasured++;
+      return;
+    }
+    heapPush(this.hEnd, this.hStart, this.hTime, end, start, tNs);
+  }
+
+  private measured(start: number, end: number, sentNs: number, deliveredNs: number): void {
+    this.delay.add(this.toSec(sentNs), Math.round((deliveredNs - sentNs) / 1000));
+    this.bytesMeasured += end - start;
   }
 
   /** A data segment at the receiver's capture. */
   received(dsn: number, len: number, tNs: number): void {
     const end = dsn + len;
-    if (this.frontier === null) this.frontier = dsn;
+    // relative DSNs start at 1; a capture that began later starts where it began
+    if (this.frontier === null) this.frontier = dsn <= FROM_START ? 1 : dsn;
     const before = this.frontier;
     if (dsn <= this.frontier) {
       if (end > this.frontier) this.frontier = end;
@@ -87,7 +145,14 @@ export class DataDirection {
     if (this.frontier > before) {
       this.evFrontier.push(this.frontier);
       this.evTime.push(tNs);
-      this.resolve();
+      if (this.evFrontier.length > KEPT_EVENTS * 2) {
+        this.evFrontier.splice(0, KEPT_EVENTS);
+        this.evTime.splice(0, KEPT_EVENTS);
+      }
+      while (this.hEnd.length > 0 && (this.hEnd[0] as number) <= this.frontier) {
+        const [e, st, t] = heapPop(this.hEnd, this.hStart, this.hTime);
+        this.measured(st, e, t, tNs);
+      }
     }
   }
 
@@ -112,51 +177,9 @@ export class DataDirection {
     }
   }
 
-  /** Pair first transmissions with the frontier advance that delivered them. */
-  private resolve(): void {
-    while (this.sHead < this.sEnd.length && this.evHead < this.evFrontier.length) {
-      const f = this.evFrontier[this.evHead] as number;
-      const end = this.sEnd[this.sHead] as number;
-      if (f >= end) {
-        const t = this.sTime[this.sHead] as number;
-        const us = Math.round(((this.evTime[this.evHead] as number) - t) / 1000);
-        this.delay.add(this.toSec(t), us);
-        this.bytesMeasured += end - (this.sStart[this.sHead] as number);
-        this.sHead++;
-      } else {
-        this.evHead++;
-      }
-    }
-    if (this.evHead > 1024) {
-      this.evFrontier.splice(0, this.evHead);
-      this.evTime.splice(0, this.evHead);
-      this.evHead = 0;
-    }
-  }
-
-  private trim(): void {
-    const drop = this.sHead - KEPT_SENT;
-    if (drop < 4096) return;
-    for (const a of [this.sStart, this.sEnd, this.sTime, this.sStream, this.sArrival]) a.splice(0, drop);
-    this.sHead -= drop;
-  }
-
-  /** Index of the first transmission holding byte `dsn`, -1 when no longer kept. */
-  private find(dsn: number): number {
-    let lo = 0;
-    let hi = this.sStart.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.sEnd[mid] as number) <= dsn) lo = mid + 1;
-      else if ((this.sStart[mid] as number) > dsn) hi = mid - 1;
-      else return mid;
-    }
-    return -1;
-  }
-
   private reinjected(i: number, dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
     this.reinjections++;
-    const orig = this.sArrival[i] as number;
+    const orig = this.pArrival[i] as number;
     const origOk = !Number.isNaN(orig);
     const reinjOk = !Number.isNaN(arrivalNs);
     let firstArrived: Reinjection['firstArrived'];
@@ -178,7 +201,7 @@ export class DataDirection {
         dsn,
         lenBytes: len,
         time: this.toSec(tNs),
-        originalSubflow: this.sStream[i] as number,
+        originalSubflow: this.pStream[i] as number,
         reinjectionSubflow: stream,
         originalArrival: origOk ? this.toSec(orig) : null,
         reinjectionArrival: reinjOk ? this.toSec(arrivalNs) : null,
@@ -206,6 +229,49 @@ export class DataDirection {
       })),
     };
   }
+}
+
+function heapPush(k: number[], a: number[], b: number[], key: number, va: number, vb: number): void {
+  let i = k.length;
+  k.push(key);
+  a.push(va);
+  b.push(vb);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if ((k[p] as number) <= key) break;
+    k[i] = k[p] as number;
+    a[i] = a[p] as number;
+    b[i] = b[p] as number;
+    i = p;
+  }
+  k[i] = key;
+  a[i] = va;
+  b[i] = vb;
+}
+
+function heapPop(k: number[], a: number[], b: number[]): [number, number, number] {
+  const top: [number, number, number] = [k[0] as number, a[0] as number, b[0] as number];
+  const lk = k.pop() as number;
+  const la = a.pop() as number;
+  const lb = b.pop() as number;
+  const n = k.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && (k[c + 1] as number) < (k[c] as number)) c++;
+      if ((k[c] as number) >= lk) break;
+      k[i] = k[c] as number;
+      a[i] = a[c] as number;
+      b[i] = b[c] as number;
+      i = c;
+    }
+    k[i] = lk;
+    a[i] = la;
+    b[i] = lb;
+  }
+  return top;
 }
 
 export function round6(x: number): number {
