@@ -15,7 +15,7 @@
 # Knobs (environment; one word per path in the lists, path 1 first):
 #   DELAYS="5 20 40 60"   tbf queue limit per path, ms (there is no netem: this bounds queueing delay)
 #   RATES="50 20 10 10"   rate per path; a bare number is mbit, or give a tc unit ("500kbit")
-#   LOSS="0 0 0 0"        % of client->server packets dropped at random per path, in the wire's
+#   LOSS="0 0 0 0"        % of client->server TCP packets dropped at random per path, in the wire's
 #                         bridge (nftables): the client's TCP does not know, a server capture shows
 #                         the gap, a client capture shows the lost segment and its retransmission.
 #   DELAYLINE="0 0"      one-way delay per path, ms, each direction: a non-zero value replaces the path's
@@ -191,7 +191,7 @@ for i in $(seq 1 "$paths"); do
   if [ "$l" != 0 ]; then  # the wire drops l% of the client->server packets on this path
     ip netns exec "$W" nft add table bridge loss
     ip netns exec "$W" nft 'add chain bridge loss lossy { type filter hook forward priority 0; }'
-    ip netns exec "$W" nft add rule bridge loss lossy iifname "$x" numgen random mod 100 '<' "$l" counter drop
+    ip netns exec "$W" nft add rule bridge loss lossy iifname "$x" meta l4proto tcp numgen random mod 100 '<' "$l" counter drop
   fi
   if [ "$i" -gt 1 ]; then
     ip -n "$C" mptcp endpoint add "$ca" dev "$a" id "$i" subflow

@@ -5,30 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compareCaptures } from '../src/compare/run.ts';
-import type { PacketRec } from '../src/compare/matcher.ts';
 import { corpusDir, hasCorpus, hasTshark } from './helpers/corpus.ts';
-import { independentMatch } from './helpers/two-captures.ts';
+import { collectDelays, independentMatch } from './helpers/two-captures.ts';
 import { runMain } from './helpers/cli.ts';
 import path from 'node:path';
 
 const client = path.join(corpusDir, 'pymptcpanalyzer', 'client_2.pcap');
 const server = path.join(corpusDir, 'pymptcpanalyzer', 'server_2.pcap');
-
-/** Collects what the matcher decided, keyed like the independent matching. */
-export function collectDelays(): { sink: (r: PacketRec, s: 0 | 1, k: string) => void; delays: Map<string, number>; lost: Map<string, number> } {
-  const delays = new Map<string, number>();
-  const lost = new Map<string, number>();
-  return {
-    delays,
-    lost,
-    sink: (r, _s, kind) => {
-      const sa = r.pair?.sides[0]?.sub.tcpStream;
-      const key = `${sa}|${r.dir === 0 ? 'c2s' : 's2c'}|${r.seq}|${r.len}|${r.ipId}`;
-      if (kind === 'delivered') delays.set(key, Math.round((r.tNs - r.peerNs) / 1000));
-      if (kind === 'lost') lost.set(key, 1);
-    },
-  };
-}
 
 describe.skipIf(!hasCorpus || !hasTshark)('compare: pymptcpanalyzer client_2 / server_2', () => {
   it('matches connection by connection, subflow by subflow, packet by packet', async () => {

@@ -16,7 +16,9 @@ import type { PacketInfo } from '../reassembly/tracker.js';
 import { DataDirection } from './data-delay.js';
 import { DelayStats } from './stats.js';
 
-const IPV4_ID_FROM_SRC = 8; // the IPv4 Identification field is 8 bytes before the source address (RFC 791)
+const IPV4_ID_FROM_SRC = 8;
+/** Bare SYNs remembered until their subflow is made (a flood of them costs no more). */
+const MAX_STASHED_SYNS = 4096; // the IPv4 Identification field is 8 bytes before the source address (RFC 791)
 
 export class DirAcc {
   sent = 0;
@@ -97,7 +99,13 @@ export class SideState {
   done = false;
   packets = 0;
   plainTcp = 0;
+  /** Bare SYNs not (yet) part of a subflow, by sequence number: IP ID, TSval, flags, time. */
+  readonly syns = new Map<number, [number, number, number, number]>();
   constructor(readonly side: 0 | 1) {}
+  stashSyn(seq: number, ipId: number, tsVal: number, flags: number, tNs: number): void {
+    if (this.syns.size >= MAX_STASHED_SYNS) this.syns.delete(this.syns.keys().next().value as number);
+    this.syns.set(seq, [ipId, tsVal, flags, tNs]);
+  }
   get pending(): number {
     return this.fifo.length - this.head;
   }
@@ -137,28 +145,43 @@ export class Matcher {
     if (tNs > side.latestNs) side.latestNs = tNs;
     const sub = info.subflow;
     if (sub === null || !seg.isTcp) {
-      if (seg.isTcp) side.plainTcp++;
+      if (seg.isTcp) {
+        side.plainTcp++;
+        // a bare MP_CAPABLE SYN: the tracker makes its subflow at the next packet (deferredSyn)
+        if ((seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) side.stashSyn(seg.seq, readIpId(frame, seg), seg.hasTimestamps ? seg.tsVal : 0, seg.flags, tNs);
+      }
       return;
     }
     let st = side.subs[sub.tcpStream];
     if (st === undefined) {
       st = side.subs[sub.tcpStream] = new SubState(s, sub);
       this.pairSubflow(st);
+      const d = info.deferredSyn;
+      const syn = d === null ? undefined : side.syns.get(d.seq);
+      if (d !== null && syn !== undefined) {
+        side.plainTcp--;
+        side.syns.delete(d.seq);
+        st.tSynNs = syn[3];
+        this.record(side, st, true, d.seq, 0, syn[0], syn[1], syn[2], syn[3], -1);
+      }
     }
     if (info.deferredSyn !== null && Number.isNaN(st.tSynNs)) st.tSynNs = side.firstNs + info.deferredSyn.time * 1e9;
     const syn = (seg.flags & TcpFlag.SYN) !== 0;
     const ack = (seg.flags & TcpFlag.ACK) !== 0;
     if (syn && !ack && Number.isNaN(st.tSynNs)) st.tSynNs = tNs;
     if (syn && ack && Number.isNaN(st.tSynAckNs)) st.tSynAckNs = tNs;
+    this.record(side, st, info.fromClient, seg.seq, seg.payloadLen, readIpId(frame, seg), seg.hasTimestamps ? seg.tsVal : 0, seg.flags, tNs, info.dsn ?? -1);
+  }
+
+  private record(side: SideState, st: SubState, fromClient: boolean, seq: number, len: number, ipId: number, tsVal: number, flags: number, tNs: number, dsn: number): void {
+    const s = side.side;
     const pair = st.pair as SubPair;
-    const dir = (info.fromClient ? 0 : 1) ^ st.flip;
-    const ipId = seg.ipVersion === 4 ? readU16(frame, seg.srcOffset - IPV4_ID_FROM_SRC) : 0;
-    const tsVal = seg.hasTimestamps ? seg.tsVal : 0;
-    const hash = hashOf(pair.id, dir, seg.seq, seg.payloadLen, ipId, tsVal, seg.flags);
+    const dir = (fromClient ? 0 : 1) ^ st.flip;
+    const hash = hashOf(pair.id, dir, seq, len, ipId, tsVal, flags);
     const own = side.index;
     // the same packet captured twice on this side (e.g. -i any sees it on two interfaces)
     for (let r = own.get(hash) ?? null; r !== null; r = r.next) {
-      if (same(r, pair, dir, seg.seq, seg.payloadLen, ipId, tsVal, seg.flags) && tNs - r.tNs <= this.dupNs) {
+      if (same(r, pair, dir, seq, len, ipId, tsVal, flags) && tNs - r.tNs <= this.dupNs) {
         pair.dirs[dir]!.dups[s]++;
         return;
       }
@@ -168,14 +191,14 @@ export class Matcher {
     rec.pair = pair;
     rec.st = st;
     rec.dir = dir;
-    rec.rawFromClient = info.fromClient;
-    rec.seq = seg.seq;
-    rec.len = seg.payloadLen;
+    rec.rawFromClient = fromClient;
+    rec.seq = seq;
+    rec.len = len;
     rec.ipId = ipId;
     rec.tsVal = tsVal;
-    rec.flags = seg.flags;
+    rec.flags = flags;
     rec.tNs = tNs;
-    rec.dsn = info.dsn ?? -1;
+    rec.dsn = dsn;
     rec.hash = hash;
     rec.matched = false;
     rec.peerNs = NaN;
@@ -184,7 +207,7 @@ export class Matcher {
     side.fifo.push(rec);
     const other = this.sides[(1 - s) as 0 | 1].index;
     for (let r = other.get(hash) ?? null; r !== null; r = r.next) {
-      if (!r.matched && same(r, pair, dir, rec.seq, rec.len, ipId, tsVal, rec.flags)) {
+      if (!r.matched && same(r, pair, dir, seq, len, ipId, tsVal, flags)) {
         r.matched = rec.matched = true;
         r.peerNs = tNs;
         rec.peerNs = r.tNs;
@@ -361,6 +384,10 @@ export class Matcher {
   baseSeconds(): number {
     return this.baseSec ?? 0;
   }
+}
+
+function readIpId(frame: Frame, seg: Segment): number {
+  return seg.ipVersion === 4 ? readU16(frame, seg.srcOffset - IPV4_ID_FROM_SRC) : 0;
 }
 
 function readU16(frame: Frame, off: number): number {

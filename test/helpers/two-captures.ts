@@ -5,6 +5,7 @@
  * integer arithmetic (nanoseconds as BigInt). Nothing here uses mpcap's code.
  */
 import { spawnSync } from 'node:child_process';
+import type { PacketRec } from '../../src/compare/matcher.ts';
 
 interface Pkt {
   stream: number;
@@ -117,3 +118,20 @@ function roundUs(ns: bigint): number {
   if (r < -500n) return Number(q - 1n);
   return Number(q);
 }
+
+/** Collects what the matcher decided, keyed like the independent matching. */
+export function collectDelays(): { sink: (r: PacketRec, s: 0 | 1, k: string) => void; delays: Map<string, number>; lost: Map<string, number> } {
+  const delays = new Map<string, number>();
+  const lost = new Map<string, number>();
+  return {
+    delays,
+    lost,
+    sink: (r, _s, kind) => {
+      const sa = r.pair?.sides[0]?.sub.tcpStream;
+      const key = `${sa}|${r.dir === 0 ? 'c2s' : 's2c'}|${r.seq}|${r.len}|${r.ipId}`;
+      if (kind === 'delivered') delays.set(key, Math.round((r.tNs - r.peerNs) / 1000));
+      if (kind === 'lost') lost.set(key, 1);
+    },
+  };
+}
+
