@@ -72,11 +72,19 @@ export class DataDirection {
         i++;
       } else {
         const gapEnd = Math.min(end, i < this.pStart.length ? (this.pStart[i] as number) : end);
-        this.pStart.splice(i, 0, cur);
-        this.pEnd.splice(i, 0, gapEnd);
-        this.pTime.splice(i, 0, tNs);
-        this.pStream.splice(i, 0, stream);
-        this.pArrival.splice(i, 0, arrivalNs);
+        if (i === this.pStart.length) {
+          this.pStart.push(cur);
+          this.pEnd.push(gapEnd);
+          this.pTime.push(tNs);
+          this.pStream.push(stream);
+          this.pArrival.push(arrivalNs);
+        } else {
+          this.pStart.splice(i, 0, cur);
+          this.pEnd.splice(i, 0, gapEnd);
+          this.pTime.splice(i, 0, tNs);
+          this.pStream.splice(i, 0, stream);
+          this.pArrival.splice(i, 0, arrivalNs);
+        }
         this.firstSent(cur, gapEnd, tNs);
         i++;
         cur = gapEnd;

@@ -15,8 +15,11 @@ import type { Subflow } from '../reassembly/model.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
 import { DataDirection } from './data-delay.js';
 import { DelayStats } from './stats.js';
+import { RecordRing } from './ring.js';
 
 const IPV4_ID_FROM_SRC = 8;
+/** Records a side's ring starts with (it doubles as needed, up to maxPending). */
+const INITIAL_RING = 65536;
 /** Bare SYNs remembered until their subflow is made (a flood of them costs no more). */
 const MAX_STASHED_SYNS = 4096; // the IPv4 Identification field is 8 bytes before the source address (RFC 791)
 
@@ -59,6 +62,7 @@ export class SubPair {
   constructor(readonly id: number) {}
 }
 
+/** A decided packet as the sink sees it (one reused object; valid during the call). */
 export class PacketRec {
   side: 0 | 1 = 0;
   pair: SubPair | null = null;
@@ -72,10 +76,8 @@ export class PacketRec {
   flags = 0;
   tNs = 0;
   dsn = -1;
-  hash = 0;
   matched = false;
   peerNs = NaN;
-  next: PacketRec | null = null;
 }
 
 export interface MatcherOptions {
@@ -91,9 +93,7 @@ export type PacketSink = (rec: PacketRec, senderSide: 0 | 1, kind: 'delivered' |
 
 export class SideState {
   readonly subs: Array<SubState | undefined> = [];
-  readonly fifo: Array<PacketRec | undefined> = [];
-  head = 0;
-  readonly index = new Map<number, PacketRec>();
+  readonly ring: RecordRing;
   latestNs = -Infinity;
   firstNs = NaN;
   done = false;
@@ -101,22 +101,28 @@ export class SideState {
   plainTcp = 0;
   /** Bare SYNs not (yet) part of a subflow, by sequence number: IP ID, TSval, flags, time. */
   readonly syns = new Map<number, [number, number, number, number]>();
-  constructor(readonly side: 0 | 1) {}
+  constructor(
+    readonly side: 0 | 1,
+    maxPending: number,
+  ) {
+    this.ring = new RecordRing(INITIAL_RING, maxPending);
+  }
   stashSyn(seq: number, ipId: number, tsVal: number, flags: number, tNs: number): void {
     if (this.syns.size >= MAX_STASHED_SYNS) this.syns.delete(this.syns.keys().next().value as number);
     this.syns.set(seq, [ipId, tsVal, flags, tNs]);
   }
   get pending(): number {
-    return this.fifo.length - this.head;
+    return this.ring.pending;
   }
 }
 
 export class Matcher {
-  readonly sides: [SideState, SideState] = [new SideState(0), new SideState(1)];
+  readonly sides: [SideState, SideState];
   readonly pairs: SubPair[] = [];
   private readonly byIsn = new Map<number, SubPair>();
   private readonly byTuple = new Map<string, SubPair>();
-  private readonly pool: PacketRec[] = [];
+  /** The sink's view of a decided packet (reused). */
+  private readonly view = new PacketRec();
   /** Whole seconds subtracted from every timestamp (the first frame's), so ns fit a double exactly. */
   private baseSec: number | null = null;
   evicted = 0;
@@ -127,6 +133,7 @@ export class Matcher {
   sink: PacketSink | null = null;
 
   constructor(readonly opts: MatcherOptions) {
+    this.sides = [new SideState(0, opts.maxPending), new SideState(1, opts.maxPending)];
     this.windowNs = opts.windowSec * 1e9;
     this.dupNs = opts.duplicateSec * 1e9;
   }
@@ -176,47 +183,49 @@ export class Matcher {
   private record(side: SideState, st: SubState, fromClient: boolean, seq: number, len: number, ipId: number, tsVal: number, flags: number, tNs: number, dsn: number): void {
     const s = side.side;
     const pair = st.pair as SubPair;
+    const pid = pair.id;
     const dir = (fromClient ? 0 : 1) ^ st.flip;
-    const hash = hashOf(pair.id, dir, seq, len, ipId, tsVal, flags);
-    const own = side.index;
+    const hash = hashOf(pid, dir, seq, len, ipId, tsVal, flags);
+    const own = side.ring;
     // the same packet captured twice on this side (e.g. -i any sees it on two interfaces)
-    for (let r = own.get(hash) ?? null; r !== null; r = r.next) {
-      if (same(r, pair, dir, seq, len, ipId, tsVal, flags) && tNs - r.tNs <= this.dupNs) {
+    for (let id = own.first(hash); id !== -1; id = own.nextOf(id)) {
+      const k = own.slot(id);
+      if (sameAt(own, k, hash, pid, dir, seq, len, ipId, tsVal, flags) && tNs - (own.tNs[k] as number) <= this.dupNs) {
         pair.dirs[dir]!.dups[s]++;
         return;
       }
     }
-    const rec = this.pool.pop() ?? new PacketRec();
-    rec.side = s;
-    rec.pair = pair;
-    rec.st = st;
-    rec.dir = dir;
-    rec.rawFromClient = fromClient;
-    rec.seq = seq;
-    rec.len = len;
-    rec.ipId = ipId;
-    rec.tsVal = tsVal;
-    rec.flags = flags;
-    rec.tNs = tNs;
-    rec.dsn = dsn;
-    rec.hash = hash;
-    rec.matched = false;
-    rec.peerNs = NaN;
-    rec.next = own.get(hash) ?? null;
-    own.set(hash, rec);
-    side.fifo.push(rec);
-    const other = this.sides[(1 - s) as 0 | 1].index;
-    for (let r = other.get(hash) ?? null; r !== null; r = r.next) {
-      if (!r.matched && same(r, pair, dir, seq, len, ipId, tsVal, flags)) {
-        r.matched = rec.matched = true;
-        r.peerNs = tNs;
-        rec.peerNs = r.tNs;
-        break;
-      }
-    }
-    if (side.pending > this.opts.maxPending) {
+    if (own.full()) {
       this.evicted++;
       this.pop(side);
+    }
+    const id = own.push();
+    const k = own.slot(id);
+    own.pair[k] = pid;
+    own.stream[k] = st.sub.tcpStream;
+    own.dir[k] = dir;
+    own.fromClient[k] = fromClient ? 1 : 0;
+    own.seq[k] = seq;
+    own.len[k] = len;
+    own.ipId[k] = ipId;
+    own.tsVal[k] = tsVal;
+    own.flags[k] = flags;
+    own.hash[k] = hash;
+    own.tNs[k] = tNs;
+    own.dsn[k] = dsn;
+    own.matched[k] = 0;
+    own.peerNs[k] = NaN;
+    own.index(id);
+    const other = this.sides[(1 - s) as 0 | 1].ring;
+    for (let oid = other.first(hash); oid !== -1; oid = other.nextOf(oid)) {
+      const ok = other.slot(oid);
+      if (other.matched[ok] === 0 && sameAt(other, ok, hash, pid, dir, seq, len, ipId, tsVal, flags)) {
+        other.matched[ok] = 1;
+        own.matched[k] = 1;
+        other.peerNs[ok] = tNs;
+        own.peerNs[k] = other.tNs[ok] as number;
+        break;
+      }
     }
   }
 
@@ -226,11 +235,8 @@ export class Matcher {
       const side = this.sides[s];
       const other = this.sides[(1 - s) as 0 | 1];
       const horizon = all || other.done ? Infinity : other.latestNs - this.windowNs;
-      while (side.head < side.fifo.length && (side.fifo[side.head] as PacketRec).tNs <= horizon) this.pop(side);
-      if (side.head > 65536 && side.head * 2 > side.fifo.length) {
-        side.fifo.splice(0, side.head);
-        side.head = 0;
-      }
+      const ring = side.ring;
+      while (ring.pending > 0 && (ring.tNs[ring.slot(ring.head)] as number) <= horizon) this.pop(side);
     }
   }
 
@@ -281,62 +287,67 @@ export class Matcher {
   }
 
   private pop(side: SideState): void {
-    const rec = side.fifo[side.head] as PacketRec;
-    side.fifo[side.head++] = undefined;
-    // unlink from this side's index
-    const first = side.index.get(rec.hash);
-    if (first === rec) {
-      if (rec.next === null) side.index.delete(rec.hash);
-      else side.index.set(rec.hash, rec.next);
-    } else {
-      for (let r = first ?? null; r !== null; r = r.next) {
-        if (r.next === rec) {
-          r.next = rec.next;
-          break;
-        }
-      }
-    }
-    this.decide(rec);
-    rec.next = null;
-    rec.pair = null;
-    rec.st = null;
-    this.pool.push(rec);
-  }
-
-  private decide(rec: PacketRec): void {
-    const p = rec.pair as SubPair;
-    if (p.clientSide === null) this.findClientSide(p, rec);
+    const ring = side.ring;
+    const k = ring.slot(ring.shift());
+    const p = this.pairs[ring.pair[k] as number] as SubPair;
+    const st = side.subs[ring.stream[k] as number] as SubState;
+    const dir = ring.dir[k] as 0 | 1;
+    const matched = ring.matched[k] === 1;
+    const tNs = ring.tNs[k] as number;
+    const peerNs = ring.peerNs[k] as number;
+    const s = side.side;
+    if (p.clientSide === null) this.findClientSide(p, s, dir, matched, tNs, peerNs);
     const clientSide = p.clientSide ?? 0;
-    const senderSide = (rec.dir === 0 ? clientSide : 1 - clientSide) as 0 | 1;
-    const d = p.dirs[rec.dir] as DirAcc;
-    const data = rec.dsn >= 0 && rec.len > 0 ? this.dataOf(p, rec) : null;
-    if (rec.side === senderSide) {
+    const senderSide = (dir === 0 ? clientSide : 1 - clientSide) as 0 | 1;
+    const d = p.dirs[dir] as DirAcc;
+    const dsn = ring.dsn[k] as number;
+    const len = ring.len[k] as number;
+    const data = dsn >= 0 && len > 0 ? this.dataOf(p, st, ring.fromClient[k] === 1) : null;
+    const sink = this.sink;
+    if (sink !== null) {
+      const v = this.view;
+      v.side = s;
+      v.pair = p;
+      v.st = st;
+      v.dir = dir;
+      v.rawFromClient = ring.fromClient[k] === 1;
+      v.seq = ring.seq[k] as number;
+      v.len = len;
+      v.ipId = ring.ipId[k] as number;
+      v.tsVal = ring.tsVal[k] as number;
+      v.flags = ring.flags[k] as number;
+      v.tNs = tNs;
+      v.dsn = dsn;
+      v.matched = matched;
+      v.peerNs = peerNs;
+    }
+    if (s === senderSide) {
       d.sent++;
-      if (!rec.matched) {
+      if (!matched) {
         d.lost++;
-        this.sink?.(rec, senderSide, 'lost');
+        sink?.(this.view, senderSide, 'lost');
       }
       if (data !== null) {
         data.senderSide = senderSide === 0 ? 'A' : 'B';
-        data.sent(rec.dsn, rec.len, rec.tNs, (rec.st as SubState).sub.tcpStream, rec.peerNs);
+        data.sent(dsn, len, tNs, st.sub.tcpStream, peerNs);
       }
     } else {
       d.received++;
-      if (rec.matched) {
+      if (matched) {
         d.matched++;
-        d.delay.add(this.toSec(rec.peerNs), Math.round((rec.tNs - rec.peerNs) / 1000));
-        if (rec.peerNs < d.maxSendNs) d.reordered++;
-        else d.maxSendNs = rec.peerNs;
-        this.sink?.(rec, senderSide, 'delivered');
+        d.delay.add(this.toSec(peerNs), Math.round((tNs - peerNs) / 1000));
+        if (peerNs < d.maxSendNs) d.reordered++;
+        else d.maxSendNs = peerNs;
+        sink?.(this.view, senderSide, 'delivered');
       } else {
         d.receivedOnly++;
-        this.sink?.(rec, senderSide, 'received-only');
+        sink?.(this.view, senderSide, 'received-only');
       }
-      if (data !== null) data.received(rec.dsn, rec.len, rec.tNs);
+      if (data !== null) data.received(dsn, len, tNs);
     }
   }
 
-  private findClientSide(p: SubPair, rec: PacketRec): void {
+  private findClientSide(p: SubPair, side: 0 | 1, dir: 0 | 1, matched: boolean, tNs: number, peerNs: number): void {
     const a = p.sides[0];
     const b = p.sides[1];
     if (a !== null && b !== null) {
@@ -348,28 +359,31 @@ export class Matcher {
         return;
       }
     }
-    if (rec.matched) {
+    if (matched) {
       // the copy seen later is the receiver's
-      const senderOfDir = rec.peerNs > rec.tNs ? rec.side : 1 - rec.side;
-      p.clientSide = (rec.dir === 0 ? senderOfDir : 1 - senderOfDir) as 0 | 1;
+      const senderOfDir = peerNs > tNs ? side : 1 - side;
+      p.clientSide = (dir === 0 ? senderOfDir : 1 - senderOfDir) as 0 | 1;
       p.clientSideBy = 'delay-sign';
     }
   }
 
-  private dataOf(p: SubPair, rec: PacketRec): DataDirection | null {
-    const st = rec.st as SubState;
+  private dataOf(p: SubPair, st: SubState, rawFromClient: boolean): DataDirection | null {
     const a = p.sides[0];
     const b = p.sides[1];
     if (a === null || b === null || a.sub.connection === null || b.sub.connection === null) return null;
     const connClient = st.sub.clientIsConnectionClient ?? true;
     // c2s of the connection on the record's own side (both sides agree when both saw the handshakes)
-    const c2s = rec.rawFromClient === connClient;
+    const c2s = rawFromClient === connClient;
+    const slot = c2s ? 0 : 1;
+    const cached = p.data[slot];
+    if (cached !== null) return cached;
     const key = `${a.sub.connection}:${b.sub.connection}:${c2s ? 'c2s' : 's2c'}`;
     let d = this.data.get(key);
     if (d === undefined) {
       d = new DataDirection(c2s ? 'c2s' : 's2c', this.toSec);
       this.data.set(key, d);
     }
+    p.data[slot] = d;
     return d;
   }
 
@@ -400,12 +414,12 @@ function readU16(frame: Frame, off: number): number {
 }
 
 function hashOf(pair: number, dir: number, seq: number, len: number, ipId: number, tsVal: number, flags: number): number {
-  let lo = Math.imul(seq ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ipId + 1, 0xc2b2ae35) ^ Math.imul(tsVal, 0x27d4eb2f);
-  lo = (lo ^ (lo >>> 15)) >>> 0;
-  const hi = (Math.imul(pair * 2 + dir, 0x165667b1) ^ Math.imul(len + 1, 0x9e3779b1) ^ flags) & 0xfffff;
-  return hi * 4294967296 + lo;
+  let h = Math.imul(seq ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ipId + 1, 0xc2b2ae35) ^ Math.imul(tsVal, 0x27d4eb2f);
+  h ^= Math.imul(pair * 2 + dir + 1, 0x165667b1) ^ Math.imul(len + 1, 0x9e3779b1) ^ flags;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
 }
 
-function same(r: PacketRec, pair: SubPair, dir: number, seq: number, len: number, ipId: number, tsVal: number, flags: number): boolean {
-  return r.pair === pair && r.dir === dir && r.seq === seq && r.len === len && r.ipId === ipId && r.tsVal === tsVal && r.flags === flags;
+function sameAt(r: RecordRing, k: number, hash: number, pair: number, dir: number, seq: number, len: number, ipId: number, tsVal: number, flags: number): boolean {
+  return r.hash[k] === hash && r.pair[k] === pair && r.dir[k] === dir && r.seq[k] === seq >>> 0 && r.len[k] === len && r.ipId[k] === ipId && r.tsVal[k] === tsVal >>> 0 && r.flags[k] === flags;
 }
