@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareCaptures } from '../src/compare/run.ts';
 import type { CompareResult } from '../src/compare/model.ts';
@@ -112,10 +113,20 @@ describe('compare: the committed pair', () => {
 
   it('CLI: --csv writes the tables and packets.csv; --json follows the schema fields', async () => {
     const out = path.join(tmp, 'csv');
-    const r = await runMain(['compare', '--csv', out, '--json', client, server]);
+    const svg = path.join(tmp, 'delay.svg');
+    const r = await runMain(['compare', '--csv', out, '--svg', svg, '--json', client, server]);
+    // one line per path and direction, the clock said in the title
+    const drawn = readFileSync(svg, 'utf8');
+    expect(drawn.match(/<polyline/g)).toHaveLength(4);
+    expect(drawn).toContain('absolute delays');
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as CompareResult;
     expect(j.clock.mode).toBe('absolute');
+    const ajv = new Ajv2020.default({ strict: false, allErrors: true });
+    const validate = ajv.compile(JSON.parse(readFileSync(path.join(repoRoot, 'schema', 'compare.schema.json'), 'utf8')) as object);
+    expect(validate(j), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const rel = await runMain(['compare', '--relative', '--json', client, server]);
+    expect(validate(JSON.parse(rel.stdout)), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     const packets = readFileSync(path.join(out, 'packets.csv'), 'utf8').trimEnd().split('\n');
     const rows = packets.slice(1).map((l) => l.split(','));
     expect(rows.filter((x) => x[4] === 'delivered')).toHaveLength(275 + 259 + 103 + 103);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { compareCaptures, DEFAULT_DUPLICATE_SEC, DEFAULT_MAX_PENDING, DEFAULT_WINDOW_SEC } from '../compare/run.js';
 import { PacketCsv, writeCompareCsv } from '../compare/csv.js';
 import { renderCompareText } from '../compare/render.js';
+import { renderDelaySvg } from '../compare/plot.js';
+import { writeFile } from 'node:fs/promises';
 import type { SetExit } from './errors.js';
 import { UsageError } from './errors.js';
 import { closeStream, ExitCode, openOutput, OutputSink, type CliIo } from './io.js';
@@ -20,6 +22,7 @@ interface CompareOpts {
   relative?: boolean;
   window?: string;
   maxPending?: string;
+  svg?: string;
 }
 
 export function registerCompare(program: Command, io: CliIo, setExit: SetExit): void {
@@ -31,6 +34,7 @@ export function registerCompare(program: Command, io: CliIo, setExit: SetExit): 
     .option('--json', 'print the result as JSON (schema: schema/compare.schema.json)')
     .option('-o, --output <file>', 'write the result to a file instead of standard output')
     .option('--csv <dir>', 'also write CSV tables, delay time series and packets.csv (one row per packet) into this directory')
+    .option('--svg <file>', 'also draw the one-way delay of every path over time into this SVG file')
     .option('--offset <seconds>', "B's clock minus A's clock, in seconds (e.g. 0.0025): delays are absolute after correcting B's timestamps")
     .option('--relative', "clocks not synchronised: show each path's delays relative to its minimum")
     .option('--window <seconds>', `how long a packet waits for its copy in the other capture (default ${DEFAULT_WINDOW_SEC})`)
@@ -48,7 +52,8 @@ Examples:
   mpcap compare client.pcap server.pcap
   mpcap compare --offset 0.0012 client.pcap server.pcap     # B's clock 1.2 ms ahead of A's
   mpcap compare --relative --json client.pcap server.pcap | jq '.connections[].subflows[].directions[].delay'
-  mpcap compare --csv out/ client.pcap server.pcap           # out/subflows.csv, out/packets.csv, ...`,
+  mpcap compare --csv out/ client.pcap server.pcap           # out/subflows.csv, out/packets.csv, ...
+  mpcap compare --svg delay.svg client.pcap server.pcap      # one-way delay per path over time`,
     )
     .action(async (a: string, b: string, opts: CompareOpts) => {
       setExit(await runCompare(a, b, opts, io));
@@ -101,8 +106,15 @@ async function runCompare(a: string, b: string, opts: CompareOpts, io: CliIo): P
     const names = writeCompareCsv(run.result, opts.csv);
     io.stderr.write(`mpcap: wrote ${names.length + 1} CSV files to ${join(opts.csv, '')}\n`);
   }
+  if (opts.svg !== undefined) {
+    try {
+      await writeFile(opts.svg, renderDelaySvg(run.result));
+    } catch (e) {
+      throw new UsageError(`--svg ${opts.svg}: ${(e as Error).message}`);
+    }
+  }
   const out = new OutputSink(outStream);
-  if (opts.json) out.write(JSON.stringify({ generator: `mpcap ${version()}`, ...run.result }, null, 2) + '\n');
+  if (opts.json) out.write(JSON.stringify({ schemaVersion: 1, generator: `mpcap ${version()}`, ...run.result }, null, 2) + '\n');
   else out.write(renderCompareText(run.result));
   await out.end();
   if (opts.output !== undefined) await closeStream(outStream);
