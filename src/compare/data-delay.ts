@@ -50,9 +50,14 @@ export class DataDirection {
   private readonly ooo: number[] = []; // flat [start, end, start, end, ...], sorted
   private readonly evFrontier: number[] = [];
   private readonly evTime: number[] = [];
+  private gapSinceNs = 0;
+  /** Gaps in the receiver's data the receiver's capture never filled within the window (skipped). */
+  skippedGaps = 0;
 
   constructor(
     readonly direction: 'c2s' | 's2c',
+    /** A gap at the receiver open longer than this (ns) is skipped. */
+    private readonly windowNs: number,
     /** ns → seconds since the base (the origin is applied when results are made). */
     private readonly toSec: (ns: number) => number,
   ) {}
@@ -141,7 +146,14 @@ export class DataDirection {
     if (dsn <= this.frontier) {
       if (end > this.frontier) this.frontier = end;
     } else {
+      if (this.ooo.length === 0) this.gapSinceNs = tNs;
       this.insertOoo(dsn, end);
+    }
+    // a gap the receiver's capture has not filled within the window never will be: skip it
+    if (this.ooo.length > 0 && (tNs - this.gapSinceNs > this.windowNs || this.ooo.length > MAX_OOO * 2)) {
+      this.skippedGaps++;
+      this.frontier = this.ooo[0] as number;
+      this.gapSinceNs = tNs;
     }
     const ooo = this.ooo;
     let k = 0;
@@ -151,6 +163,7 @@ export class DataDirection {
     }
     if (k > 0) ooo.splice(0, k);
     if (this.frontier > before) {
+      this.gapSinceNs = tNs;
       this.evFrontier.push(this.frontier);
       this.evTime.push(tNs);
       if (this.evFrontier.length > KEPT_EVENTS * 2) {
@@ -158,18 +171,35 @@ export class DataDirection {
         this.evTime.splice(0, KEPT_EVENTS);
       }
       while (this.hEnd.length > 0 && (this.hEnd[0] as number) <= this.frontier) {
-        const [e, st, t] = heapPop(this.hEnd, this.hStart, this.hTime);
-        this.measured(st, e, t, tNs);
+        this.measured(this.hStart[0] as number, this.hEnd[0] as number, this.hTime[0] as number, tNs);
+        heapPop(this.hEnd, this.hStart, this.hTime);
       }
     }
   }
 
+  /** Add [start, end) to the sorted, disjoint out-of-order ranges (most often at or past the last one). */
   private insertOoo(start: number, end: number): void {
     const ooo = this.ooo;
-    let i = 0;
-    while (i < ooo.length && (ooo[i] as number) < start) i += 2;
+    const n = ooo.length;
+    if (n === 0 || start > (ooo[n - 1] as number)) {
+      ooo.push(start, end);
+      return;
+    }
+    if (start >= (ooo[n - 2] as number)) {
+      if (end > (ooo[n - 1] as number)) ooo[n - 1] = end;
+      return;
+    }
+    // binary search for the first range starting at or after `start`
+    let lo = 0;
+    let hi = n / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ooo[mid * 2] as number) < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo * 2;
     ooo.splice(i, 0, start, end);
-    // merge neighbours that touch
+    // merge with the neighbours it touches
     let j = Math.max(0, i - 2);
     while (j + 2 < ooo.length) {
       if ((ooo[j + 2] as number) <= (ooo[j + 1] as number)) {
@@ -177,11 +207,6 @@ export class DataDirection {
         ooo.splice(j + 2, 2);
       } else if (j > i) break;
       else j += 2;
-    }
-    if (ooo.length > MAX_OOO * 2) {
-      // the oldest gap is skipped: the receiver's capture never showed it
-      this.frontier = ooo[1] as number;
-      ooo.splice(0, 2);
     }
   }
 
@@ -257,8 +282,8 @@ function heapPush(k: number[], a: number[], b: number[], key: number, va: number
   b[i] = vb;
 }
 
-function heapPop(k: number[], a: number[], b: number[]): [number, number, number] {
-  const top: [number, number, number] = [k[0] as number, a[0] as number, b[0] as number];
+/** Remove the smallest (read it first at index 0). */
+function heapPop(k: number[], a: number[], b: number[]): void {
   const lk = k.pop() as number;
   const la = a.pop() as number;
   const lb = b.pop() as number;
@@ -279,7 +304,6 @@ function heapPop(k: number[], a: number[], b: number[]): [number, number, number
     a[i] = la;
     b[i] = lb;
   }
-  return top;
 }
 
 export function round6(x: number): number {

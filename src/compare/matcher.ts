@@ -380,7 +380,7 @@ export class Matcher {
     const key = `${a.sub.connection}:${b.sub.connection}:${c2s ? 'c2s' : 's2c'}`;
     let d = this.data.get(key);
     if (d === undefined) {
-      d = new DataDirection(c2s ? 'c2s' : 's2c', this.toSec);
+      d = new DataDirection(c2s ? 'c2s' : 's2c', this.windowNs, this.toSec);
       this.data.set(key, d);
     }
     p.data[slot] = d;
