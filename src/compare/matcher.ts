@@ -15,7 +15,7 @@ import type { Subflow } from '../reassembly/model.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
 import { DataDirection } from './data-delay.js';
 import { DelayStats } from './stats.js';
-import { RecordRing } from './ring.js';
+import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, I_BITS, I_HASH, I_IPFL, I_LEN, I_PAIR, I_SEQ, I_STREAM, I_TSVAL, RecordRing } from './ring.js';
 
 const IPV4_ID_FROM_SRC = 8;
 /** Records a side's ring starts with (it doubles as needed, up to maxPending). */
@@ -187,10 +187,11 @@ export class Matcher {
     const dir = (fromClient ? 0 : 1) ^ st.flip;
     const hash = hashOf(pid, dir, seq, len, ipId, tsVal, flags);
     const own = side.ring;
+    const ipfl = (ipId << 16) | flags;
     // the same packet captured twice on this side (e.g. -i any sees it on two interfaces)
     for (let id = own.first(hash); id !== -1; id = own.nextOf(id)) {
       const k = own.slot(id);
-      if (sameAt(own, k, hash, pid, dir, seq, len, ipId, tsVal, flags) && tNs - (own.tNs[k] as number) <= this.dupNs) {
+      if (sameAt(own.i32, k << 4, hash, pid, dir, seq, len, ipfl, tsVal) && tNs - own.f64[(k << 3) + F_T]! <= this.dupNs) {
         pair.dirs[dir]!.dups[s]++;
         return;
       }
@@ -201,29 +202,32 @@ export class Matcher {
     }
     const id = own.push();
     const k = own.slot(id);
-    own.pair[k] = pid;
-    own.stream[k] = st.sub.tcpStream;
-    own.dir[k] = dir;
-    own.fromClient[k] = fromClient ? 1 : 0;
-    own.seq[k] = seq;
-    own.len[k] = len;
-    own.ipId[k] = ipId;
-    own.tsVal[k] = tsVal;
-    own.flags[k] = flags;
-    own.hash[k] = hash;
-    own.tNs[k] = tNs;
-    own.dsn[k] = dsn;
-    own.matched[k] = 0;
-    own.peerNs[k] = NaN;
+    const i32 = own.i32;
+    const f64 = own.f64;
+    const ib = k << 4;
+    const fb = k << 3;
+    i32[ib + I_PAIR] = pid;
+    i32[ib + I_STREAM] = st.sub.tcpStream;
+    i32[ib + I_BITS] = dir | (fromClient ? BIT_FROM_CLIENT : 0);
+    i32[ib + I_SEQ] = seq;
+    i32[ib + I_LEN] = len;
+    i32[ib + I_IPFL] = ipfl;
+    i32[ib + I_TSVAL] = tsVal;
+    i32[ib + I_HASH] = hash;
+    f64[fb + F_T] = tNs;
+    f64[fb + F_PEER] = NaN;
+    f64[fb + F_DSN] = dsn;
     own.index(id);
     const other = this.sides[(1 - s) as 0 | 1].ring;
+    const oi = other.i32;
     for (let oid = other.first(hash); oid !== -1; oid = other.nextOf(oid)) {
       const ok = other.slot(oid);
-      if (other.matched[ok] === 0 && sameAt(other, ok, hash, pid, dir, seq, len, ipId, tsVal, flags)) {
-        other.matched[ok] = 1;
-        own.matched[k] = 1;
-        other.peerNs[ok] = tNs;
-        own.peerNs[k] = other.tNs[ok] as number;
+      const ob = ok << 4;
+      if ((oi[ob + I_BITS]! & BIT_MATCHED) === 0 && sameAt(oi, ob, hash, pid, dir, seq, len, ipfl, tsVal)) {
+        oi[ob + I_BITS] = oi[ob + I_BITS]! | BIT_MATCHED;
+        i32[ib + I_BITS] = i32[ib + I_BITS]! | BIT_MATCHED;
+        other.f64[(ok << 3) + F_PEER] = tNs;
+        f64[fb + F_PEER] = other.f64[(ok << 3) + F_T]!;
         break;
       }
     }
@@ -236,7 +240,7 @@ export class Matcher {
       const other = this.sides[(1 - s) as 0 | 1];
       const horizon = all || other.done ? Infinity : other.latestNs - this.windowNs;
       const ring = side.ring;
-      while (ring.pending > 0 && (ring.tNs[ring.slot(ring.head)] as number) <= horizon) this.pop(side);
+      while (ring.pending > 0 && ring.f64[(ring.slot(ring.head) << 3) + F_T]! <= horizon) this.pop(side);
     }
   }
 
@@ -288,21 +292,27 @@ export class Matcher {
 
   private pop(side: SideState): void {
     const ring = side.ring;
-    const k = ring.slot(ring.shift());
-    const p = this.pairs[ring.pair[k] as number] as SubPair;
-    const st = side.subs[ring.stream[k] as number] as SubState;
-    const dir = ring.dir[k] as 0 | 1;
-    const matched = ring.matched[k] === 1;
-    const tNs = ring.tNs[k] as number;
-    const peerNs = ring.peerNs[k] as number;
+    const k = ring.shift();
+    const i32 = ring.i32;
+    const f64 = ring.f64;
+    const ib = k << 4;
+    const fb = k << 3;
+    const p = this.pairs[i32[ib + I_PAIR]!] as SubPair;
+    const st = side.subs[i32[ib + I_STREAM]!] as SubState;
+    const bits = i32[ib + I_BITS]!;
+    const dir = (bits & BIT_DIR) as 0 | 1;
+    const matched = (bits & BIT_MATCHED) !== 0;
+    const fromClient = (bits & BIT_FROM_CLIENT) !== 0;
+    const tNs = f64[fb + F_T]!;
+    const peerNs = f64[fb + F_PEER]!;
     const s = side.side;
     if (p.clientSide === null) this.findClientSide(p, s, dir, matched, tNs, peerNs);
     const clientSide = p.clientSide ?? 0;
     const senderSide = (dir === 0 ? clientSide : 1 - clientSide) as 0 | 1;
     const d = p.dirs[dir] as DirAcc;
-    const dsn = ring.dsn[k] as number;
-    const len = ring.len[k] as number;
-    const data = dsn >= 0 && len > 0 ? this.dataOf(p, st, ring.fromClient[k] === 1) : null;
+    const dsn = f64[fb + F_DSN]!;
+    const len = i32[ib + I_LEN]!;
+    const data = dsn >= 0 && len > 0 ? this.dataOf(p, st, fromClient) : null;
     const sink = this.sink;
     if (sink !== null) {
       const v = this.view;
@@ -310,12 +320,12 @@ export class Matcher {
       v.pair = p;
       v.st = st;
       v.dir = dir;
-      v.rawFromClient = ring.fromClient[k] === 1;
-      v.seq = ring.seq[k] as number;
+      v.rawFromClient = fromClient;
+      v.seq = i32[ib + I_SEQ]! >>> 0;
       v.len = len;
-      v.ipId = ring.ipId[k] as number;
-      v.tsVal = ring.tsVal[k] as number;
-      v.flags = ring.flags[k] as number;
+      v.ipId = i32[ib + I_IPFL]! >>> 16;
+      v.tsVal = i32[ib + I_TSVAL]! >>> 0;
+      v.flags = i32[ib + I_IPFL]! & 0xffff;
       v.tNs = tNs;
       v.dsn = dsn;
       v.matched = matched;
@@ -420,6 +430,6 @@ function hashOf(pair: number, dir: number, seq: number, len: number, ipId: numbe
   return (h ^ (h >>> 13)) >>> 0;
 }
 
-function sameAt(r: RecordRing, k: number, hash: number, pair: number, dir: number, seq: number, len: number, ipId: number, tsVal: number, flags: number): boolean {
-  return r.hash[k] === hash && r.pair[k] === pair && r.dir[k] === dir && r.seq[k] === seq >>> 0 && r.len[k] === len && r.ipId[k] === ipId && r.tsVal[k] === tsVal >>> 0 && r.flags[k] === flags;
+function sameAt(r: Int32Array, b: number, hash: number, pair: number, dir: number, seq: number, len: number, ipfl: number, tsVal: number): boolean {
+  return r[b + I_HASH] === (hash | 0) && r[b + I_PAIR] === pair && (r[b + I_BITS]! & BIT_DIR) === dir && r[b + I_SEQ] === (seq | 0) && r[b + I_LEN] === len && r[b + I_IPFL] === ipfl && r[b + I_TSVAL] === (tsVal | 0);
 }

@@ -1,29 +1,39 @@
 /**
- * The packets of one side waiting for their copy: a FIFO ring of fixed-shape columns (typed
- * arrays, no object per packet, so nothing for the garbage collector) with a chained hash index
- * over it. A record is named by its sequence number (`id`, counted from 0 for the whole capture);
- * its slot is `id & mask`. The ring doubles when full, up to `maxSize`.
+ * The packets of one side waiting for their copy: a FIFO ring of fixed-size records in one
+ * ArrayBuffer (64 bytes each, one cache line: eight 32-bit fields, then four doubles), with a
+ * chained hash index over it. No object per packet, so nothing for the garbage collector, and a
+ * look-up touches one line per candidate. A record is named by its sequence number (`id`, counted
+ * from 0 for the whole capture); its slot is `id & mask`. The ring doubles when full, up to `maxSize`.
  */
+
+/** 32-bit fields (index within the record's 16 ints). */
+export const I_PAIR = 0;
+export const I_STREAM = 1;
+/** dir | fromClient << 1 | matched << 2 */
+export const I_BITS = 2;
+export const I_SEQ = 3;
+export const I_LEN = 4;
+/** ipId << 16 | flags */
+export const I_IPFL = 5;
+export const I_TSVAL = 6;
+export const I_HASH = 7;
+/** Doubles (index within the record's 8 doubles; the first 4 overlap the ints). */
+export const F_T = 4;
+export const F_PEER = 5;
+export const F_DSN = 6;
+export const F_NEXT = 7;
+export const BIT_DIR = 1;
+export const BIT_FROM_CLIENT = 2;
+export const BIT_MATCHED = 4;
+const RECORD_BYTES = 64;
+
 export class RecordRing {
   private mask: number;
   private size: number;
-  // columns
-  pair: Int32Array;
-  stream: Int32Array;
-  dir: Uint8Array;
-  fromClient: Uint8Array;
-  matched: Uint8Array;
-  seq: Uint32Array;
-  len: Uint32Array;
-  ipId: Uint16Array;
-  tsVal: Uint32Array;
-  flags: Uint16Array;
-  hash: Uint32Array;
-  tNs: Float64Array;
-  peerNs: Float64Array;
-  dsn: Float64Array;
-  /** Next id in the same hash bucket (-1: none). */
-  next: Float64Array;
+  private bytes: Uint8Array;
+  /** Record k's ints are i32[k*16 ...], its doubles f64[k*8 + 4 ...]. */
+  i32: Int32Array;
+  f64: Float64Array;
   // index: bucket → newest id (-1: empty)
   private buckets: Float64Array;
   private bucketMask: number;
@@ -36,21 +46,9 @@ export class RecordRing {
   ) {
     this.size = pow2(Math.min(initial, maxSize));
     this.mask = this.size - 1;
-    this.pair = new Int32Array(this.size);
-    this.stream = new Int32Array(this.size);
-    this.dir = new Uint8Array(this.size);
-    this.fromClient = new Uint8Array(this.size);
-    this.matched = new Uint8Array(this.size);
-    this.seq = new Uint32Array(this.size);
-    this.len = new Uint32Array(this.size);
-    this.ipId = new Uint16Array(this.size);
-    this.tsVal = new Uint32Array(this.size);
-    this.flags = new Uint16Array(this.size);
-    this.hash = new Uint32Array(this.size);
-    this.tNs = new Float64Array(this.size);
-    this.peerNs = new Float64Array(this.size);
-    this.dsn = new Float64Array(this.size);
-    this.next = new Float64Array(this.size);
+    this.bytes = new Uint8Array(this.size * RECORD_BYTES);
+    this.i32 = new Int32Array(this.bytes.buffer);
+    this.f64 = new Float64Array(this.bytes.buffer);
     this.buckets = new Float64Array(this.size * 2).fill(-1);
     this.bucketMask = this.size * 2 - 1;
   }
@@ -59,7 +57,7 @@ export class RecordRing {
     return this.tail - this.head;
   }
 
-  /** Room for one more without going past maxSize (else the caller pops the oldest first). */
+  /** No room for one more without going past maxSize (the caller pops the oldest first). */
   full(): boolean {
     return this.pending >= this.maxSize;
   }
@@ -68,7 +66,7 @@ export class RecordRing {
     return id & this.mask;
   }
 
-  /** A new record at the tail; the caller fills its columns, then calls `index(id)`. */
+  /** A new record at the tail; the caller fills its fields, then calls `index(id)`. */
   push(): number {
     if (this.pending >= this.size) this.grow();
     return this.tail++;
@@ -76,66 +74,53 @@ export class RecordRing {
 
   /** Put record `id` (its hash set) at the front of its bucket. */
   index(id: number): void {
-    const s = id & this.mask;
-    const b = (this.hash[s] as number) & this.bucketMask;
-    this.next[s] = this.buckets[b] as number;
+    const k = id & this.mask;
+    const b = this.i32[(k << 4) + I_HASH]! & this.bucketMask;
+    this.f64[(k << 3) + F_NEXT] = this.buckets[b]!;
     this.buckets[b] = id;
   }
 
   /** The newest id in the bucket of `hash` (-1: none); follow with `nextOf`. */
   first(hash: number): number {
-    return this.buckets[hash & this.bucketMask] as number;
+    return this.buckets[hash & this.bucketMask]!;
   }
 
   nextOf(id: number): number {
-    return this.next[id & this.mask] as number;
+    return this.f64[((id & this.mask) << 3) + F_NEXT]!;
   }
 
-  /** Remove the oldest record from the index and the ring; returns its id (its columns stay readable until the next push). */
+  /** Remove the oldest record from the index and the ring; returns its slot (readable until the next push). */
   shift(): number {
     const id = this.head++;
-    const s = id & this.mask;
-    const b = (this.hash[s] as number) & this.bucketMask;
-    let cur = this.buckets[b] as number;
+    const k = id & this.mask;
+    const b = this.i32[(k << 4) + I_HASH]! & this.bucketMask;
+    const after = this.f64[(k << 3) + F_NEXT]!;
+    let cur = this.buckets[b]!;
     if (cur === id) {
-      this.buckets[b] = this.next[s] as number;
+      this.buckets[b] = after;
     } else {
       while (cur !== -1) {
-        const cs = cur & this.mask;
-        const nx = this.next[cs] as number;
+        const at = ((cur & this.mask) << 3) + F_NEXT;
+        const nx = this.f64[at]!;
         if (nx === id) {
-          this.next[cs] = this.next[s] as number;
+          this.f64[at] = after;
           break;
         }
         cur = nx;
       }
     }
-    return id;
+    return k;
   }
 
   private grow(): void {
     const n = this.size;
-    // id & (2n-1) is id & (n-1) or that plus n: two copies of the old column put every live id in place
-    const twice = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(a: T, b: T): T => {
-      b.set(a as never, 0);
-      b.set(a as never, n);
-      return b;
-    };
-    this.pair = twice(this.pair, new Int32Array(2 * n));
-    this.stream = twice(this.stream, new Int32Array(2 * n));
-    this.dir = twice(this.dir, new Uint8Array(2 * n));
-    this.fromClient = twice(this.fromClient, new Uint8Array(2 * n));
-    this.matched = twice(this.matched, new Uint8Array(2 * n));
-    this.seq = twice(this.seq, new Uint32Array(2 * n));
-    this.len = twice(this.len, new Uint32Array(2 * n));
-    this.ipId = twice(this.ipId, new Uint16Array(2 * n));
-    this.tsVal = twice(this.tsVal, new Uint32Array(2 * n));
-    this.flags = twice(this.flags, new Uint16Array(2 * n));
-    this.hash = twice(this.hash, new Uint32Array(2 * n));
-    this.tNs = twice(this.tNs, new Float64Array(2 * n));
-    this.peerNs = twice(this.peerNs, new Float64Array(2 * n));
-    this.dsn = twice(this.dsn, new Float64Array(2 * n));
-    this.next = new Float64Array(2 * n);
+    // id & (2n-1) is id & (n-1) or that plus n: two copies of the old records put every live id in place
+    const bytes = new Uint8Array(2 * n * RECORD_BYTES);
+    bytes.set(this.bytes, 0);
+    bytes.set(this.bytes, n * RECORD_BYTES);
+    this.bytes = bytes;
+    this.i32 = new Int32Array(bytes.buffer);
+    this.f64 = new Float64Array(bytes.buffer);
     this.size = 2 * n;
     this.mask = 2 * n - 1;
     this.buckets = new Float64Array(4 * n).fill(-1);
