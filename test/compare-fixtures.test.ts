@@ -14,7 +14,7 @@ import { compareCaptures } from '../src/compare/run.ts';
 import type { CompareResult } from '../src/compare/model.ts';
 import { repoRoot, hasTshark } from './helpers/corpus.ts';
 import { runMain } from './helpers/cli.ts';
-import { collectDelays, independentMatch } from './helpers/two-captures.ts';
+import { collectDelays, independentMatch, independentReinjections } from './helpers/two-captures.ts';
 
 const dir = path.join(repoRoot, 'fixtures', 'compare');
 const client = path.join(dir, 'client.pcap.gz');
@@ -54,7 +54,7 @@ const EXPECTED = [
       },
     ],
     data: [
-      ['c2s', 'A', 400000, 5, 4851, 304201, 79, 13, 66],
+      ['c2s', 'A', 400000, 5, 4851, 304201, 77, 13, 64],
       ['s2c', 'B', 10, 3, 3, 3, 0, 0, 0],
     ],
   },
@@ -83,10 +83,16 @@ describe('compare: the committed pair', () => {
     writeFileSync(a, gunzipSync(readFileSync(client)));
     writeFileSync(b, gunzipSync(readFileSync(server)));
     const col = collectDelays();
-    await compareCaptures(a, b, { sink: col.sink });
+    const { result } = await compareCaptures(a, b, { sink: col.sink });
     const ind = independentMatch(a, b, 'A');
     expect(col.delays.size).toBe(ind.delays.size);
     for (const [k, v] of ind.delays) expect(col.delays.get(k), k).toBe(v);
+    // each reinjection, which copy arrived first and the verdict, from tshark's DSNs
+    const reinj = independentReinjections(a, ind);
+    const ours = new Map(result.connections[0]!.data[0]!.reinjectionList.map((r) => [`${r.reinjectionSubflow}|${r.dsn}`, { verdict: r.verdict, first: r.firstArrived }]));
+    expect(reinj.size).toBe(77);
+    expect(ours.size).toBe(result.connections[0]!.data[0]!.reinjections);
+    expect([...ours.entries()].sort()).toEqual([...reinj.entries()].sort());
   });
 
   it('--offset shifts each direction by the offset, and says so', async () => {

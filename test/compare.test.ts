@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareCaptures } from '../src/compare/run.ts';
 import { corpusDir, hasCorpus, hasTshark } from './helpers/corpus.ts';
-import { collectDelays, independentMatch } from './helpers/two-captures.ts';
+import { collectDelays, independentMatch, independentReinjections } from './helpers/two-captures.ts';
 import { runMain } from './helpers/cli.ts';
 import path from 'node:path';
 
@@ -50,6 +50,11 @@ describe.skipIf(!hasCorpus || !hasTshark)('compare: pymptcpanalyzer client_2 / s
     expect(col.delays.size).toBe(ind.delays.size);
     for (const [k, v] of ind.delays) expect(col.delays.get(k), k).toBe(v);
     expect(ind.delays.size).toBeGreaterThan(2500);
+    // every reinjection of the client's data: which copy arrived first, useful or wasted
+    const reinj = independentReinjections(client, ind);
+    const oursReinj = new Map(matched.flatMap((c) => c.data.filter((d) => d.direction === 'c2s').flatMap((d) => d.reinjectionList.map((r) => [`${r.reinjectionSubflow}|${r.dsn}`, { verdict: r.verdict, first: r.firstArrived }] as const))));
+    expect(reinj.size).toBeGreaterThan(10);
+    expect([...oursReinj.entries()].sort()).toEqual([...reinj.entries()].sort());
   });
 
   it('CLI: text names the clock and the sides; --json and --relative', async () => {

@@ -39,6 +39,8 @@ export class DataDirection {
   private readonly pTime: number[] = [];
   private readonly pStream: number[] = [];
   private readonly pArrival: number[] = [];
+  /** Bit (stream & 31) of each subflow that carried a copy: a retransmission of a reinjection on the same subflow is no new reinjection. */
+  private readonly pCarried: number[] = [];
   /** Everything below was sent (pieces dropped past KEPT_SENT). */
   private floor = -Infinity;
   // first transmissions not yet delivered: a binary heap by end
@@ -71,7 +73,11 @@ export class DataDirection {
     while (cur < end) {
       if (i < this.pStart.length && (this.pStart[i] as number) <= cur) {
         // sent before: a retransmission, or a reinjection when on another subflow
-        if (!checked && this.pStream[i] !== stream) this.reinjected(i, dsn, len, tNs, stream, arrivalNs);
+        const bit = 1 << (stream & 31);
+        if (!checked && this.pStream[i] !== stream && (this.pCarried[i]! & bit) === 0) {
+          this.pCarried[i] = this.pCarried[i]! | bit;
+          this.reinjected(i, dsn, len, tNs, stream, arrivalNs);
+        }
         checked = true;
         cur = this.pEnd[i] as number;
         i++;
@@ -83,12 +89,14 @@ export class DataDirection {
           this.pTime.push(tNs);
           this.pStream.push(stream);
           this.pArrival.push(arrivalNs);
+          this.pCarried.push(1 << (stream & 31));
         } else {
           this.pStart.splice(i, 0, cur);
           this.pEnd.splice(i, 0, gapEnd);
           this.pTime.splice(i, 0, tNs);
           this.pStream.splice(i, 0, stream);
           this.pArrival.splice(i, 0, arrivalNs);
+          this.pCarried.splice(i, 0, 1 << (stream & 31));
         }
         this.firstSent(cur, gapEnd, tNs);
         i++;
@@ -98,7 +106,7 @@ export class DataDirection {
     const drop = this.pStart.length - KEPT_SENT;
     if (drop >= 4096) {
       this.floor = this.pEnd[drop - 1] as number;
-      for (const a of [this.pStart, this.pEnd, this.pTime, this.pStream, this.pArrival]) a.splice(0, drop);
+      for (const a of [this.pStart, this.pEnd, this.pTime, this.pStream, this.pArrival, this.pCarried]) a.splice(0, drop);
     }
   }
 

@@ -49,6 +49,9 @@ export interface IndependentResult {
   delays: Map<string, number>;
   /** `${streamA}|${dir}` → [sent at the sender, seen at both] */
   counts: Map<string, { sent: number; matched: number }>;
+  /** Receiver-side arrival (ns) by the full packet key, and the sender's packets in order. */
+  arrivals: Map<string, bigint>;
+  senderPackets: Array<{ key: string; stream: number; dir: string }>;
 }
 
 /** `clientSide`: which file is nearer the clients (the sender of c2s). */
@@ -87,6 +90,8 @@ export function independentMatch(fileA: string, fileB: string, clientSide: 'A' |
   };
   const ia = index(a, synA, (s) => (pairs.has(s) ? s : undefined));
   const ib = index(b, synB, (s) => bToA.get(s));
+  const arrivals = new Map<string, bigint>();
+  const senderPackets: Array<{ key: string; stream: number; dir: string }> = [];
   const delays = new Map<string, number>();
   const counts = new Map<string, { sent: number; matched: number }>();
   const sender = (dir: string): Map<string, bigint> => ((dir === 'c2s') === (clientSide === 'A') ? ia : ib);
@@ -102,12 +107,22 @@ export function independentMatch(fileA: string, fileB: string, clientSide: 'A' |
       c.sent++;
       const tr = rcv.get(key);
       if (tr === undefined) continue;
+      arrivals.set(key, tr);
       c.matched++;
       const parts = key.split('|');
       delays.set(parts.slice(0, 5).join('|'), roundUs(tr - t));
     }
   }
-  return { pairs, delays, counts };
+  // the sender's packets in capture order (A's c2s packets when A is the client side)
+  const snd = clientSide === 'A' ? a : b;
+  const sndSyn = clientSide === 'A' ? synA : synB;
+  for (const p of snd) {
+    const sa = clientSide === 'A' ? (pairs.has(p.stream) ? p.stream : undefined) : bToA.get(p.stream);
+    const s0 = sndSyn.get(p.stream);
+    if (sa === undefined || s0 === undefined || p.src !== s0.src) continue;
+    senderPackets.push({ key: `${sa}|c2s|${p.seq}|${p.len}|${p.ipId}|${p.tsVal}|${p.flags}`, stream: p.stream, dir: 'c2s' });
+  }
+  return { pairs, delays, counts, arrivals, senderPackets };
 }
 
 function roundUs(ns: bigint): number {
@@ -135,3 +150,50 @@ export function collectDelays(): { sink: (r: PacketRec, s: 0 | 1, k: string) => 
   };
 }
 
+
+/**
+ * Reinjections of the client's data, from tshark's data sequence numbers (mptcp.dsn) at the sender
+ * and the independent packet matching: a segment whose first byte was first sent on another
+ * subflow is a reinjection; it was useful when the first copy never arrived or arrived later.
+ */
+export function independentReinjections(sender: string, ind: IndependentResult): Map<string, { verdict: string; first: string }> {
+  const r = spawnSync('tshark', ['-r', sender, '-Y', 'tcp', '-o', 'mptcp.analyze_mappings:TRUE', '-o', 'mptcp.relative_sequence_numbers:TRUE', '-T', 'fields', '-e', 'mptcp.dsn', '-e', 'mptcp.stream'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const rows = r.stdout.trimEnd().split('\n');
+  // rows are every TCP packet of the sender's file, in order (tshark needs its TCP sequence analysis for mptcp.dsn)
+  const firstOf: Array<{ conn: number; start: number; end: number; stream: number; key: string; carried: Set<number> }> = [];
+  const out = new Map<string, { verdict: string; first: string }>();
+  const tsharkAll = rows.map((l) => l.split('\t'));
+  // walk the sender's file again with the same filter order as tsharkPackets
+  const pk = tsharkPackets(sender);
+  let j = 0;
+  for (let i = 0; i < pk.length; i++) {
+    const p = pk[i]!;
+    const sp = ind.senderPackets[j];
+    if (sp === undefined) break;
+    const [dsnText, connText] = tsharkAll[i] ?? [];
+    const key = sp.key;
+    // is this packet the next of the sender's client packets?
+    if (!(p.stream === sp.stream && key.includes(`|${p.seq}|${p.len}|${p.ipId}|`))) continue;
+    j++;
+    if (!dsnText || p.len === 0) continue;
+    const dsn = Number(dsnText);
+    const end = dsn + p.len;
+    const conn = Number(connText);
+    const hit = firstOf.find((f) => f.conn === conn && f.start <= dsn && dsn < f.end);
+    // the bytes nobody sent before are first sent here
+    const cuts = firstOf.filter((f) => f.conn === conn && f.start < end && f.end > dsn).sort((x, y) => x.start - y.start);
+    let cur = dsn;
+    for (const f of cuts) {
+      if (f.start > cur) firstOf.push({ conn, start: cur, end: f.start, stream: p.stream, key, carried: new Set([p.stream]) });
+      cur = Math.max(cur, f.end);
+    }
+    if (cur < end) firstOf.push({ conn, start: cur, end, stream: p.stream, key, carried: new Set([p.stream]) });
+    if (hit === undefined || hit.carried.has(p.stream)) continue;
+    hit.carried.add(p.stream);
+    const o = ind.arrivals.get(hit.key);
+    const x = ind.arrivals.get(key);
+    const first = o === undefined && x === undefined ? 'neither' : o !== undefined && (x === undefined || o <= x) ? 'original' : 'reinjection';
+    out.set(`${p.stream}|${dsn}`, { first, verdict: first === 'neither' ? 'lost' : first === 'original' ? 'wasted' : 'useful' });
+  }
+  return out;
+}
