@@ -7,9 +7,11 @@ Every Ethernet frame that arrives on one interface leaves by the other DELAY_MS 
 direction), in order. With NAT_FROM/NAT_TO (IPv4), the client's address NAT_FROM is rewritten to
 NAT_TO on the way to the server and back on the way to the client (source NAT, ports kept), with
 the IPv4 and TCP checksums updated (RFC 1624). On SIGTERM it writes its counters to STATS.json.
-Run by scripts/mptcp-scenario.sh (DELAYLINE=, NAT=) in the wire namespace.
+Run by scripts/mptcp-scenario.sh (DELAYLINE=, NAT=) in the wire namespace. It asks for real-time
+scheduling (SCHED_FIFO) so that a busy machine does not lengthen the delay, and counts every frame it
+could not pass on (socket drops, failed sends): those are the path's losses.
 """
-import heapq, json, select, signal, socket, struct, sys, time
+import heapq, json, os, select, signal, socket, struct, sys, time
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
@@ -33,7 +35,14 @@ def sock(ifname):
     return s
 
 sc, ss = sock(ifc), sock(ifs)
-counts = {'client_to_server': 0, 'server_to_client': 0, 'nat_rewritten': 0}
+counts = {'client_to_server': 0, 'server_to_client': 0, 'nat_rewritten': 0,
+          'dropped_client_to_server': 0, 'dropped_server_to_client': 0}
+SOL_PACKET = 263
+PACKET_STATISTICS = 6
+try:
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(20))
+except (AttributeError, OSError):
+    pass
 
 def adjust(csum, old, new):
     # RFC 1624: HC' = ~(~HC + ~m + m'), over the 16-bit words that changed
@@ -61,7 +70,13 @@ def nat(frame, to_server):
     counts['nat_rewritten'] += 1
     return bytes(f)
 
+def socket_drops(s):
+    # struct tpacket_stats { unsigned tp_packets, tp_drops; } (cleared by each read)
+    return struct.unpack('II', s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))[1]
+
 def stop(*_):
+    counts['dropped_client_to_server'] += socket_drops(sc)
+    counts['dropped_server_to_client'] += socket_drops(ss)
     if stats_path:
         with open(stats_path, 'w') as fh:
             json.dump(counts, fh)
@@ -78,7 +93,7 @@ while True:
         try:
             out.send(frame)
         except OSError:
-            pass
+            counts['dropped_client_to_server' if out is ss else 'dropped_server_to_client'] += 1
     timeout = max(0.0, heap[0][0] - time.monotonic()) if heap else 0.5
     ready, _, _ = select.select([sc, ss], [], [], timeout)
     for s in ready:
