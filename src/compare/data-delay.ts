@@ -8,12 +8,13 @@
  * queues hold only what the window holds: first transmissions not yet delivered (plus the last
  * KEPT_SENT for reinjection look-ups) and frontier advances not yet used.
  */
+import { OrderedIntervals, type IntervalNode } from '../reassembly/ordered-intervals.js';
 import { DelayStats } from './stats.js';
 import type { DataDirectionResult, Reinjection, SideName } from './model.js';
 
 /** Reinjections listed one by one per direction (all are counted). */
 export const REINJECTIONS_LISTED = 1000;
-/** First transmissions kept after delivery, to find what a later reinjection copies. */
+/** First-transmission pieces kept, to find what a later reinjection copies (the oldest are dropped). */
 const KEPT_SENT = 65536;
 /** Out-of-order DSN ranges held at the receiver; beyond it the oldest gap is skipped. */
 const MAX_OOO = 4096;
@@ -21,6 +22,18 @@ const MAX_OOO = 4096;
 const KEPT_EVENTS = 65536;
 /** A receiver whose first data byte is below this relative DSN saw the stream from its start. */
 const FROM_START = 1 << 24;
+
+interface Piece extends IntervalNode {
+  time: number;
+  stream: number;
+  arrival: number;
+  /** Bit (stream & 31) of each subflow that carried a copy. */
+  carried: number;
+}
+
+function newPiece(): Piece {
+  return { start: 0, end: 0, next: [], level: 0, time: 0, stream: 0, arrival: NaN, carried: 0 };
+}
 
 export class DataDirection {
   readonly delay = new DelayStats();
@@ -32,15 +45,11 @@ export class DataDirection {
   unmeasured = 0;
   readonly list: Reinjection[] = [];
   senderSide: SideName = 'A';
-  // pieces of first transmission, sorted by start, not overlapping: [start, end) first sent at
-  // time (ns) on tcp.stream; arrival (ns, NaN = never) of that copy at the receiver's capture
-  private readonly pStart: number[] = [];
-  private readonly pEnd: number[] = [];
-  private readonly pTime: number[] = [];
-  private readonly pStream: number[] = [];
-  private readonly pArrival: number[] = [];
-  /** Bit (stream & 31) of each subflow that carried a copy: a retransmission of a reinjection on the same subflow is no new reinjection. */
-  private readonly pCarried: number[] = [];
+  // pieces of first transmission, disjoint, by start: [start, end) first sent at `time` (ns) on
+  // tcp.stream `stream`; `arrival` (ns, NaN = never) of that copy at the receiver's capture
+  private readonly pieces = new OrderedIntervals<Piece>();
+  /** Pieces dropped past KEPT_SENT, reused (no object per piece once the list is full). */
+  private readonly spare: Piece[] = [];
   /** Everything below was sent (pieces dropped past KEPT_SENT). */
   private floor = -Infinity;
   // first transmissions not yet delivered: a binary heap by end
@@ -48,7 +57,8 @@ export class DataDirection {
   private readonly hStart: number[] = [];
   private readonly hTime: number[] = [];
   // receiver
-  private frontier: number | null = null;
+  /** The receiver's in-order point (NaN until its first data): a number field, never null, so storing it allocates nothing. */
+  private frontier = NaN;
   private readonly ooo: number[] = []; // flat [start, end, start, end, ...], sorted
   private readonly evFrontier: number[] = [];
   private readonly evTime: number[] = [];
@@ -67,63 +77,47 @@ export class DataDirection {
   /** A data segment at the sender's capture; `arrivalNs` when its copy reached the receiver's capture (NaN: never). */
   sent(dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
     const end = dsn + len;
+    const list = this.pieces;
     let cur = Math.max(dsn, this.floor);
-    let i = this.firstEndAbove(cur);
+    // most segments are new data past everything sent: no search
+    const last = list.last();
+    let node = last === null || last.end <= cur ? null : list.firstEndingAfter(cur);
     let checked = false;
+    const bit = 1 << (stream & 31);
     while (cur < end) {
-      if (i < this.pStart.length && (this.pStart[i] as number) <= cur) {
-        // sent before: a retransmission, or a reinjection when on another subflow
-        const bit = 1 << (stream & 31);
-        if (!checked && this.pStream[i] !== stream && (this.pCarried[i]! & bit) === 0) {
-          this.pCarried[i] = this.pCarried[i]! | bit;
-          this.reinjected(i, dsn, len, tNs, stream, arrivalNs);
+      if (node !== null && node.start <= cur) {
+        // sent before: a retransmission, or a reinjection when first sent on another subflow
+        // (a retransmission of a reinjection on the same subflow is no new one)
+        if (!checked && node.stream !== stream && (node.carried & bit) === 0) {
+          node.carried |= bit;
+          this.reinjected(node, dsn, len, tNs, stream, arrivalNs);
         }
         checked = true;
-        cur = this.pEnd[i] as number;
-        i++;
+        cur = node.end;
+        node = list.next(node);
       } else {
-        const gapEnd = Math.min(end, i < this.pStart.length ? (this.pStart[i] as number) : end);
-        if (i === this.pStart.length) {
-          this.pStart.push(cur);
-          this.pEnd.push(gapEnd);
-          this.pTime.push(tNs);
-          this.pStream.push(stream);
-          this.pArrival.push(arrivalNs);
-          this.pCarried.push(1 << (stream & 31));
-        } else {
-          this.pStart.splice(i, 0, cur);
-          this.pEnd.splice(i, 0, gapEnd);
-          this.pTime.splice(i, 0, tNs);
-          this.pStream.splice(i, 0, stream);
-          this.pArrival.splice(i, 0, arrivalNs);
-          this.pCarried.splice(i, 0, 1 << (stream & 31));
-        }
+        const gapEnd = node !== null && node.start < end ? node.start : end;
+        const piece = this.spare.pop() ?? newPiece();
+        piece.start = cur;
+        piece.end = gapEnd;
+        piece.time = tNs;
+        piece.stream = stream;
+        piece.arrival = arrivalNs;
+        piece.carried = bit;
+        list.insert(piece);
         this.firstSent(cur, gapEnd, tNs);
-        i++;
         cur = gapEnd;
       }
     }
-    const drop = this.pStart.length - KEPT_SENT;
-    if (drop >= 4096) {
-      this.floor = this.pEnd[drop - 1] as number;
-      for (const a of [this.pStart, this.pEnd, this.pTime, this.pStream, this.pArrival, this.pCarried]) a.splice(0, drop);
+    while (list.size > KEPT_SENT) {
+      const old = list.shift() as Piece;
+      this.floor = old.end;
+      this.spare.push(old);
     }
-  }
-
-  /** Index of the first piece ending after `x`. */
-  private firstEndAbove(x: number): number {
-    let lo = 0;
-    let hi = this.pEnd.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.pEnd[mid] as number) <= x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   private firstSent(start: number, end: number, tNs: number): void {
-    if (this.frontier !== null && end <= this.frontier) {
+    if (!Number.isNaN(this.frontier) && end <= this.frontier) {
       // delivered already (the receiver's side was read first): when the frontier first passed `end`
       const ev = this.evFrontier;
       let lo = 0;
@@ -149,7 +143,7 @@ export class DataDirection {
   received(dsn: number, len: number, tNs: number): void {
     const end = dsn + len;
     // relative DSNs start at 1; a capture that began later starts where it began
-    if (this.frontier === null) this.frontier = dsn <= FROM_START ? 1 : dsn;
+    if (Number.isNaN(this.frontier)) this.frontier = dsn <= FROM_START ? 1 : dsn;
     const before = this.frontier;
     if (dsn <= this.frontier) {
       if (end > this.frontier) this.frontier = end;
@@ -218,17 +212,17 @@ export class DataDirection {
     }
   }
 
-  private reinjected(i: number, dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
+  private reinjected(orig: Piece, dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
     this.reinjections++;
-    const orig = this.pArrival[i] as number;
-    const origOk = !Number.isNaN(orig);
+    const origNs = orig.arrival;
+    const origOk = !Number.isNaN(origNs);
     const reinjOk = !Number.isNaN(arrivalNs);
     let firstArrived: Reinjection['firstArrived'];
     let verdict: Reinjection['verdict'];
     if (!origOk && !reinjOk) {
       firstArrived = 'neither';
       verdict = 'lost';
-    } else if (origOk && (!reinjOk || orig <= arrivalNs)) {
+    } else if (origOk && (!reinjOk || origNs <= arrivalNs)) {
       firstArrived = 'original';
       verdict = 'wasted';
       this.wasted++;
@@ -242,9 +236,9 @@ export class DataDirection {
         dsn,
         lenBytes: len,
         time: this.toSec(tNs),
-        originalSubflow: this.pStream[i] as number,
+        originalSubflow: orig.stream,
         reinjectionSubflow: stream,
-        originalArrival: origOk ? this.toSec(orig) : null,
+        originalArrival: origOk ? this.toSec(origNs) : null,
         reinjectionArrival: reinjOk ? this.toSec(arrivalNs) : null,
         firstArrived,
         verdict,
