@@ -143,6 +143,11 @@ describe('compare: the committed pair', () => {
       const d = Number(ns(x[9]!) - ns(x[8]!));
       expect(Math.round(d / 1000)).toBe(Number(x[10]));
     }
+    const missing = await runMain(['compare', path.join(tmp, 'nope.pcap'), server]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^mpcap: cannot open .*nope\.pcap/);
+    const both = await runMain(['compare', '-', '-']);
+    expect(both.code).toBe(2);
     const sub = readFileSync(path.join(out, 'subflows.csv'), 'utf8');
     expect(sub.split('\n')[0]).toContain('delay_median_us');
     expect(sub).toContain('token+isn,true,10.0.2.1:42725');

@@ -47,6 +47,8 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
     for (const w of waiters.splice(0)) w();
   };
   const pipelines: [Pipeline, Pipeline] = [new Pipeline(), new Pipeline()];
+  // one side failed (unreadable file): the other stops too, rather than read on for nothing
+  let aborted = false;
   const readSide = async (s: 0 | 1, path: string): Promise<ReadCaptureSummary> => {
     const p = pipelines[s];
     p.subscribe({
@@ -60,7 +62,10 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
       while (m.ahead(s)) await new Promise<void>((r) => waiters.push(r));
     };
     try {
-      return await runPipeline(path, p, { stdin: opts.stdin ?? process.stdin, afterChunk });
+      return await runPipeline(path, p, { stdin: opts.stdin ?? process.stdin, afterChunk, afterFrame: () => !aborted });
+    } catch (e) {
+      aborted = true;
+      throw e;
     } finally {
       m.sides[s].done = true;
       wake();
