@@ -634,7 +634,12 @@ const COMMANDS = [
   { name: 'analyze', argv: (f) => ['analyze', f] },
   { name: 'extract', argv: (f) => ['extract', '--connection', '0', '--direction', 'c2s', '-o', '-', f], binary: true },
   { name: 'live -r - --json', argv: () => ['live', '-r', '-', '--json'], stdin: true, json: 'ndjson' },
+  // display filters over garbage: every kind of field (numbers, addresses, strings, 64-bit, flags)
+  { name: 'dissect -Y', argv: (f) => ['dissect', '-Y', 'mptcp.dsn > 10 || ip.addr == 10.0.0.0/8 || tcp.port in {80, 443} || tcp.options.mptcp.subtype == 2 || mptcp.stream', '-T', 'fields', '-e', 'frame.number', f] },
+  { name: 'report', argv: (f) => ['report', '--top', '2', '-o', REPORT_PAGE, f] },
 ];
+/** Where `report` writes its page (one per fuzzing process, overwritten by every input). */
+const REPORT_PAGE = path.join(tmpdir(), `mpcap-fuzz-report-${process.pid}.html`);
 const OK_CODES = new Set([0, 3, 4, 5]);
 /** Output kept per command for the JSON checks; beyond it the check is skipped (the output is counted). */
 const MAX_KEPT_OUTPUT = 64 * 1024 * 1024;

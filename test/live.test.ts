@@ -1,18 +1,17 @@
 /**
  * `mpcap live`: events and summary from a stream on stdin (a fixture), the -w file after Ctrl-C,
- * capture errors (exit 6, with what to do), and a real capture with libpcap (the cap binding) of
+ * capture errors (exit 6, with what to do), and a real capture with libpcap (mpcap's binding) of
  * real MPTCP traffic between network namespaces, checked against `analyze` of its own -w file.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
-import { LinkType } from '../src/dissect/frame.ts';
-import { wireLength } from '../src/live/wire-length.ts';
 import { pcapsDir, repoRoot } from './helpers/corpus.ts';
+import { liveEventErrors } from './helpers/live-schema.ts';
 import { binPath, capLoadError, netnsSkipReason, runScenario } from './helpers/netns.ts';
 
 const fixture = path.join(pcapsDir, 'three-paths-signal.pcap');
@@ -62,14 +61,15 @@ describe('live -r - (a capture on standard input)', () => {
     expect(events.filter((e) => e.event === 'subflow-joined').map((e) => e.tcpStream)).toEqual([1, 2, 3, 4]);
     expect(events.find((e) => e.event === 'connection-closed')).toMatchObject({ connection: 0, how: 'DATA_FIN', subflows: 5 });
     const summary = events.at(-1) as Json;
-    expect(summary).toMatchObject({ event: 'summary', stopReason: 'end of input', packets: 194, timestamps: 'kernel' });
+    expect(summary).toMatchObject({ event: 'summary', stopReason: 'end of input', packets: 194, timestamps: 'kernel', kernelDropped: null, kernelReceived: null });
+    for (const e of events) expect(liveEventErrors(e), e.event).toBeNull();
 
     const analyzed = await run(['analyze', '--json', fixture]);
     expect(analyzed.code).toBe(0);
     const report = JSON.parse(analyzed.stdout) as Json;
     expect(summary.report.connections).toEqual(report.connections);
     expect(summary.report.summary).toEqual(report.summary);
-    expect(summary.report.capture).toEqual({ ...report.capture, file: '(standard input)' });
+    expect(summary.report.capture).toEqual({ ...report.capture, file: '(standard input)', files: [{ ...report.capture.files[0], file: '(standard input)' }] });
   });
 
   it('prints one line per event and the analyze tables when not asked for JSON', async () => {
@@ -145,12 +145,26 @@ describe('live capture that cannot start: exit 6 and what to do', () => {
     else expect(r.stderr).toMatch(/libpcap-dev/);
   });
 
-  it('the cap binding missing', async () => {
-    const r = await run(['live', '-i', 'any'], { env: { MPCAP_CAP_MODULE: 'mpcap-no-such-binding' } });
+  it('the libpcap binding missing (it failed to build at install)', async () => {
+    const r = await run(['live', '-i', 'any'], { env: { MPCAP_PCAP_MODULE: 'mpcap-no-such-binding' } });
     expect(r.code).toBe(6);
-    expect(r.stderr).toContain("needs the optional 'cap' package");
+    expect(r.stderr).toContain("needs mpcap's libpcap binding (the optional package 'mpcap-no-such-binding'), which is not installed");
     expect(r.stderr).toContain('install libpcap-dev');
     expect(r.stderr).toContain('tcpdump -U -w - -i IFACE | mpcap live -r -');
+  });
+
+  it('the libpcap binding installed but not built (no libpcap-dev at npm ci): says so, and what to do', async () => {
+    // what native/libpcap looks like when its build.js could not build: index.js, no build/
+    const dir = path.join(tmp, 'unbuilt-binding');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'mpcap-libpcap', main: 'index.js' }));
+    writeFileSync(path.join(dir, 'index.js'), readFileSync(path.join(repoRoot, 'native', 'libpcap', 'index.js')));
+    const r = await run(['live', '-i', 'any', '--json'], { env: { MPCAP_PCAP_MODULE: dir } });
+    expect(r.code).toBe(6);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('was not built when mpcap was installed: install libpcap-dev and a C compiler');
+    // everything else works without it
+    expect((await run(['analyze', '--json', fixture])).code).toBe(0);
   });
 
   const asNobody = process.getuid?.() === 0 && capLoadError() === null && hasDist && spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
@@ -164,24 +178,6 @@ describe('live capture that cannot start: exit 6 and what to do', () => {
     expect(r.status, `signal ${String(r.signal)}, stderr: ${r.stderr}`).toBe(6);
     expect(r.stderr).toContain("no permission to capture on 'lo'");
     expect(r.stderr).toContain('run as root, or give node the capture capabilities: sudo setcap cap_net_raw,cap_net_admin=eip');
-  });
-});
-
-describe('wire length of a cut packet', () => {
-  // Linux cooked (16 bytes: type 0, ARPHRD 772, addr len 6, addr, protocol 0x0800), then an IPv4
-  // header whose total length says 1500; the capture kept 60 bytes.
-  const sll = new Uint8Array(76);
-  sll.set([0x00, 0x00, 0x03, 0x04, 0x00, 0x06], 0);
-  sll.set([0x08, 0x00], 14);
-  sll.set([0x45, 0x00, 0x05, 0xdc], 16);
-  const v6 = new Uint8Array(60);
-  v6.set([0x60, 0, 0, 0, 0x10, 0x00], 0); // IPv6, payload length 4096
-  it.each([
-    ['SLL IPv4 total length 1500', LinkType.LINUX_SLL, sll, 16 + 1500],
-    ['raw IPv6 payload length 4096', LinkType.RAW, v6, 40 + 4096],
-    ['unknown link type: the captured length', 147, sll, 76],
-  ])('%s', (_name, linkType, data, expected) => {
-    expect(wireLength(linkType, data, data.length)).toBe(expected);
   });
 });
 
@@ -204,7 +200,12 @@ describe.skipIf(netnsReason !== null)(`live -i any on real MPTCP traffic between
 
     const events = ndjson(scenario.capturerStdout);
     const summary = events.at(-1) as Json;
-    expect(summary).toMatchObject({ event: 'summary', stopReason: 'duration', timestamps: 'wall-clock', kernelDropped: null });
+    for (const e of events) expect(liveEventErrors(e), e.event).toBeNull();
+    expect(summary).toMatchObject({ event: 'summary', stopReason: 'duration', timestamps: 'kernel', timestampPrecision: 'micro', kernelDropped: 0, interfaceDropped: 0 });
+    // every packet libpcap counted (the filter's) was delivered: nothing is left unread or lost
+    expect(summary.kernelReceived).toBe(summary.packets);
+    expect(events.filter((e) => e.event === 'stats').every((e) => e.kernelDropped === 0 && e.intervalKernelDropped === 0)).toBe(true);
+    expect(summary.report.capture.problems).toEqual([]);
     expect(count(events, 'stats')).toBeGreaterThanOrEqual(7);
     const conns = (summary.report.connections as Json[]).filter((c) => c.server.port === 5201);
     expect(conns).toHaveLength(1);

@@ -10,14 +10,17 @@ import type { PacketInfo } from '../reassembly/tracker.js';
 import { Pipeline } from './pipeline.js';
 import { buildReport, reportParts, type CaptureMeta, type Report, type ReportOptions, type ReportParts } from './report.js';
 import { StatsReducer } from './subflow-stats.js';
+import { HolBlameReducer } from './hol-blame.js';
 
 export class Analysis {
   readonly pipeline = new Pipeline();
   readonly tracker = this.pipeline.tracker;
   readonly stats = new StatsReducer();
+  readonly blame = new HolBlameReducer(this.tracker);
 
   constructor() {
     this.pipeline.subscribe(this.stats);
+    this.pipeline.subscribe(this.blame);
   }
 
   /** Hear of the tracker's events; released connections are forgotten by the statistics too. */
@@ -25,7 +28,10 @@ export class Analysis {
     if (!this.listening) {
       this.listening = true;
       this.tracker.subscribe((e) => {
-        if (e.type === 'connection-released') this.stats.release(e.connection.subflows);
+        if (e.type === 'connection-released') {
+          this.stats.release(e.connection.subflows);
+          this.blame.release(e.connection.index);
+        }
       });
     }
     this.tracker.subscribe(listener);
@@ -39,12 +45,12 @@ export class Analysis {
   }
 
   report(file: string, summary: ReadCaptureSummary, generator: string, opts: ReportOptions = {}): Report {
-    return buildReport(this.tracker, this.meta(file, summary, generator), this.stats, opts);
+    return buildReport(this.tracker, this.meta(file, summary, generator), this.stats, opts, this.blame);
   }
 
   /** The report in parts, for writers that stream it. */
   parts(file: string, summary: ReadCaptureSummary, generator: string, opts: ReportOptions = {}): ReportParts {
-    return reportParts(this.tracker, this.meta(file, summary, generator), this.stats, opts);
+    return reportParts(this.tracker, this.meta(file, summary, generator), this.stats, opts, this.blame);
   }
 
   private meta(file: string, summary: ReadCaptureSummary, generator: string): CaptureMeta {

@@ -4,7 +4,8 @@
  * they need the full decoded record (`dissect` prints every field; the others need only the
  * segment view). The time origin and `-c` live here, once.
  */
-import { readCapture, type ReadCaptureOptions, type ReadCaptureSummary } from '../dissect/capture/source.js';
+import { readCaptures, type MergedSummary } from '../dissect/capture/merge.js';
+import type { ReadCaptureOptions } from '../dissect/capture/source.js';
 import type { Frame } from '../dissect/frame.js';
 import { decodePacket, type Packet } from '../dissect/packet.js';
 import { decodeSegment, Segment, segmentFromPacket } from '../dissect/segment.js';
@@ -62,8 +63,8 @@ export interface RunOptions extends Omit<ReadCaptureOptions, 'stdin'> {
   afterFrame?: (frame: Frame) => boolean;
 }
 
-/** Read a capture through the pipeline. */
-export async function runPipeline(path: string, pipeline: Pipeline, opts: RunOptions): Promise<ReadCaptureSummary> {
+/** Read a capture (or several files as one, in time order: see merge.ts) through the pipeline. */
+export async function runPipeline(path: string | readonly string[], pipeline: Pipeline, opts: RunOptions): Promise<MergedSummary> {
   const limit = opts.limit ?? Infinity;
   const after = opts.afterFrame;
   const onFrame = (frame: Frame): boolean => {
@@ -71,7 +72,7 @@ export async function runPipeline(path: string, pipeline: Pipeline, opts: RunOpt
     if (after && !after(frame)) return false;
     return pipeline.packets < limit;
   };
-  return readCapture(path, onFrame, opts);
+  return readCaptures(typeof path === 'string' ? [path] : path, onFrame, opts);
 }
 
 /** `-c N`: a positive whole number, or Infinity when not given; null when it is not one. */

@@ -170,12 +170,18 @@ export async function renderReportParts(parts: ReportParts, st: Style, write: (s
   }
 }
 
+/** `-Y 'FILTER', --connection 0, --subflow 3` */
+function selectionText(sel: NonNullable<ReportParts['head']['selection']>): string {
+  return [...(sel.filter === null ? [] : [`-Y '${sel.filter}'`]), ...sel.connections.map((n) => `--connection ${n}`), ...sel.subflows.map((n) => `--subflow ${n}`)].join(', ');
+}
+
 function* renderPieces(parts: ReportParts, st: Style): Generator<string, void, undefined> {
   const h = parts.head;
   const c = h.capture;
-  yield paint(st, 'bold', `${c.file}`) +
+  yield paint(st, 'bold', c.files.length > 1 ? `${c.file} and ${c.files.length - 1} more files, merged by time` : c.file) +
     `: ${c.format}${c.compressed ? ' (gzip)' : ''}, ${plural(c.packets, 'packet')}, ${c.durationSec.toFixed(3)} s${c.start ? ` from ${c.start.iso}` : ''}\n`;
   yield (`${plural(h.summary.connections, 'MPTCP connection')}, ${plural(h.summary.subflows, 'subflow')}, ${plural(h.summary.tcpStreams, 'TCP stream')} in all\n`);
+  if (h.selection !== null) yield `only the connections kept by ${selectionText(h.selection)}\n`;
   const a = h.summary.attempts;
   if (!a.listed) {
     const top = a.topSources.slice(0, 3).map((s) => `${s.address} (${s.attempts})`).join(', ');

@@ -7,6 +7,7 @@
  * `capture.start`); 64-bit values (keys, IDSNs, truncated HMACs) are decimal strings, because
  * JSON numbers lose precision past 2^53; tokens are numbers (32 bits).
  */
+import type { InputSummary } from '../dissect/capture/merge.js';
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import { formatEpoch, isoOrNull } from '../dissect/capture/timestamp.js';
 import { DataStream, HOL_BUCKETS } from '../reassembly/data-stream.js';
@@ -16,6 +17,7 @@ import { closing, type Closing } from './closing.js';
 import type { Samples } from './series.js';
 import type { StatsReducer, SubflowStats } from './subflow-stats.js';
 import { round6 } from './round.js';
+import { emptyBlame, type HolBlameJson, type HolBlameReducer } from './hol-blame.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -162,13 +164,18 @@ export interface ConnectionJson {
   data: { c2s: DataDirectionJson; s2c: DataDirectionJson };
   closing: Closing;
   series: { cumulativeBytes: { c2s: Array<[number, number]>; s2c: Array<[number, number]> } };
+  /** Stalls of each direction's in-order point and the subflows they are blamed on (hol-blame.ts). */
+  headOfLineBlame: { c2s: HolBlameJson; s2c: HolBlameJson };
 }
 
 export interface Report {
   schemaVersion: number;
   generator: string;
   capture: {
+    /** The capture file (of several: the first; all are in `files`). */
     file: string;
+    /** Every input file, in the order given; several are read as one capture, merged by time. */
+    files: Array<{ file: string; format: string; compressed: boolean; packets: number; bytes: number }>;
     format: string;
     compressed: boolean;
     packets: number;
@@ -189,6 +196,8 @@ export interface Report {
     /** Connections freed before the end (live: closed or idle ones beyond what it keeps); not in `connections`. */
     releasedConnections: number;
   };
+  /** What kept only some connections (-Y, --connection, --subflow), or null: every connection is listed. */
+  selection: SelectionJson | null;
   connections: ConnectionJson[];
   /** Per IP address, as Wireshark's Statistics › Endpoints / IPv4 All Addresses. */
   endpoints: Array<{ address: string; packets: number; share: number; bytes: number; txPackets: number; rxPackets: number; txBytes: number; rxBytes: number }>;
@@ -211,7 +220,8 @@ export interface AttemptsJson {
 
 export interface CaptureMeta {
   file: string;
-  summary: ReadCaptureSummary;
+  /** With `inputs` when several files were read as one (src/dissect/capture/merge.ts). */
+  summary: ReadCaptureSummary & { inputs?: InputSummary[] };
   start: { tsSec: number; tsNsec: number } | null;
   lastTime: number;
   generator: string;
@@ -411,7 +421,7 @@ function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; 
   ];
 }
 
-function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null): ConnectionJson {
+function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null): ConnectionJson {
   const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
   const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
   return {
@@ -425,7 +435,7 @@ function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsRed
     lastTime: round6(conn.lastTime),
     firstFrame: conn.firstFrame,
     subflowCount: subs.length,
-    subflows: subs.map((s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals)),
+    subflows: (shown === null ? subs : subs.filter((s) => shown.has(s.tcpStream))).map((s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals)),
     addresses: conn.addresses.map((a) => ({
       addrId: a.addrId,
       address: a.address,
@@ -454,6 +464,10 @@ function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsRed
         s2c: deliverySeries(conn.data.peek('s2c')),
       },
     },
+    headOfLineBlame: {
+      c2s: blame === null ? emptyBlame() : blame.json(conn, 'c2s', endTime),
+      s2c: blame === null ? emptyBlame() : blame.json(conn, 's2c', endTime),
+    },
   };
 }
 
@@ -463,6 +477,28 @@ export const ATTEMPTS_LISTED = 100;
 export interface ReportOptions {
   /** List every unanswered connection attempt (`--attempts`), however many. */
   listAttempts?: boolean;
+  /** Keep only some connections and subflows (src/filter/select.ts makes one). */
+  selection?: Selection;
+}
+
+/** The connections a report keeps: those of a display filter, of --connection, of --subflow. */
+export interface Selection {
+  /** mptcp.stream of each connection kept. */
+  connections: ReadonlySet<number>;
+  /** tcp.stream of each subflow listed in the kept connections (null: all of theirs). */
+  subflows: ReadonlySet<number> | null;
+  /** tcp.stream of the unanswered MP_CAPABLE offers kept. */
+  offers: ReadonlySet<number>;
+  json: SelectionJson;
+}
+
+export interface SelectionJson {
+  /** The -Y display filter, or null. */
+  filter: string | null;
+  /** --connection values, in order given. */
+  connections: number[];
+  /** --subflow values (tcp.stream), in order given. */
+  subflows: number[];
 }
 
 /**
@@ -479,8 +515,8 @@ export interface ReportParts {
   unansweredCapable: Report['unansweredCapable'];
 }
 
-export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): Report {
-  const parts = reportParts(tracker, meta, stats, opts);
+export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null): Report {
+  const parts = reportParts(tracker, meta, stats, opts, blame);
   return { ...parts.head, connections: [...parts.connections()], endpoints: parts.endpoints, unansweredCapable: parts.unansweredCapable };
 }
 
@@ -493,11 +529,15 @@ function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
   return true;
 }
 
-export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}): ReportParts {
+export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null): ReportParts {
   const offerCount = tracker.unansweredOfferCount();
+  const sel = opts.selection ?? null;
+  // a connection the selection leaves out is not counted anywhere in the report
+  const kept = (conn: Connection): boolean => sel === null || sel.connections.has(conn.index);
   let attemptCount = 0;
   let held = 0;
   for (const conn of tracker.heldConnections()) {
+    if (!kept(conn)) continue;
     held++;
     if (unanswered(tracker, conn)) attemptCount++;
   }
@@ -507,14 +547,14 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
   const connections = function* (only?: ReadonlySet<number>): Iterable<ConnectionJson> {
     for (const conn of tracker.heldConnections()) {
       if (only !== undefined && !only.has(conn.index)) continue;
-      if (!list && unanswered(tracker, conn)) continue;
-      yield connectionJson(tracker, conn, stats);
+      if (!kept(conn) || (!list && unanswered(tracker, conn))) continue;
+      yield connectionJson(tracker, conn, stats, blame, meta.lastTime, sel?.subflows ?? null);
     }
   };
   const sizes = (): Array<{ index: number; bytes: number }> => {
     const out: Array<{ index: number; bytes: number }> = [];
     for (const conn of tracker.heldConnections()) {
-      if (!list && unanswered(tracker, conn)) continue;
+      if (!kept(conn) || (!list && unanswered(tracker, conn))) continue;
       let bytes = 0;
       for (const i of conn.subflows) {
         const s = tracker.subflows[i];
@@ -524,7 +564,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
     }
     return out;
   };
-  const unansweredCapable = (list ? tracker.unansweredOffers() : []).map((o) => ({
+  const unansweredCapable = (list ? tracker.unansweredOffers() : []).filter((o) => sel === null || sel.offers.has(o.tcpStream)).map((o) => ({
     tcpStream: o.tcpStream,
     version: o.version,
     fallback: o.fallback,
@@ -534,13 +574,24 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
   }));
   const st = meta.start;
   let subflows = 0;
-  for (const conn of tracker.heldConnections()) if (list || !unanswered(tracker, conn)) subflows += conn.subflows.length;
+  for (const conn of tracker.heldConnections()) {
+    if (!kept(conn) || (!list && unanswered(tracker, conn))) continue;
+    const shown = sel?.subflows ?? null;
+    subflows += shown === null ? conn.subflows.length : conn.subflows.filter((i) => shown.has(tracker.subflows[i]?.tcpStream ?? -1)).length;
+  }
   return {
     head: {
       schemaVersion: REPORT_SCHEMA_VERSION,
       generator: meta.generator,
       capture: {
         file: meta.file,
+        files: (meta.summary.inputs ?? [{ path: meta.file, summary: meta.summary }]).map((x) => ({
+          file: x.path === '-' ? '(standard input)' : x.path,
+          format: x.summary.format,
+          compressed: x.summary.compressed,
+          packets: x.summary.frames,
+          bytes: x.summary.bytes,
+        })),
         format: meta.summary.format,
         compressed: meta.summary.compressed,
         packets: meta.summary.frames,
@@ -559,6 +610,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
         endpointsExact: stats ? stats.endpoints.exact : true,
         releasedConnections: tracker.released,
       },
+      selection: sel === null ? null : sel.json,
     },
     connections,
     sizes,

@@ -79,6 +79,8 @@ export class SubflowStats {
   readonly rtt = new Samples();
   readonly rttTs = new Samples();
   readonly rttSeries = new Series(0.001);
+  /** RTT from TCP timestamps over time (drawn by `report`; not in analyze --json). */
+  readonly rttTsSeries = new Series(0.001);
   readonly cumulative = new Series(0.001);
   cumulativeBytes = 0;
   /** Connection's delivered data-level bytes when this subflow's handshake completed. */
@@ -142,7 +144,10 @@ export class StatsReducer implements PacketSubscriber {
       fwd.tsSent.sent(tcp.tsVal, t);
       if (tcp.flags & TcpFlag.ACK) {
         const us = rev.tsSent.echoed(tcp.tsEcr, t);
-        if (us >= 0) st.rttTs.add(us);
+        if (us >= 0) {
+          st.rttTs.add(us);
+          st.rttTsSeries.push(t, us);
+        }
       }
     }
   }

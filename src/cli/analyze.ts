@@ -4,10 +4,11 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
+import type { MergedSummary } from '../dissect/capture/merge.js';
 import type { Frame } from '../dissect/frame.js';
 import { renderReportParts } from '../analysis/render-tables.js';
 import { writeCsv } from '../analysis/csv.js';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { MptcpTracker } from '../reassembly/tracker.js';
 import { Analysis } from '../analysis/analysis.js';
 import { parsePacketCount, runPipeline } from '../analysis/pipeline.js';
@@ -18,6 +19,10 @@ import { closeStream, ExitCode, openOutput, OutputSink, useColor, type CliIo } f
 import { UsageError } from './errors.js';
 import { version } from './version.js';
 import { Progress } from './progress.js';
+import { collectIndex, compileFilterOption } from './filter-option.js';
+import { LazyView } from './dissect.js';
+import type { CompiledFilter } from '../filter/compile.js';
+import { buildSelection, FilterMatches, SelectionError } from '../filter/select.js';
 
 interface AnalyzeOptions {
   read?: string;
@@ -28,13 +33,16 @@ interface AnalyzeOptions {
   all?: boolean;
   csv?: string;
   attempts?: boolean;
+  displayFilter?: string;
+  connection: number[];
+  subflow: number[];
 }
 
 export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): void {
   program
     .command('analyze')
     .description('link subflows into MPTCP connections; verify keys, tokens and HMACs; report how each ended')
-    .argument('[files...]', "capture files (pcap or pcapng, optionally gzip-compressed); '-' for standard input")
+    .argument('[files...]', "capture files (pcap or pcapng, optionally gzip-compressed; several are read as one capture, in time order, as mergecap merges them); '-' for standard input")
     .option('-r, --read <file>', 'capture file to read')
     .option('-c, --count <n>', 'stop after n packets')
     .option('--json', 'print the report as JSON (schema: schema/report.schema.json)')
@@ -42,6 +50,9 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
     .option('--csv <dir>', 'also write one CSV file per table and per time series into this directory')
     .option('--all', 'show every connection, subflow and address row (default: the 50 largest connections, 50 rows of each table)')
     .option('--attempts', `list every connection attempt nobody answered (default: listed only when there are at most ${ATTEMPTS_LISTED}, else counted in summary.attempts)`)
+    .option('-Y, --display-filter <filter>', "keep the connections that have at least one packet matching this Wireshark display filter")
+    .option('--connection <n>', 'keep connection n (mptcp.stream; repeatable)', collectIndex('--connection'), [])
+    .option('--subflow <n>', "keep the connection of subflow n (tcp.stream; repeatable) and list only the subflows asked for", collectIndex('--subflow'), [])
     .option('--color', 'colour the tables even when not on a terminal')
     .option('--no-color', 'never colour the tables (NO_COLOR in the environment does the same)')
     .addHelpText(
@@ -51,7 +62,11 @@ Examples:
   mpcap analyze capture.pcap
   mpcap analyze --json capture.pcap | jq '.connections[].subflows[] | {tcpStream, hmacValid}'
   mpcap analyze --json -o report.json capture.pcapng.gz
-  mpcap analyze --csv out/ capture.pcap     # out/subflows.csv, out/series_subflow_rtt.csv, ...`,
+  mpcap analyze --csv out/ capture.pcap     # out/subflows.csv, out/series_subflow_rtt.csv, ...
+  mpcap analyze -Y 'ip.addr == 10.0.2.0/24' capture.pcap     # connections with a packet to or from 10.0.2.x
+  mpcap analyze --connection 0 --connection 3 capture.pcap
+  mpcap analyze --subflow 5 capture.pcap                      # subflow tcp.stream 5 and its connection
+  mpcap analyze --json capture-0*.pcap | jq '.connections[]'  # rotated files: one capture, one report`,
     )
     .action(async (files: string[], opts: AnalyzeOptions) => {
       setExit(await runAnalyze(files, opts, io));
@@ -66,21 +81,31 @@ export interface AnalysisRun {
 
 interface CaptureRun {
   analysis: Analysis;
-  summary: ReadCaptureSummary;
+  summary: MergedSummary;
   name: string;
+  matches: FilterMatches | null;
 }
 
-/** One pass over a capture: decode, track, reduce. */
-async function analyzeCapture(path: string, io: Pick<CliIo, 'stdin' | 'stderr'>, limit: number, progress: Progress | null): Promise<CaptureRun> {
+/** Bytes of a record's header, to estimate progress through several files (offsets are per file). */
+const RECORD_HEADER_ESTIMATE = 16;
+
+/** One pass over a capture (several files: one capture, merged by time): decode, track, reduce. */
+async function analyzeCapture(path: string | string[], io: Pick<CliIo, 'stdin' | 'stderr'>, limit: number, progress: Progress | null, filter: CompiledFilter | null = null): Promise<CaptureRun> {
   const analysis = new Analysis();
   const pipeline = analysis.pipeline;
-  const summary = await runPipeline(path, pipeline, {
+  const matches = filter === null ? null : new FilterMatches(filter, new LazyView(), pipeline);
+  if (matches !== null) pipeline.subscribe(matches);
+  const paths = typeof path === 'string' ? [path] : path;
+  let bytes = 0;
+  const at = paths.length === 1 ? (frame: Frame) => frame.fileOffset : (frame: Frame) => (bytes += frame.capLen + RECORD_HEADER_ESTIMATE);
+  const summary = await runPipeline(paths, pipeline, {
     stdin: io.stdin as NodeJS.ReadableStream,
     limit,
-    ...(progress ? { afterFrame: (frame: Frame) => (progress.at(frame.fileOffset, pipeline.packets), true), afterChunk: () => progress.draw() } : {}),
+    ...(progress ? { afterFrame: (frame: Frame) => (progress.at(at(frame), pipeline.packets), true), afterChunk: () => progress.draw() } : {}),
   });
   progress?.done();
-  return { analysis, summary, name: path === '-' ? '(standard input)' : path };
+  const first = paths[0] as string;
+  return { analysis, summary, name: first === '-' ? '(standard input)' : first, matches };
 }
 
 /** One pass over a capture and its whole report. Shared by the tests. */
@@ -99,38 +124,41 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   const reportOpts: ReportOptions = { listAttempts: opts.attempts === true };
   // a path that cannot be written is found before the capture is read
   const outStream = opts.output === undefined ? io.stdout : await openOutput(opts.output);
-  const runs: CaptureRun[] = [];
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError("standard input ('-') can be read only once");
+  const filter = compileFilterOption(opts.displayFilter);
   let code: number = ExitCode.OK;
-  for (const path of paths) {
-    let size = 0;
-    if (path !== '-') size = (await stat(path).catch(() => ({ size: 0 }))).size;
-    const progress = Progress.maybe(io.stderr, io.env, size, path);
-    const run = await analyzeCapture(path, io, limit, progress);
-    runs.push(run);
-    const fatal = run.summary.problems.find((p) => p.fatal);
-    for (const p of run.summary.problems.slice(0, 10)) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
+  let size = 0;
+  for (const path of paths) if (path !== '-') size += (await stat(path).catch(() => ({ size: 0 }))).size;
+  const progress = Progress.maybe(io.stderr, io.env, size, paths.length === 1 ? (paths[0] as string) : `${paths.length} files`);
+  // several files are one capture (rotated files, or captures made side by side): one report
+  const run = await analyzeCapture(paths, io, limit, progress, filter);
+  for (const input of run.summary.inputs) {
+    const path = input.path;
+    const fatal = input.summary.problems.find((p) => p.fatal);
+    for (const p of input.summary.problems.slice(0, 10)) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
     if (fatal) {
-      io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${run.summary.frames} packets before byte ${fatal.offset}\n`);
+      io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${input.summary.frames} packets before byte ${fatal.offset}\n`);
       code = ExitCode.DAMAGED;
     }
   }
+  try {
+    const selection = buildSelection(run.analysis.tracker, { matches: run.matches, connections: opts.connection, subflows: opts.subflow });
+    if (selection !== null) reportOpts.selection = selection;
+  } catch (e) {
+    if (e instanceof SelectionError) throw new UsageError(e.message);
+    throw e;
+  }
   const generator = `mpcap ${version()}`;
   if (opts.csv !== undefined) {
-    for (const run of runs) {
-      const r = run.analysis.report(run.name, run.summary, generator, reportOpts);
-      const dir = runs.length === 1 ? opts.csv : `${opts.csv}/${basename(r.capture.file).replace(/[^\w.-]/g, '_')}`;
-      const names = await writeCsv(r, dir);
-      io.stderr.write(`mpcap: wrote ${names.length} CSV files to ${join(dir, '')}\n`);
-    }
+    const r = run.analysis.report(run.name, run.summary, generator, reportOpts);
+    const names = await writeCsv(r, opts.csv);
+    io.stderr.write(`mpcap: wrote ${names.length} CSV files to ${join(opts.csv, '')}\n`);
   }
   const out = new OutputSink(outStream);
   if (opts.json) {
-    await writeReportsJson(runs.map((run) => run.analysis.parts(run.name, run.summary, generator, reportOpts)), out);
+    await writeReportsJson([run.analysis.parts(run.name, run.summary, generator, reportOpts)], out);
   } else {
-    for (const [i, run] of runs.entries()) {
-      if (i > 0) out.write('\n');
-      await renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }, (text) => out.write(text), () => out.drain());
-    }
+    await renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }, (text) => out.write(text), () => out.drain());
   }
   await out.end();
   if (opts.output !== undefined) await closeStream(outStream);

@@ -6,6 +6,7 @@ import { registerDissect } from './dissect.js';
 import { registerExtract } from './extract.js';
 import { registerFields } from './fields-cmd.js';
 import { registerLive } from './live.js';
+import { registerReport } from './report.js';
 import type { SetExit } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -16,5 +17,6 @@ export function registerCommands(program: Command, io: CliIo, setExit: SetExit):
   registerExtract(program, io, setExit);
   registerFields(program, io);
   registerLive(program, io, setExit);
+  registerReport(program, io, setExit);
   registerCompare(program, io, setExit);
 }

@@ -15,6 +15,8 @@ import { mptcpAck, type PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './errors.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
+import { compileFilterOption } from './filter-option.js';
+import { CaptureOutput } from './write-capture.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'fields';
 
@@ -26,6 +28,8 @@ interface DissectOptions {
   field: string[];
   E: string[];
   problems: boolean;
+  displayFilter?: string;
+  write?: string;
 }
 
 function collect(value: string, prev: string[]): string[] {
@@ -36,7 +40,7 @@ export function registerDissect(program: Command, io: CliIo, setExit: SetExit): 
   program
     .command('dissect')
     .description('decode every packet: TCP and every MPTCP option (v0 and v1)')
-    .argument('[file]', "capture file (pcap or pcapng, optionally gzip-compressed); '-' for standard input")
+    .argument('[files...]', "capture files (pcap or pcapng, optionally gzip-compressed; several are read as one capture, in time order); '-' for standard input")
     .option('-r, --read <file>', 'capture file to read (same as the argument)')
     .option('-c, --count <n>', 'stop after n packets')
     .option('-V, --verbose', 'show a tree of every field of each packet')
@@ -44,6 +48,8 @@ export function registerDissect(program: Command, io: CliIo, setExit: SetExit): 
     .option('-e, --field <name>', 'field to print with -T fields (repeatable; see `mpcap fields`)', collect, [])
     .option('-E <option>', 'fields output option, as tshark: header=y|n, separator=/t|/s|<char>, quote=d|s|n, aggregator=<char>', collect, [])
     .option('--no-problems', 'do not print the summary of damaged packets on stderr')
+    .option('-Y, --display-filter <filter>', "show only the packets that match this Wireshark display filter, e.g. 'mptcp.stream == 0 && tcp.len > 0'")
+    .option('-w, --write <file>', "write the packets shown (after -Y and -c) to this pcap file instead of decoding them ('-' = standard output)")
     .addHelpText(
       'after',
       `
@@ -51,10 +57,13 @@ Examples:
   mpcap dissect capture.pcap
   mpcap dissect -V -c 3 capture.pcap
   mpcap dissect -T fields -E header=y -e frame.number -e tcp.stream -e tcp.options.mptcp.subtype capture.pcap
-  mpcap dissect -T ndjson capture.pcap | jq -c 'select(.mptcp | length > 0) | .mptcp'`,
+  mpcap dissect -T ndjson capture.pcap | jq -c 'select(.mptcp | length > 0) | .mptcp'
+  mpcap dissect -Y 'tcp.options.mptcp.subtype == 1 and ip.addr == 10.0.0.0/8' capture.pcap
+  mpcap dissect -Y 'mptcp.stream in {0, 2}' -w two-connections.pcap capture.pcap
+  mpcap dissect -T fields -e frame.number capture-*.pcap     # rotated files, read as one capture`,
     )
-    .action(async (file: string | undefined, opts: DissectOptions) => {
-      setExit(await runDissect(file, opts, io));
+    .action(async (files: string[], opts: DissectOptions) => {
+      setExit(await runDissect(files, opts, io));
     });
 }
 
@@ -99,7 +108,7 @@ function parseCount(s: string | undefined): number {
 }
 
 /** The view the printers read, reused: the full record and the relative time are made when first read. */
-class LazyView implements PacketView {
+export class LazyView implements PacketView {
   frame!: Frame;
   seg!: Segment;
   tcpStream: number | null = null;
@@ -141,10 +150,11 @@ class LazyView implements PacketView {
   }
 }
 
-export async function runDissect(file: string | undefined, opts: DissectOptions, io: CliIo): Promise<number> {
-  const path = opts.read ?? file;
-  if (path === undefined) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
-  if (opts.read !== undefined && file !== undefined) throw new UsageError('give the capture file once: either as an argument or with -r');
+export async function runDissect(files: string[], opts: DissectOptions, io: CliIo): Promise<number> {
+  const path = opts.read !== undefined ? [opts.read, ...files] : files;
+  if (path.length === 0) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
+  if (path.filter((p) => p === '-').length > 1) throw new UsageError("standard input ('-') can be read only once");
+  const filter = compileFilterOption(opts.displayFilter);
   const format = (opts.verbose && opts.format === 'text' ? 'text' : opts.format) as Format;
   const limit = parseCount(opts.count);
   const style = parseE(opts.E);
@@ -160,21 +170,29 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
     throw new UsageError('-e is only used with -T fields');
   }
 
+  const capture = opts.write === undefined ? null : new CaptureOutput(opts.write, io.stdout);
   const out = new OutputSink(io.stdout);
   // The full record is decoded only for what needs it: the tree, JSON, the summary line, and the
   // fields that read more than the segment view holds (lazily, in LazyView).
   const pipeline = new Pipeline(false);
-  pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mptcp.dsn');
+  pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mptcp.dsn') || (filter?.fields.includes('mptcp.dsn') ?? false);
   const view = new LazyView();
   let seen = 0;
   let damaged = 0;
   const firstDamaged: string[] = [];
   const scratch: string[] = [];
   const q = style.quote;
-  if (format === 'fields' && style.header) out.write(fieldDefs.map((d) => d.name).join(style.separator) + '\n');
+  if (format === 'fields' && style.header && capture === null) out.write(fieldDefs.map((d) => d.name).join(style.separator) + '\n');
 
   const print = (frame: Frame, seg: Segment, info: PacketInfo): void => {
     view.reset(frame, seg, info, pipeline.start as { tsSec: number; tsNsec: number });
+    if (filter !== null && !filter.test(view)) return;
+    if (capture !== null) {
+      // as tshark -w: the packets go to the file, not decoded to the screen
+      capture.write(frame);
+      seen++;
+      return;
+    }
     if (seg.fast ? seg.mptcp.some((m) => m.problem !== null) : view.pkt.problems.length > 0) {
       const pkt = view.pkt;
       damaged++;
@@ -213,10 +231,19 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
     stdin: io.stdin,
     limit,
     afterFrame: () => !out.closed,
-    afterChunk: () => out.drain(),
+    afterChunk: () => (capture ? capture.flush() : out.drain()),
+    ...(capture ? { onInterface: (i) => capture.interface(i) } : {}),
   });
-  if (format === 'json') out.write(seen ? '\n]\n' : '[\n]\n');
-  await out.end();
+  if (capture !== null) {
+    await capture.end();
+    if (capture.skipped > 0) {
+      const f = capture.firstSkipped as { frame: number; linkType: number };
+      io.stderr.write(`mpcap: -w: ${capture.skipped} packet${capture.skipped === 1 ? '' : 's'} left out (the first is packet ${f.frame}): link type ${f.linkType} differs from the file's, and one pcap file holds one link type\n`);
+    }
+  } else {
+    if (format === 'json') out.write(seen ? '\n]\n' : '[\n]\n');
+    await out.end();
+  }
 
   let code: number = ExitCode.OK;
   const { problems, fatal } = summary;

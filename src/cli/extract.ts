@@ -23,7 +23,7 @@ export function registerExtract(program: Command, io: CliIo, setExit: SetExit): 
   program
     .command('extract')
     .description("write one direction of one MPTCP connection's data stream, reassembled by data sequence number")
-    .argument('[file]', "capture file; '-' for standard input")
+    .argument('[files...]', "capture files (several are read as one capture, in time order); '-' for standard input")
     .option('-r, --read <file>', 'capture file to read')
     .requiredOption('--connection <n>', 'the connection (mptcp.stream, as `analyze` numbers it)')
     .requiredOption('--direction <dir>', 'c2s (what the client sent) or s2c (what the server sent)')
@@ -41,14 +41,15 @@ Holes are never filled silently: without --fill-holes, a stream with holes write
 before the first missing byte (a hole, a range the capture missed, or payload the snap length
 cut), names every missing range on stderr and exits with code 5.`,
     )
-    .action(async (file: string | undefined, opts: ExtractOptions) => {
-      setExit(await runExtract(file, opts, io));
+    .action(async (files: string[], opts: ExtractOptions) => {
+      setExit(await runExtract(files, opts, io));
     });
 }
 
-async function runExtract(file: string | undefined, opts: ExtractOptions, io: CliIo): Promise<number> {
-  const path = opts.read ?? file;
-  if (path === undefined) throw new UsageError('no capture file given');
+async function runExtract(files: string[], opts: ExtractOptions, io: CliIo): Promise<number> {
+  const path = opts.read !== undefined ? [opts.read, ...files] : files;
+  if (path.length === 0) throw new UsageError('no capture file given');
+  if (path.filter((p) => p === '-').length > 1) throw new UsageError("standard input ('-') can be read only once");
   const index = Number(opts.connection);
   if (!Number.isInteger(index) || index < 0) throw new UsageError(`--connection ${opts.connection}: expected a connection number (see \`mpcap analyze\`)`);
   if (opts.direction !== 'c2s' && opts.direction !== 's2c') throw new UsageError(`--direction ${opts.direction}: expected c2s or s2c`);
@@ -74,7 +75,7 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
     await closeOut(sink, outStream, toStdout);
     const n = tracker.connections.length;
     // the user named something that is not there: their error (2), not an incomplete result
-    throw new CommandFailure(`there is no MPTCP connection ${index} in ${path} (${n === 0 ? 'it has none' : `it has ${n}: 0 to ${n - 1}`}; see \`mpcap analyze\`)`, ExitCode.USAGE);
+    throw new CommandFailure(`there is no MPTCP connection ${index} in ${path.join(', ')} (${n === 0 ? 'it has none' : `it has ${n}: 0 to ${n - 1}`}; see \`mpcap analyze\`)`, ExitCode.USAGE);
   }
   const holes = found.holes();
   found.flush(opts.fillHoles === true);

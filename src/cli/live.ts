@@ -1,12 +1,12 @@
 /**
- * `mpcap live`: follow MPTCP connections as they happen, from an interface (libpcap through the
- * optional `cap` binding) or from a capture being written to standard input.
+ * `mpcap live`: follow MPTCP connections as they happen, from an interface (libpcap through
+ * mpcap's optional binding, native/libpcap) or from a capture being written to standard input.
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { renderReportParts } from '../analysis/render-tables.js';
 import { writeReportJsonLine } from '../analysis/report-json.js';
-import { CaptureStartError, FilterError, openCapSource } from '../live/cap-source.js';
+import { BINDING_MODULE, CaptureStartError, FilterError, openPcapSource } from '../live/pcap-source.js';
 import type { TimePrecision } from '../live/pcap-writer.js';
 import { LiveSession, type Display, type SessionResult } from '../live/session.js';
 import type { PacketSource } from '../live/source.js';
@@ -33,12 +33,18 @@ interface LiveOptions {
   keepClosed: string;
 }
 
-/** tcpdump's default snap length; cap's libpcap keeps at most 65535 of it (see cap-source.ts). */
-const DEFAULT_SNAPLEN = '262144';
 /**
- * libpcap ring buffer, KiB (tcpdump's -B unit). Large because cap opens libpcap with a 65535-byte
- * snap length in immediate mode: each ring slot takes ~64 KiB, so 64 MiB holds ~1000 packets,
- * enough to ride out the first packets' JIT warm-up (~60 ms) without kernel drops.
+ * libpcap's snap length: any IP packet (at most 64 KiB, also a GRO-merged one) with a link header
+ * of up to 64 bytes. Smaller than tcpdump's 262144 because in immediate mode (TPACKET_V2) every
+ * ring slot is as large as the snap length on 'any' (libpcap clamps it to the MTU on Ethernet
+ * only): 262144 would make the default buffer hold 4 times fewer packets.
+ */
+const DEFAULT_SNAPLEN = String(65_536 + 64);
+/**
+ * libpcap ring buffer, KiB (tcpdump's -B unit). Large because libpcap in immediate mode (the
+ * default) uses TPACKET_V2, whose ring slots are as large as the snap length (or the MTU, on
+ * Ethernet): 64 MiB holds ~1000 packets of the default -s, enough to ride out the first packets'
+ * JIT warm-up.
  */
 const DEFAULT_BUFFER_KIB = '65536';
 const MIN_SNAPLEN = 64;
@@ -58,9 +64,9 @@ export function registerLive(program: Command, io: CliIo, setExit: SetExit): voi
     .option('--json', 'NDJSON events on standard output, one per line, ending with {"event":"summary","report":…}')
     .option('--idle-timeout <sec>', 'close a connection with no packet for this long (capture time) as "idle"', '300')
     .option('--keep-closed <n>', 'closed connections kept for the final report; older ones are freed (counted in summary.releasedConnections)', '1000')
-    .option('-s, --snaplen <bytes>', 'bytes kept of each packet (at most 65535 with the cap binding)', DEFAULT_SNAPLEN)
-    .option('-B, --buffer-size <KiB>', 'libpcap capture buffer size, KiB', DEFAULT_BUFFER_KIB)
-    .addOption(new Option('--time-stamp-precision <p>', 'timestamps written by -w').choices(['micro', 'nano']).default('micro'))
+    .option('-s, --snaplen <bytes>', "bytes kept of each packet (libpcap's snap length)", DEFAULT_SNAPLEN)
+    .option('-B, --buffer-size <KiB>', 'libpcap capture buffer size, KiB (too small and the kernel drops packets: they are counted)', DEFAULT_BUFFER_KIB)
+    .addOption(new Option('--time-stamp-precision <p>', "libpcap's timestamp precision with -i, and that of the -w file").choices(['micro', 'nano']).default('micro'))
     .option('--color', 'colour the output even when not on a terminal')
     .option('--no-color', 'never colour the output (NO_COLOR in the environment does the same)')
     .addHelpText(
@@ -70,8 +76,12 @@ Examples:
   sudo mpcap live -i any -f 'tcp port 5201'              a table of connections and subflows, redrawn every second
   sudo mpcap live -i eth0 --json -w out.pcap --duration 60 NDJSON events, and the packets into out.pcap
   tcpdump -i eth0 -U -w - tcp | mpcap live -r - --json    events from tcpdump's capture (kernel timestamps)
+  sudo mpcap live -i any -B 262144 -s 128 --time-stamp-precision nano -w hdr.pcap
+                                                         a 256 MiB ring, headers only, ns timestamps
 
 Without root: sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(which node)")"
+Packets the kernel dropped (libpcap's pcap_stats()) are counted in every stats event, the table's
+header, the summary and on stderr; a larger -B is the remedy.
 Ctrl-C (or --duration, -c) ends the capture and prints the full report, as analyze does.`,
     )
     .action(async (expression: string[], opts: LiveOptions) => {
@@ -105,18 +115,22 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
   let source: PacketSource;
   let linkType: number | null = null;
   let fileSnapLen = snapLen;
+  let precision = opts.timeStampPrecision;
   if (opts.interface !== undefined) {
     try {
-      const cap = openCapSource({
+      const cap = openPcapSource({
         iface: opts.interface,
         filter,
         snapLen,
         bufferBytes,
         precision: opts.timeStampPrecision,
-        moduleName: io.env.MPCAP_CAP_MODULE ?? 'cap',
+        moduleName: io.env.MPCAP_PCAP_MODULE ?? BINDING_MODULE,
       });
       linkType = cap.linkType;
       fileSnapLen = cap.snapLen;
+      if (cap.precision !== precision) io.stderr.write(`mpcap: warning: libpcap offers no ${precision}second timestamps on '${opts.interface}': they are ${cap.precision}seconds\n`);
+      precision = cap.precision;
+      if (cap.warning !== '') io.stderr.write(`mpcap: warning: libpcap: ${cap.warning}\n`);
       source = cap;
     } catch (e) {
       if (e instanceof CaptureStartError) throw new CommandFailure(e.message, ExitCode.CAPTURE);
@@ -137,9 +151,10 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
       limit,
       idleTimeoutSec: positive('--idle-timeout', opts.idleTimeout, false),
       keepClosed: opts.keepClosed === '0' ? 0 : positive('--keep-closed', opts.keepClosed, true),
-      write: opts.write === undefined ? null : { path: opts.write, precision: opts.timeStampPrecision, linkType, snapLen: fileSnapLen },
+      write: opts.write === undefined ? null : { path: opts.write, precision, linkType, snapLen: fileSnapLen },
       rows: () => (io.stdout as { rows?: number }).rows ?? 24,
       generator: `mpcap ${version()}`,
+      warn: (line) => io.stderr.write(`mpcap: warning: ${line}\n`),
     });
   } catch (e) {
     source.stop();
@@ -175,7 +190,10 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
       stopReason: result.stopReason,
       packets: result.packets,
       timestamps: source.timestamps,
+      timestampPrecision: opts.interface !== undefined ? precision : null,
+      kernelReceived: stats.received,
       kernelDropped: stats.kernelDropped,
+      interfaceDropped: stats.ifDropped,
       ifDropped: stats.ifDropped,
       dropsNote: stats.dropsNote,
       truncated: stats.truncated,
@@ -191,9 +209,12 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
   await out.end();
 
   io.stderr.write(`mpcap: ${result.packets} packet${result.packets === 1 ? '' : 's'} captured (${result.stopReason})\n`);
-  if (stats.kernelDropped !== null) io.stderr.write(`mpcap: ${stats.kernelDropped} packets dropped by the kernel${stats.ifDropped ? `, ${stats.ifDropped} by the interface` : ''}\n`);
-  else if (stats.dropsNote && source.timestamps === 'wall-clock') io.stderr.write(`mpcap: drops not counted: ${stats.dropsNote}\n`);
+  // as tcpdump says it when it ends
+  if (stats.kernelDropped !== null) io.stderr.write(`mpcap: ${stats.received ?? '?'} packets received by filter, ${stats.kernelDropped} packets dropped by kernel, ${stats.ifDropped ?? 0} packets dropped by interface\n`);
+  else if (stats.dropsNote && opts.interface !== undefined) io.stderr.write(`mpcap: drops not counted: ${stats.dropsNote}\n`);
   if (stats.truncated > 0) io.stderr.write(`mpcap: ${stats.truncated} packets were longer than the snap length (${fileSnapLen}) and were cut\n`);
+  const lost = (stats.kernelDropped ?? 0) + (stats.ifDropped ?? 0);
+  if (lost > 0) io.stderr.write(`mpcap: warning: the capture lost ${lost} packets: holes may be the capture's (a larger -B helps)\n`);
   if (result.notWritten > 0) io.stderr.write(`mpcap: ${result.notWritten} packets of another link type than the first were not written to ${opts.write}\n`);
   let code: number = ExitCode.OK;
   for (const p of result.end.problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);

@@ -20,6 +20,9 @@ const FLUSH_BYTES = 1 << 20;
 
 export type TimePrecision = 'micro' | 'nano';
 
+/** Where the records go instead of a file (`dissect -w -`): handed a copy of each flushed piece. */
+export type PcapTarget = (bytes: Uint8Array) => void;
+
 export class PcapWriter {
   private readonly fd: number;
   private buf: Buffer;
@@ -30,12 +33,14 @@ export class PcapWriter {
   packets = 0;
   bytes = FILE_HEADER_LEN;
 
-  /** Opens (truncates) `path`; throws the fs error as is. `begin()` writes the header. */
+  /** Opens (truncates) `path`, or writes to `target`; throws the fs error as is. `begin()` writes the header. */
   constructor(
     readonly path: string,
-    readonly precision: TimePrecision,
+    /** µs or ns records; may be changed until begin(). */
+    public precision: TimePrecision,
+    private readonly target: PcapTarget | null = null,
   ) {
-    this.fd = openSync(path, 'w');
+    this.fd = target === null ? openSync(path, 'w') : -1;
     this.buf = Buffer.allocUnsafe(FLUSH_BYTES + 64 * 1024);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
@@ -77,6 +82,11 @@ export class PcapWriter {
 
   /** Writes what is buffered (whole records only). */
   flush(): void {
+    if (this.target !== null) {
+      if (this.len > 0) this.target(Uint8Array.prototype.slice.call(this.buf, 0, this.len));
+      this.len = 0;
+      return;
+    }
     let off = 0;
     while (off < this.len) off += writeSync(this.fd, this.buf, off, this.len - off);
     this.len = 0;
@@ -86,7 +96,7 @@ export class PcapWriter {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    closeSync(this.fd);
+    if (this.fd >= 0) closeSync(this.fd);
   }
 
   private grow(bytes: number): void {

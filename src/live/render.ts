@@ -49,9 +49,21 @@ export function eventLine(e: LiveEvent, color: boolean): string {
   }
 }
 
+/** "0 dropped", or "1234 dropped by the kernel (+56 in the last interval), 3 by the interface". */
+function dropsText(s: StatsEvent): string {
+  const k = s.kernelDropped ?? 0;
+  const i = s.interfaceDropped ?? 0;
+  if (k === 0 && i === 0) return '0 dropped';
+  const recent = (n: number | null): string => (n ? ` (+${n} in the last ${s.intervalSec.toFixed(1)} s)` : '');
+  const parts = [];
+  if (k > 0) parts.push(`${k} dropped by the kernel${recent(s.intervalKernelDropped)}`);
+  if (i > 0) parts.push(`${i} by the interface${recent(s.intervalInterfaceDropped)}`);
+  return parts.join(', ');
+}
+
 /** The periodic line when not on a terminal. */
 export function statsLine(s: StatsEvent): string {
-  const drops = s.kernelDropped === null ? '' : `, ${s.kernelDropped} dropped by the kernel`;
+  const drops = s.kernelDropped === null ? '' : `, ${dropsText(s)}`;
   return `${s.elapsedSec.toFixed(1).padStart(12)} s: ${s.packets} packets (${Math.round(s.intervalPackets / s.intervalSec)}/s), ${s.connectionsOpen} MPTCP connection${s.connectionsOpen === 1 ? '' : 's'} open, ${s.connectionsSeen} seen${drops}`;
 }
 
@@ -65,7 +77,8 @@ export interface ScreenOptions {
 /** The whole screen: a header, the connections table, the latest events. */
 export function renderScreen(s: StatsEvent, o: ScreenOptions): string {
   const out: string[] = [];
-  const drops = s.kernelDropped === null ? 'kernel drops: not reported' : `kernel drops: ${s.kernelDropped}`;
+  const lost = (s.kernelDropped ?? 0) + (s.interfaceDropped ?? 0) > 0;
+  const drops = s.kernelDropped === null ? 'drops: not reported' : paint(o.color && lost, 'red', dropsText(s));
   out.push(paint(o.color, 'bold', `mpcap live: ${o.source}`) + `   ${s.elapsedSec.toFixed(0)} s   ${s.packets} packets (${Math.round(s.intervalPackets / s.intervalSec)}/s, ${formatRate(s.intervalBytes / s.intervalSec)})   ${s.connectionsOpen} open / ${s.connectionsSeen} MPTCP connections   ${drops}   (Ctrl-C ends)`);
   const t = new Table({
     head: ['conn', 'tcp.stream', 'kind', 'client → server', 'ids / addresses', 'state', 'packets', 'bytes', 'share', 'rate'].map((h) => paint(o.color, 'bold', h)),

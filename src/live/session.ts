@@ -15,8 +15,10 @@ import { LiveEvents, type LiveEvent } from './events.js';
 import type { Connection } from '../reassembly/model.js';
 import { PcapWriter, type TimePrecision } from './pcap-writer.js';
 import { eventLine, renderScreen, statsLine } from './render.js';
+import type { CaptureProblem } from '../dissect/capture/types.js';
 import type { PacketSource, SourceEnd, SourceStats } from './source.js';
 import { StatsBuilder, type StatsEvent } from './stats.js';
+import { DropWindows, relabelHoles } from './drop-windows.js';
 
 const PCAP_FILE_HEADER = 24;
 const PCAP_RECORD_HEADER = 16;
@@ -44,6 +46,8 @@ export interface SessionOptions {
   /** Terminal height, for the screen. */
   rows: () => number;
   generator: string;
+  /** A line for stderr (without "mpcap: " and newline): when the capture starts losing packets. */
+  warn: (line: string) => void;
 }
 
 export type StopReason = 'end of input' | 'signal' | 'duration' | 'count' | 'output closed';
@@ -57,6 +61,22 @@ export interface SessionResult {
   stopReason: StopReason;
   /** Frames not written to -w because their link type differs from the file's. */
   notWritten: number;
+}
+
+const lost = (src: SourceStats): number => (src.kernelDropped ?? 0) + (src.ifDropped ?? 0);
+
+/** The report's capture problem when libpcap counted drops. */
+function lossProblem(lost: number, src: SourceStats, first: { frame: number; offset: number }): CaptureProblem {
+  const parts = [src.kernelDropped ? `${src.kernelDropped} dropped by the kernel` : '', src.ifDropped ? `${src.ifDropped} by the interface` : ''].filter((x) => x !== '');
+  return {
+    kind: 'capture-drops',
+    offset: first.offset,
+    frame: first.frame,
+    message:
+      `the capture lost ${lost} packet${lost === 1 ? '' : 's'} (${parts.join(', ')}; libpcap's pcap_stats(), first seen by packet ${first.frame}): holes may be the capture's ` +
+      '(those that fall where the drops happened are counted as capture gaps, notCapturedBytes)',
+    fatal: false,
+  };
 }
 
 export class LiveSession {
@@ -73,6 +93,12 @@ export class LiveSession {
   private packets = 0;
   private capturedBytes = 0;
   private stopReason: StopReason | null = null;
+  /** Where losses were first seen (packet number and -w offset at that stats tick), null before. */
+  private firstLoss: { frame: number; offset: number } | null = null;
+  /** When drops happened (capture time), to name the holes that fall there capture gaps. */
+  private readonly drops = new DropWindows();
+  /** Capture time of the last packet (seconds since the first). */
+  private lastTime = 0;
   private flushScheduled = false;
   private readonly recent: string[] = [];
   private readonly startMs = performance.now();
@@ -114,7 +140,11 @@ export class LiveSession {
       this.closeWriter();
     }
     const srcStats = this.source.stats();
-    const report = this.analysis.parts(
+    this.noticeLoss(srcStats);
+    this.drops.finish(this.lastTime, lost(srcStats));
+    const problems = [...end.problems];
+    if (lost(srcStats) > 0 && this.firstLoss !== null) problems.push(lossProblem(lost(srcStats), srcStats, this.firstLoss));
+    const parts = this.analysis.parts(
       this.source.name,
       {
         format: end.format,
@@ -122,14 +152,15 @@ export class LiveSession {
         bytes: PCAP_FILE_HEADER + this.packets * PCAP_RECORD_HEADER + this.capturedBytes,
         capturedBytes: this.capturedBytes,
         stopped: this.stopReason !== null && this.stopReason !== 'end of input',
-        problems: end.problems,
-        problemCount: end.problemCount,
+        problems,
+        problemCount: end.problemCount + problems.length - end.problems.length,
         fatal: end.problems.find((p) => p.fatal) ?? null,
         interfaces: [],
         compressed: false,
       },
       this.opts.generator,
     );
+    const report = this.drops.windows.length === 0 ? parts : this.withDropGaps(parts);
     return { report, end, stats: srcStats, packets: this.packets, stopReason: this.stopReason ?? 'end of input', notWritten: this.notWritten };
   }
 
@@ -148,6 +179,7 @@ export class LiveSession {
       else this.notWritten++;
     }
     this.lastFrame = frame.number;
+    this.lastTime = info.time;
     // idle connections are looked for as capture time goes by (a quarter of the timeout), so that
     // reading a long capture through `-r -` closes the same ones as watching it live
     if (info.time - this.lastSweep >= this.opts.idleTimeoutSec / 4) {
@@ -190,7 +222,10 @@ export class LiveSession {
   }
 
   private tick(): void {
-    const s: StatsEvent = this.stats.build(performance.now(), this.packets, this.capturedBytes, this.source.stats().kernelDropped);
+    const src = this.source.stats();
+    this.noticeLoss(src);
+    this.drops.tick(this.lastTime, lost(src));
+    const s: StatsEvent = this.stats.build(performance.now(), this.packets, this.capturedBytes, src);
     switch (this.opts.display) {
       case 'json':
         this.out.write(JSON.stringify(s) + '\n');
@@ -203,6 +238,36 @@ export class LiveSession {
         break;
     }
     this.out.flush();
+  }
+
+  /** The report, its holes that fall where drops happened named capture gaps (drop-windows.ts). */
+  private withDropGaps(parts: ReportParts): ReportParts {
+    const tracker = this.tracker;
+    const drops = this.drops;
+    return {
+      ...parts,
+      *connections(only?: ReadonlySet<number>) {
+        for (const c of parts.connections(only)) {
+          const conn = tracker.connections[c.index];
+          if (conn) relabelHoles(c, conn, drops);
+          yield c;
+        }
+      },
+    };
+  }
+
+  /** The first time libpcap counts a drop: say so at once (stderr), and remember where. */
+  private noticeLoss(src: SourceStats): void {
+    if (this.firstLoss !== null) return;
+    const k = src.kernelDropped ?? 0;
+    const i = src.ifDropped ?? 0;
+    if (k + i === 0) return;
+    this.firstLoss = { frame: this.lastFrame, offset: PCAP_FILE_HEADER + this.packets * PCAP_RECORD_HEADER + this.capturedBytes };
+    const who = [k > 0 ? `the kernel dropped ${k}` : '', i > 0 ? `the interface dropped ${i}` : ''].filter((x) => x !== '').join(', ');
+    this.opts.warn(
+      `the capture is losing packets (${who}, by packet ${this.lastFrame}): holes from now on may be the capture's; ` +
+        'a larger -B, a narrower -f filter or a smaller -s helps',
+    );
   }
 
   private flush(): void {

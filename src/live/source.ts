@@ -1,6 +1,6 @@
 /**
  * Where live packets come from: what `mpcap live` needs of a capture source, whichever it is
- * (libpcap through the `cap` binding, or a pcap/pcapng stream on standard input).
+ * (libpcap through mpcap's binding, or a pcap/pcapng stream on standard input).
  */
 import type { Frame } from '../dissect/frame.js';
 import type { CaptureProblem } from '../dissect/capture/types.js';
@@ -9,13 +9,15 @@ import type { CaptureProblem } from '../dissect/capture/types.js';
 export type LiveFrameHandler = (frame: Frame) => boolean | void;
 
 export interface SourceStats {
+  /** Packets libpcap counted (ps_recv: accepted by the filter, delivered or dropped), null when unknown. */
+  received: number | null;
   /** Packets the kernel dropped (libpcap's ps_drop), null when the source cannot tell. */
   kernelDropped: number | null;
   /** Packets the interface or driver dropped (ps_ifdrop), null when unknown. */
   ifDropped: number | null;
   /** Why the counts are null, for the user. */
   dropsNote: string | null;
-  /** Packets cut to the snap length by mpcap's capture buffer. */
+  /** Packets cut to the snap length (captured length < length on the wire). */
   truncated: number;
 }
 
@@ -30,8 +32,11 @@ export interface SourceEnd {
 export interface PacketSource {
   /** For messages and the report's `capture.file`: 'live:eth0', '(standard input)', a path. */
   readonly name: string;
-  /** 'kernel': libpcap's or the stream's timestamps; 'wall-clock': taken when mpcap reads the packet. */
-  readonly timestamps: 'kernel' | 'wall-clock';
+  /**
+   * Always 'kernel' now: libpcap's header (-i) or the stream's (-r). The summary field stays for the
+   * readers of 0.1.0's output, where -i gave 'wall-clock' (mpcap's clock when it read the packet).
+   */
+  readonly timestamps: 'kernel';
   /**
    * Delivers frames (synchronously, one reused Frame whose `data` is valid only during the call)
    * until the input ends, `stop()` is called or the handler returns false; resolves then.

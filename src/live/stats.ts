@@ -54,9 +54,22 @@ export interface StatsEvent {
   intervalSec: number;
   connectionsOpen: number;
   connectionsSeen: number;
+  /** libpcap's pcap_stats() since the start (null when the source cannot tell, e.g. -r -): ps_drop, ps_ifdrop. */
   kernelDropped: number | null;
+  interfaceDropped: number | null;
+  /** The same, over the last interval. */
+  intervalKernelDropped: number | null;
+  intervalInterfaceDropped: number | null;
   connections: ConnectionStats[];
 }
+
+/** The drop counters a stats event reports (the source's, see source.ts SourceStats). */
+export interface DropCounts {
+  kernelDropped: number | null;
+  ifDropped: number | null;
+}
+
+const delta = (now: number | null, before: number): number | null => (now === null ? null : now - before);
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const ep = (e: { addr: string; port: number } | null): EndpointJson | null => (e === null ? null : { address: e.addr, port: e.port });
@@ -72,6 +85,8 @@ export class StatsBuilder {
   private readonly prevBytes = new Map<number, number>();
   private lastPackets = 0;
   private lastBytes = 0;
+  private lastKernelDropped = 0;
+  private lastIfDropped = 0;
   private lastAtMs: number;
 
   /**
@@ -94,7 +109,7 @@ export class StatsBuilder {
     if (this.live.has(conn)) this.live.set(conn, this.lingerReports);
   }
 
-  build(nowMs: number, packets: number, bytes: number, kernelDropped: number | null): StatsEvent {
+  build(nowMs: number, packets: number, bytes: number, drops: DropCounts): StatsEvent {
     const intervalSec = Math.max(1e-3, (nowMs - this.lastAtMs) / 1000);
     const connections: ConnectionStats[] = [];
     for (const [index, left] of this.live) {
@@ -163,9 +178,14 @@ export class StatsBuilder {
       intervalSec: round3(intervalSec),
       connectionsOpen: connections.filter((c) => c.state === 'open').length,
       connectionsSeen: this.tracker.connections.length,
-      kernelDropped,
+      kernelDropped: drops.kernelDropped,
+      interfaceDropped: drops.ifDropped,
+      intervalKernelDropped: delta(drops.kernelDropped, this.lastKernelDropped),
+      intervalInterfaceDropped: delta(drops.ifDropped, this.lastIfDropped),
       connections,
     };
+    this.lastKernelDropped = drops.kernelDropped ?? 0;
+    this.lastIfDropped = drops.ifDropped ?? 0;
     this.lastPackets = packets;
     this.lastBytes = bytes;
     this.lastAtMs = nowMs;

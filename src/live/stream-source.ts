@@ -109,6 +109,7 @@ export class StreamSource implements PacketSource {
 
   stats(): SourceStats {
     return {
+      received: null,
       kernelDropped: null,
       ifDropped: null,
       dropsNote: 'reading a stream: the capturing program (e.g. tcpdump) reports its own kernel drops when it ends',

@@ -737,6 +737,24 @@ export class DataStream {
     return out;
   }
 
+  /**
+   * holes(), each with when the bytes just after it were received (capture time; null for a
+   * hole up to the DATA_FIN): for live capture, which names the holes that fall where libpcap
+   * counted drops (src/live/drop-windows.ts). Apart from holes() so that its shape stays.
+   */
+  holesSeenAfter(): Array<Hole & { seenAfter: number | null }> {
+    this.settle();
+    const end = Math.max(this.maxRelEnd, this.dataFinRel ?? 0);
+    const out: Array<Hole & { seenAfter: number | null }> = [];
+    let cur = this.nextRel;
+    for (let p = this.afterBehind(); p !== null; p = this.list.next(p)) {
+      if (p.start > cur) out.push({ start: cur, end: p.start, seenAfter: p.time });
+      cur = p.end;
+    }
+    if (cur < end) out.push({ start: cur, end, seenAfter: null });
+    return out;
+  }
+
   /** Write what is left (bytes after holes), zero-filling the holes when asked. */
   flush(fillHoles: boolean): void {
     this.settle();

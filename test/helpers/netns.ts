@@ -1,6 +1,6 @@
 /**
  * Real MPTCP traffic between network namespaces for the live-capture tests: whether it can be
- * made here (root, `ip netns`, MPTCP in the kernel, the cap binding, the built CLI), and
+ * made here (root, `ip netns`, MPTCP in the kernel, mpcap's libpcap binding, the built CLI), and
  * scripts/mptcp-scenario.sh run with our own capturer in the capturing namespace.
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -12,10 +12,10 @@ import { repoRoot } from './corpus.ts';
 export const scenarioScript = path.join(repoRoot, 'scripts', 'mptcp-scenario.sh');
 export const binPath = path.join(repoRoot, 'bin', 'mpcap.js');
 
-/** Whether the `cap` binding loads (installed and built); the reason when it does not. */
+/** Whether mpcap's libpcap binding (mpcap-libpcap) loads (installed and built); the reason when it does not. */
 export function capLoadError(): string | null {
   try {
-    createRequire(import.meta.url)('cap');
+    createRequire(import.meta.url)('mpcap-libpcap');
     return null;
   } catch (e) {
     return (e as Error).message.split('\n')[0] ?? 'cannot be loaded';
@@ -33,7 +33,7 @@ export function netnsSkipReason(): string | null {
   if (!existsSync('/proc/sys/net/mptcp/enabled')) return 'the kernel has no MPTCP (net.mptcp)';
   for (const cmd of ['ip', 'tc', 'python3']) if (!has(cmd)) return `${cmd} is not installed`;
   const capErr = capLoadError();
-  if (capErr !== null) return `the cap binding cannot be loaded (${capErr}): install libpcap-dev, then npm ci`;
+  if (capErr !== null) return `mpcap's libpcap binding cannot be loaded (${capErr}): install libpcap-dev, then npm ci`;
   if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) return 'dist/ is missing: run `npm run build`';
   const name = `mpcapt${process.pid}`;
   const add = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });

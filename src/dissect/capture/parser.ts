@@ -27,6 +27,8 @@ export { MAX_KEPT_PROBLEMS } from './types.js';
 /** Return false to stop reading (e.g. `-c N`); anything else goes on. */
 export type FrameHandler = (frame: Frame) => boolean | void;
 export type ProblemHandler = (problem: CaptureProblem) => void;
+/** Told of each interface (pcap: the file header) before any of its frames. */
+export type InterfaceHandler = (iface: CaptureInterface) => void;
 
 /** Bytes that identify the format (pcap magic, pcapng SHB block type). */
 const MAGIC_LEN = 4;
@@ -48,7 +50,7 @@ class Sink implements FrameSink {
   readonly problems: CaptureProblem[] = [];
   readonly interfaces: CaptureInterface[] = [];
 
-  constructor(private readonly onFrame: FrameHandler, private readonly onProblem: ProblemHandler | undefined) {}
+  constructor(private readonly onFrame: FrameHandler, private readonly onProblem: ProblemHandler | undefined, private readonly onInterface?: InterfaceHandler) {}
 
   emit(): boolean {
     const f = this.frame;
@@ -69,6 +71,7 @@ class Sink implements FrameSink {
     tsUnitsPerSec: number, tsOffsetSec: number): number {
     const id = this.interfaces.length;
     this.interfaces.push({ id, section, linkType, snapLen, name, tsUnitsPerSec, tsResolNs: 1e9 / tsUnitsPerSec, tsOffsetSec });
+    this.onInterface?.(this.interfaces[id] as CaptureInterface);
     return id;
   }
 }
@@ -86,8 +89,8 @@ export class CaptureParser {
   private asmUnitLen = UNKNOWN;
   private summary: CaptureSummary | null = null;
 
-  constructor(onFrame: FrameHandler, onProblem?: ProblemHandler) {
-    this.sink = new Sink(onFrame, onProblem);
+  constructor(onFrame: FrameHandler, onProblem?: ProblemHandler, onInterface?: InterfaceHandler) {
+    this.sink = new Sink(onFrame, onProblem, onInterface);
   }
 
   /**

@@ -9,7 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zlibConstants } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { gunzipMembers } from './gunzip.js';
-import { CaptureParser, type CaptureSummary, type FrameHandler, type ProblemHandler } from './parser.js';
+import { CaptureParser, type CaptureSummary, type FrameHandler, type InterfaceHandler, type ProblemHandler } from './parser.js';
 
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 /**
@@ -28,6 +28,8 @@ export interface ReadCaptureOptions {
   /** Stream read for path '-' (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
   onProblem?: ProblemHandler;
+  /** Told of each interface (link type, snap length) before its first frame: `dissect -w`. */
+  onInterface?: InterfaceHandler;
   /** Read size (and gunzip output size); default DEFAULT_CHUNK_BYTES. */
   chunkBytes?: number;
   /**
@@ -83,7 +85,7 @@ export async function readCapture(path: string, onFrame: FrameHandler, opts: Rea
       for (let i = 0; i < head.length; i++) head[i] = Uint8Array.from(head[i] as Uint8Array);
     }
 
-    const parser = new CaptureParser(onFrame, opts.onProblem);
+    const parser = new CaptureParser(onFrame, opts.onProblem, opts.onInterface);
     const all = prepend(head, chunks);
     let cause: string | undefined;
     let trailing: string | undefined;

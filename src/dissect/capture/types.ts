@@ -19,8 +19,10 @@ export type CaptureFormat = 'pcap' | 'pcapng';
  *   caplen > origlen, a time beyond the range of dates). Informational.
  * - `trailing-data`: bytes after the end of the capture data that are not read (garbage after a
  *   gzip stream, as `gzip -t` reports it). Fatal: they may be the rest of the capture.
+ * - `capture-drops`: a live capture's libpcap counted packets it dropped (pcap_stats()): the
+ *   capture is incomplete, though no record is damaged. Informational; never from a file.
  */
-export type CaptureProblemKind = 'truncated-file' | 'bad-record' | 'bad-block' | 'odd-record' | 'trailing-data';
+export type CaptureProblemKind = 'truncated-file' | 'bad-record' | 'bad-block' | 'odd-record' | 'trailing-data' | 'capture-drops';
 
 export interface CaptureProblem {
   kind: CaptureProblemKind;
