@@ -106,6 +106,20 @@ describe('compare: the committed pair', () => {
     expect(d1.map((d) => d.matched)).toEqual(d0.map((d) => d.matched));
   });
 
+  it('--relative aligns clocks an hour apart on a common SYN (absolute delays then show the hour)', async () => {
+    const late = path.join(tmp, 'server-late.pcap');
+    writeFileSync(late, shifted(gunzipSync(readFileSync(server)), 3600));
+    const base = (await compareCaptures(client, server, { relative: true })).result;
+    const far = (await compareCaptures(client, late, { relative: true })).result;
+    expect(far.clock.note).toContain('aligned for matching on the SYN');
+    expect(far.clock.offsetUs).toBeGreaterThan(3600e6);
+    expect(summary(far)).toEqual(summary(base));
+    // absolute, no --offset: this small pair fits in one read, so it still matches, an hour late
+    const absolute = (await compareCaptures(client, late)).result;
+    const c2s = absolute.connections[0]!.subflows[0]!.directions[0]!;
+    expect(c2s.delay.minUs).toBe(base.connections[0]!.subflows[0]!.directions[0]!.delay.count > 0 ? 3600e6 + 3 : null);
+  });
+
   it('packets captured twice on one side are recognised, not counted', async () => {
     const twice = path.join(tmp, 'client-twice.pcap');
     writeFileSync(twice, doubled(gunzipSync(readFileSync(client))));
@@ -153,6 +167,20 @@ describe('compare: the committed pair', () => {
     expect(sub).toContain('token+isn,true,10.0.2.1:42725');
   });
 });
+
+/** A classic pcap with every timestamp `sec` seconds later (another clock). */
+function shifted(pcap: Buffer, sec: number): Buffer {
+  const le = pcap.readUInt32LE(0) === 0xa1b2c3d4 || pcap.readUInt32LE(0) === 0xa1b23c4d;
+  const out = Buffer.from(pcap);
+  let o = 24;
+  while (o + 16 <= out.length) {
+    const incl = le ? out.readUInt32LE(o + 8) : out.readUInt32BE(o + 8);
+    if (le) out.writeUInt32LE(out.readUInt32LE(o) + sec, o);
+    else out.writeUInt32BE(out.readUInt32BE(o) + sec, o);
+    o += 16 + incl;
+  }
+  return out;
+}
 
 /** A classic pcap with every record written twice, the copy 1 µs later (as `-i any` may see it). */
 function doubled(pcap: Buffer): Buffer {

@@ -36,7 +36,7 @@ export function registerCompare(program: Command, io: CliIo, setExit: SetExit): 
     .option('--csv <dir>', 'also write CSV tables, delay time series and packets.csv (one row per packet) into this directory')
     .option('--svg <file>', 'also draw the one-way delay of every path over time into this SVG file')
     .option('--offset <seconds>', "B's clock minus A's clock, in seconds (e.g. 0.0025): delays are absolute after correcting B's timestamps")
-    .option('--relative', "clocks not synchronised: show each path's delays relative to its minimum")
+    .option('--relative', "clocks not synchronised: show each path's delays relative to its minimum (the clocks are aligned for matching on a SYN seen in both)")
     .option('--window <seconds>', `how long a packet waits for its copy in the other capture (default ${DEFAULT_WINDOW_SEC})`)
     .option('--max-pending <n>', `most packets waiting per side (default ${DEFAULT_MAX_PENDING})`)
     .addHelpText(

@@ -11,14 +11,14 @@ import type { ClockInfo, CompareResult, ConnectionMatch, DataDirectionResult, Di
 
 const SIDE: readonly SideName[] = ['A', 'B'];
 
-export function buildResult(m: Matcher, trackers: [MptcpTracker, MptcpTracker], files: { A: string; B: string }, opts: MatcherOptions, relative: boolean): CompareResult {
+export function buildResult(m: Matcher, trackers: [MptcpTracker, MptcpTracker], files: { A: string; B: string }, opts: MatcherOptions, relative: boolean, alignedOn: number | null = null): CompareResult {
   const origin = m.originSec();
   const offsetUs = Math.round(opts.offsetNs / 1000);
   const clock: ClockInfo = {
     mode: relative ? 'relative' : 'absolute',
     offsetUs,
     note: relative
-      ? "delays relative to each path's minimum (clocks not assumed synchronised: each direction's smallest delay is 0)"
+      ? `delays relative to each path's minimum (clocks not assumed synchronised: each direction's smallest delay is 0)${alignedOn !== null ? `; the clocks aligned for matching on the SYN with ISN ${alignedOn >>> 0} (B ${offsetUs} µs from A)` : ''}`
       : offsetUs === 0
         ? 'absolute delays: the two capture clocks are taken as synchronised'
         : `absolute delays: B's clock taken as ${offsetUs} µs ahead of A's (--offset)`,

@@ -12,6 +12,7 @@ import { Pipeline, runPipeline } from '../analysis/pipeline.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
 import { Matcher, type MatcherOptions, type PacketSink } from './matcher.js';
 import { buildResult } from './results.js';
+import { alignClocks } from './align.js';
 import type { CompareResult } from './model.js';
 
 export const DEFAULT_WINDOW_SEC = 2;
@@ -33,11 +34,21 @@ export interface CompareRun {
 }
 
 export async function compareCaptures(fileA: string, fileB: string, opts: CompareOptions = {}): Promise<CompareRun> {
+  // relative delays need no synchronised clocks, but the matching window does: align on a common SYN
+  let alignedOn: number | null = null;
+  let offsetNs = opts.offsetNs ?? 0;
+  if (opts.relative === true && opts.offsetNs === undefined) {
+    const al = await alignClocks(fileA, fileB);
+    if (al.offsetNs !== null) {
+      offsetNs = al.offsetNs;
+      alignedOn = al.isn;
+    }
+  }
   const mopts: MatcherOptions = {
     windowSec: opts.windowSec ?? DEFAULT_WINDOW_SEC,
     maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
     duplicateSec: opts.duplicateSec ?? DEFAULT_DUPLICATE_SEC,
-    offsetNs: opts.offsetNs ?? 0,
+    offsetNs,
   };
   const m = new Matcher(mopts);
   if (opts.sink) m.sink = opts.sink;
@@ -73,6 +84,6 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   };
   const summaries = (await Promise.all([readSide(0, fileA), readSide(1, fileB)])) as [ReadCaptureSummary, ReadCaptureSummary];
   m.drain(true);
-  const result = buildResult(m, [pipelines[0].tracker, pipelines[1].tracker], { A: fileA, B: fileB }, mopts, opts.relative === true);
+  const result = buildResult(m, [pipelines[0].tracker, pipelines[1].tracker], { A: fileA, B: fileB }, mopts, opts.relative === true, alignedOn);
   return { result, summaries, matcher: m };
 }
