@@ -7,7 +7,8 @@
 # Two paths: path 1 a bridge dropping 3 % of the client's TCP packets, path 2 a 10 ms delay line
 # that rewrites the client's address (source NAT). Headers only (SNAPLEN=128), gzip-compressed:
 # the pair stays under 200 kB. Retried (up to 3 times) until the join carried data and path 1 dropped
-# something, so that the fixture shows what it is for.
+# something, so that the fixture shows what it is for. After regenerating, update EXPECTED in
+# test/compare-fixtures.test.ts (and the figures quoted in the README) from `mpcap compare --json`.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 dir=$(dirname -- "$here")/fixtures/compare
