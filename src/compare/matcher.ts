@@ -29,8 +29,6 @@ export class DirAcc {
   matched = 0;
   lost = 0;
   receivedOnly = 0;
-  dupSender = 0;
-  dupReceiver = 0;
   reordered = 0;
   maxSendNs = -Infinity;
   readonly delay = new DelayStats();
