@@ -15,9 +15,15 @@
 # Knobs (environment; one word per path in the lists, path 1 first):
 #   DELAYS="5 20 40 60"   tbf queue limit per path, ms (there is no netem: this bounds queueing delay)
 #   RATES="50 20 10 10"   rate per path; a bare number is mbit, or give a tc unit ("500kbit")
-#   LOSS="0 0 0 0"        % of client->server packets dropped at random per path, in the wire's
+#   LOSS="0 0 0 0"        % of client->server TCP packets dropped at random per path, in the wire's
 #                         bridge (nftables): the client's TCP does not know, a server capture shows
 #                         the gap, a client capture shows the lost segment and its retransmission.
+#   DELAYLINE="0 0"      one-way delay per path, ms, each direction: a non-zero value replaces the path's
+#                         bridge with scripts/delay-line.py (a userspace forwarder that holds each frame
+#                         that long), out of sight of both ends; implies OFFLOAD=0 and no TX checksum
+#                         offload on that path (frames cross userspace whole)
+#   NAT="0 0"             1: source NAT on that path (IPv4; by the delay line, with DELAYLINE 0 if none
+#                         is wanted): the client's 10.0.i.1 reaches the server as 10.0.i.101
 #   SIGNAL=0              1: the server announces its path 2.. addresses with ADD_ADDR (signal endpoints)
 #   CSUM=0                1: net.mptcp.checksum_enabled=1 on both sides (DSS checksums)
 #   V6=0                  1: IPv6 addresses instead of IPv4
@@ -27,7 +33,8 @@
 #                         starts (the server's link stays up, as when a path fails far from the server)
 #   DOWNAFTER=1           seconds (may be fractional)
 #   OFFLOAD=1             0: TSO/GSO/GRO off on every veth, so each captured packet is one wire segment
-#   CAPTURE_AT=server     or client (the data sender)
+#   CAPTURE_AT=server     or client (the data sender), or both: OUT.pcap is the server's capture and
+#                         OUT.client.pcap the client's, made by two tcpdumps in the same run
 #   CAPTURE_CMD=          a command run in the capturing namespace, with $OUT set to OUT.pcap, in place
 #                         of tcpdump; it must end by itself (its stdout goes to OUT.pcap.stdout)
 #   TIMEOUT=120           seconds the client and the server may take before the run is failed
@@ -58,7 +65,7 @@ out=$1; paths=${2:-2}; bytes=${3:-10000000}
 # the command line that reproduces this run: the knobs set explicitly, then the arguments
 q() { if [[ $1 =~ ^[A-Za-z0-9._/:=+-]+$ ]]; then printf %s "$1"; else printf "'%s'" "${1//\'/\'\\\'\'}"; fi; }
 cmdline=""
-for v in DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT; do
+for v in DELAYS RATES LOSS DELAYLINE NAT SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT; do
   [ -z "${!v+x}" ] || cmdline+="$v=$(q "${!v}") "
 done
 cmdline+="scripts/mptcp-scenario.sh"
@@ -70,7 +77,7 @@ CAPTURE_AT=${CAPTURE_AT:-server}; CAPTURE_CMD=${CAPTURE_CMD:-}; TIMEOUT=${TIMEOU
 for v in SIGNAL CSUM V6 FASTCLOSE OFFLOAD; do
   case ${!v} in 0|1) ;; *) die "$v must be 0 or 1, got '${!v}'" ;; esac
 done
-case $CAPTURE_AT in server|client) ;; *) die "CAPTURE_AT must be server or client" ;; esac
+case $CAPTURE_AT in server|client|both) ;; *) die "CAPTURE_AT must be server, client or both" ;; esac
 [[ $SNAPLEN =~ ^[0-9]+$ ]] || die "SNAPLEN must be an integer"
 [[ $DOWNAFTER =~ ^[0-9]+([.][0-9]+)?$ ]] || die "DOWNAFTER must be a number of seconds"
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "TIMEOUT must be an integer"
@@ -78,6 +85,13 @@ if [ -n "$DOWN" ]; then
   [[ $DOWN =~ ^[0-9]+$ ]] && [ "$DOWN" -ge 1 ] && [ "$DOWN" -le "$paths" ] || die "DOWN must be a path number 1..$paths"
 fi
 read -r -a delays <<<"$DELAYS"; read -r -a rates <<<"$RATES"; read -r -a loss <<<"$LOSS"
+DELAYLINE=${DELAYLINE:-}; NAT=${NAT:-}
+read -r -a dline <<<"$DELAYLINE"; read -r -a natp <<<"$NAT"
+for i in $(seq 0 $((paths-1))); do
+  dline[$i]=${dline[$i]:-0}; natp[$i]=${natp[$i]:-0}
+  [[ ${dline[$i]} =~ ^[0-9]+([.][0-9]+)?$ ]] || die "DELAYLINE values are milliseconds, got '${dline[$i]}'"
+  case ${natp[$i]} in 0) ;; 1) [ "$V6" = 0 ] || die "NAT is IPv4 only" ;; *) die "NAT values are 0 or 1" ;; esac
+done
 for v in delays rates loss; do
   declare -n arr=$v
   [ ${#arr[@]} -ge "$paths" ] || die "${v^^} needs one value per path ($paths), got '${arr[*]}'"
@@ -93,7 +107,7 @@ for l in "${loss[@]:0:$paths}"; do [ "$l" = 0 ] || { need nft nftables; break; }
 tag=mp$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 C=${tag}c; S=${tag}s; W=${tag}w
 work=$(mktemp -d "/tmp/$tag.XXXX")
-pids=()
+pids=(); fwdpids=()
 ok=0
 cleanup() {
   local rc=$?
@@ -124,15 +138,21 @@ for ns in $C $S; do
   ip netns exec "$ns" sysctl -qw net.mptcp.checksum_enabled="$CSUM"
   ip -n "$ns" mptcp limits set subflow 8 add_addr_accepted 8
 done
-if [ "$CAPTURE_AT" = server ]; then capns=$S; else capns=$C; fi
+if [ "$CAPTURE_AT" = client ]; then capns=$C; else capns=$S; fi
+client_out=${out%.pcap}.client.pcap
+[ "$CAPTURE_AT" != both ] || rm -f -- "$client_out"
 addr_c=(); addr_s=()
 for i in $(seq 1 "$paths"); do
   a=${tag}a$i; b=${tag}b$i; x=${tag}x$i; y=${tag}y$i; br=${tag}r$i   # client a <-> x [br] y <-> b server
   ip link add "$a" netns "$C" type veth peer name "$x" netns "$W"
   ip link add "$b" netns "$S" type veth peer name "$y" netns "$W"
-  ip -n "$W" link add "$br" type bridge stp_state 0 mcast_snooping 0
-  ip -n "$W" link set "$x" master "$br"; ip -n "$W" link set "$y" master "$br"
-  ip -n "$W" link set "$x" up; ip -n "$W" link set "$y" up; ip -n "$W" link set "$br" up
+  fwd=0; { [ "${dline[$((i-1))]}" != 0 ] || [ "${natp[$((i-1))]}" = 1 ]; } && fwd=1
+  if [ "$fwd" = 0 ]; then
+    ip -n "$W" link add "$br" type bridge stp_state 0 mcast_snooping 0
+    ip -n "$W" link set "$x" master "$br"; ip -n "$W" link set "$y" master "$br"
+    ip -n "$W" link set "$br" up
+  fi
+  ip -n "$W" link set "$x" up; ip -n "$W" link set "$y" up
   if [ "$V6" = 1 ]; then
     ca="fd00:$i::1"; sa="fd00:$i::2"; pl=64; fam=-6
     ip -n "$C" addr add "$ca/$pl" dev "$a" nodad; ip -n "$S" addr add "$sa/$pl" dev "$b" nodad
@@ -142,6 +162,21 @@ for i in $(seq 1 "$paths"); do
   fi
   addr_c+=("$ca"); addr_s+=("$sa")
   ip -n "$C" link set "$a" up; ip -n "$S" link set "$b" up
+  if [ "$fwd" = 1 ]; then  # frames cross userspace: whole segments with full checksums
+    need ethtool ethtool
+    ip netns exec "$C" ethtool -K "$a" tso off gso off gro off tx off >/dev/null
+    ip netns exec "$S" ethtool -K "$b" tso off gso off gro off tx off >/dev/null
+    for w in "$x" "$y"; do ip netns exec "$W" ethtool -K "$w" tso off gso off gro off tx off >/dev/null; ip -n "$W" link set "$w" promisc on; done
+    nat_args=()
+    if [ "${natp[$((i-1))]}" = 1 ]; then
+      nat_args=("$ca" "10.0.$i.101")
+      # the server answers 10.0.i.101: its frames go to the client's interface
+      mac=$(ip -n "$C" -o link show "$a" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+      ip -n "$S" neigh add "10.0.$i.101" lladdr "$mac" dev "$b" nud permanent
+    fi
+    ip netns exec "$W" python3 "$(dirname -- "$0")/delay-line.py" "$x" "$y" "${dline[$((i-1))]}" "${nat_args[@]}" "$work/delayline$i.json" 2>"$work/delayline$i.log" &
+    pids+=("$!"); fwdpids+=("$!")
+  fi
   if [ "$OFFLOAD" = 0 ]; then  # one wire-sized segment per captured packet, as on a real NIC without GRO
     ip netns exec "$C" ethtool -K "$a" tso off gso off gro off >/dev/null
     ip netns exec "$S" ethtool -K "$b" tso off gso off gro off >/dev/null
@@ -156,7 +191,7 @@ for i in $(seq 1 "$paths"); do
   if [ "$l" != 0 ]; then  # the wire drops l% of the client->server packets on this path
     ip netns exec "$W" nft add table bridge loss
     ip netns exec "$W" nft 'add chain bridge loss lossy { type filter hook forward priority 0; }'
-    ip netns exec "$W" nft add rule bridge loss lossy iifname "$x" numgen random mod 100 '<' "$l" counter drop
+    ip netns exec "$W" nft add rule bridge loss lossy iifname "$x" meta l4proto tcp numgen random mod 100 '<' "$l" counter drop
   fi
   if [ "$i" -gt 1 ]; then
     ip -n "$C" mptcp endpoint add "$ca" dev "$a" id "$i" subflow
@@ -180,6 +215,12 @@ else
   tdp=$!; pids+=("$tdp")
   for _ in $(seq 1 100); do grep -q 'listening on' "$work/capture.log" && break; sleep 0.05; done
   grep -q 'listening on' "$work/capture.log" || die "tcpdump did not start"
+fi
+if [ "$CAPTURE_AT" = both ]; then
+  ip netns exec "$C" tcpdump -U -s "$SNAPLEN" -i any -w "$client_out" tcp 2>"$work/capture-client.log" &
+  tdc=$!; pids+=("$tdc")
+  for _ in $(seq 1 100); do grep -q 'listening on' "$work/capture-client.log" && break; sleep 0.05; done
+  grep -q 'listening on' "$work/capture-client.log" || die "the client's tcpdump did not start"
 fi
 
 ip netns exec "$S" python3 - "$srv" "$work/server.json" "$TIMEOUT" >"$work/server.log" 2>&1 <<'PY' &
@@ -252,6 +293,8 @@ wait "$srvp" || die "server failed: $(tail -n 3 "$work/server.log")"
 sleep 1   # let the last FIN/ACK/RST exchanges reach the capture
 if [ -n "$CAPTURE_CMD" ]; then wait "$tdp" || true; else kill -INT "$tdp"; wait "$tdp" || true; fi
 tail -n 3 "$work/capture.log" >&2
+if [ "$CAPTURE_AT" = both ]; then kill -INT "$tdc"; wait "$tdc" || true; tail -n 3 "$work/capture-client.log" >&2; fi
+for p in "${fwdpids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 # packets the wire dropped, per path ("x<path> <count>" lines)
 lossctr=$(ip netns exec "$W" nft list ruleset 2>/dev/null |
   sed -n "s/.*iifname \"${tag}x\([0-9]*\)\".* counter packets \([0-9]*\) .*/\1 \2/p" | tr '\n' ' ')
@@ -261,7 +304,7 @@ export MPS_OUT=$out MPS_SIDECAR=$side MPS_PATHS=$paths MPS_BYTES=$bytes MPS_DELA
   MPS_SIGNAL=$SIGNAL MPS_CSUM=$CSUM MPS_V6=$V6 MPS_SNAPLEN=$SNAPLEN MPS_FASTCLOSE=$FASTCLOSE MPS_DOWN=$DOWN \
   MPS_DOWNAFTER=$DOWNAFTER MPS_OFFLOAD=$OFFLOAD MPS_CAPTURE_AT=$CAPTURE_AT MPS_CAPTURE_CMD=$CAPTURE_CMD \
   MPS_TIMEOUT=$TIMEOUT MPS_ADDR_C="${addr_c[*]}" MPS_ADDR_S="${addr_s[*]}" MPS_IFIDX=$ifidx MPS_TAG=$tag MPS_LOSSCTR="$lossctr" MPS_CMDLINE="${cmdline% }" \
-  MPS_CAPNS=$capns MPS_T_CLIENT=$t_client MPS_T_DOWN=$t_down MPS_WORK=$work \
+  MPS_CAPNS=$capns MPS_DELAYLINE="${dline[*]}" MPS_NAT="${natp[*]}" MPS_CLIENT_OUT=$client_out MPS_T_CLIENT=$t_client MPS_T_DOWN=$t_down MPS_WORK=$work \
   MPS_TCPDUMP="$(tcpdump --version 2>&1 | head -n 2 | tr '\n' ';' || true)" MPS_IPROUTE="$(ip -V 2>&1)"
 python3 - <<'PY'
 import datetime, hashlib, json, os, re, struct, subprocess
@@ -321,6 +364,18 @@ sidecar = {
     'down_time': float(e('T_DOWN')) if e('T_DOWN') != 'null' else None,
     'capture': pcap,
 }
+for i, p in enumerate(sidecar['path_list']):
+    p['delay_line_ms'] = float(words('DELAYLINE')[i])
+    p['nat_client_address'] = '10.0.%d.101' % (i + 1) if words('NAT')[i] == '1' else None
+    st = work + '/delayline%d.json' % (i + 1)
+    p['delay_line_frames'] = json.load(open(st)) if os.path.exists(st) else None
+if e('CAPTURE_AT') == 'both':
+    co = e('CLIENT_OUT')
+    m = re.search(r'(\d+) packets? dropped by kernel', open(work + '/capture-client.log').read())
+    sidecar['client_capture'] = {'file': os.path.basename(co), 'size': os.path.getsize(co),
+                                 'dropped_by_kernel': int(m.group(1)) if m else None}
+    if m and int(m.group(1)):
+        raise SystemExit("the client's tcpdump dropped %s packets" % m.group(1))
 if not server['pattern_ok']:
     raise SystemExit('server saw data that breaks the pattern at offset %s' % server['first_mismatch'])
 if pcap.get('dropped_by_kernel'):
@@ -331,4 +386,5 @@ print('%s: %s packets, client sent %d, server received %d, reply %r' % (out, pca
 PY
 # tcpdump leaves its file owned by its own user: give both files the owner of their directory
 chown --reference="$(dirname -- "$out")" -- "$out" "$side" 2>/dev/null || true
+[ "$CAPTURE_AT" != both ] || chown --reference="$(dirname -- "$out")" -- "$client_out" 2>/dev/null || true
 ok=1

@@ -1,6 +1,7 @@
 /** The sub-commands, each in a file of its own. */
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
+import { registerCompare } from './compare.js';
 import { registerDissect } from './dissect.js';
 import { registerExtract } from './extract.js';
 import { registerFields } from './fields-cmd.js';
@@ -17,4 +18,5 @@ export function registerCommands(program: Command, io: CliIo, setExit: SetExit):
   registerFields(program, io);
   registerLive(program, io, setExit);
   registerReport(program, io, setExit);
+  registerCompare(program, io, setExit);
 }

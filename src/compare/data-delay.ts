@@ -1,0 +1,313 @@
+/**
+ * The data level of one direction of a matched connection: per segment of first transmission at
+ * the sender's capture, the delay until the receiver's capture shows every byte of it delivered in
+ * order (its data-level frontier passed the segment's end); and for each reinjection (a DSN range
+ * sent again on another subflow) which copy reached the receiver's capture first.
+ *
+ * Fed in each side's time order (by the matcher, when a packet's window closes), so the two
+ * queues hold only what the window holds: first transmissions not yet delivered (plus the last
+ * KEPT_SENT for reinjection look-ups) and frontier advances not yet used.
+ */
+import { OrderedIntervals, type IntervalNode } from '../reassembly/ordered-intervals.js';
+import { DelayStats } from './stats.js';
+import type { DataDirectionResult, Reinjection, SideName } from './model.js';
+
+/** Reinjections listed one by one per direction (all are counted). */
+export const REINJECTIONS_LISTED = 1000;
+/** First-transmission pieces kept, to find what a later reinjection copies (the oldest are dropped). */
+const KEPT_SENT = 65536;
+/** Out-of-order DSN ranges held at the receiver; beyond it the oldest gap is skipped. */
+const MAX_OOO = 4096;
+/** Frontier advances kept for first transmissions read after their delivery. */
+const KEPT_EVENTS = 65536;
+/** A receiver whose first data byte is below this relative DSN saw the stream from its start. */
+const FROM_START = 1 << 24;
+
+interface Piece extends IntervalNode {
+  time: number;
+  stream: number;
+  arrival: number;
+  /** Bit (stream & 31) of each subflow that carried a copy. */
+  carried: number;
+}
+
+function newPiece(): Piece {
+  return { start: 0, end: 0, next: [], level: 0, time: 0, stream: 0, arrival: NaN, carried: 0 };
+}
+
+export class DataDirection {
+  readonly delay = new DelayStats();
+  bytesMeasured = 0;
+  reinjections = 0;
+  useful = 0;
+  wasted = 0;
+  /** First transmissions whose delivery could not be timed (the frontier advance was no longer kept). */
+  unmeasured = 0;
+  readonly list: Reinjection[] = [];
+  senderSide: SideName = 'A';
+  // pieces of first transmission, disjoint, by start: [start, end) first sent at `time` (ns) on
+  // tcp.stream `stream`; `arrival` (ns, NaN = never) of that copy at the receiver's capture
+  private readonly pieces = new OrderedIntervals<Piece>();
+  /** Pieces dropped past KEPT_SENT, reused (no object per piece once the list is full). */
+  private readonly spare: Piece[] = [];
+  /** Everything below was sent (pieces dropped past KEPT_SENT). */
+  private floor = -Infinity;
+  // first transmissions not yet delivered: a binary heap by end
+  private readonly hEnd: number[] = [];
+  private readonly hStart: number[] = [];
+  private readonly hTime: number[] = [];
+  // receiver
+  /** The receiver's in-order point (NaN until its first data): a number field, never null, so storing it allocates nothing. */
+  private frontier = NaN;
+  private readonly ooo: number[] = []; // flat [start, end, start, end, ...], sorted
+  private readonly evFrontier: number[] = [];
+  private readonly evTime: number[] = [];
+  private gapSinceNs = 0;
+  /** Gaps in the receiver's data the receiver's capture never filled within the window (skipped). */
+  skippedGaps = 0;
+
+  constructor(
+    readonly direction: 'c2s' | 's2c',
+    /** A gap at the receiver open longer than this (ns) is skipped. */
+    private readonly windowNs: number,
+    /** ns → seconds since the base (the origin is applied when results are made). */
+    private readonly toSec: (ns: number) => number,
+  ) {}
+
+  /** A data segment at the sender's capture; `arrivalNs` when its copy reached the receiver's capture (NaN: never). */
+  sent(dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
+    const end = dsn + len;
+    const list = this.pieces;
+    let cur = Math.max(dsn, this.floor);
+    // most segments are new data past everything sent: no search
+    const last = list.last();
+    let node = last === null || last.end <= cur ? null : list.firstEndingAfter(cur);
+    let checked = false;
+    const bit = 1 << (stream & 31);
+    while (cur < end) {
+      if (node !== null && node.start <= cur) {
+        // sent before: a retransmission, or a reinjection when first sent on another subflow
+        // (a retransmission of a reinjection on the same subflow is no new one)
+        if (!checked && node.stream !== stream && (node.carried & bit) === 0) {
+          node.carried |= bit;
+          this.reinjected(node, dsn, len, tNs, stream, arrivalNs);
+        }
+        checked = true;
+        cur = node.end;
+        node = list.next(node);
+      } else {
+        const gapEnd = node !== null && node.start < end ? node.start : end;
+        const piece = this.spare.pop() ?? newPiece();
+        piece.start = cur;
+        piece.end = gapEnd;
+        piece.time = tNs;
+        piece.stream = stream;
+        piece.arrival = arrivalNs;
+        piece.carried = bit;
+        list.insert(piece);
+        this.firstSent(cur, gapEnd, tNs);
+        cur = gapEnd;
+      }
+    }
+    while (list.size > KEPT_SENT) {
+      const old = list.shift() as Piece;
+      this.floor = old.end;
+      this.spare.push(old);
+    }
+  }
+
+  private firstSent(start: number, end: number, tNs: number): void {
+    if (!Number.isNaN(this.frontier) && end <= this.frontier) {
+      // delivered already (the receiver's side was read first): when the frontier first passed `end`
+      const ev = this.evFrontier;
+      let lo = 0;
+      let hi = ev.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((ev[mid] as number) < end) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < ev.length && (lo > 0 || (ev[0] as number) >= end)) this.measured(start, end, tNs, this.evTime[lo] as number);
+      else this.unmeasured++;
+      return;
+    }
+    heapPush(this.hEnd, this.hStart, this.hTime, end, start, tNs);
+  }
+
+  private measured(start: number, end: number, sentNs: number, deliveredNs: number): void {
+    this.delay.add(this.toSec(sentNs), Math.round((deliveredNs - sentNs) / 1000));
+    this.bytesMeasured += end - start;
+  }
+
+  /** A data segment at the receiver's capture. */
+  received(dsn: number, len: number, tNs: number): void {
+    const end = dsn + len;
+    // relative DSNs start at 1; a capture that began later starts where it began
+    if (Number.isNaN(this.frontier)) this.frontier = dsn <= FROM_START ? 1 : dsn;
+    const before = this.frontier;
+    if (dsn <= this.frontier) {
+      if (end > this.frontier) this.frontier = end;
+    } else {
+      if (this.ooo.length === 0) this.gapSinceNs = tNs;
+      this.insertOoo(dsn, end);
+    }
+    // a gap the receiver's capture has not filled within the window never will be: skip it
+    if (this.ooo.length > 0 && (tNs - this.gapSinceNs > this.windowNs || this.ooo.length > MAX_OOO * 2)) {
+      this.skippedGaps++;
+      this.frontier = this.ooo[0] as number;
+      this.gapSinceNs = tNs;
+    }
+    const ooo = this.ooo;
+    let k = 0;
+    while (k < ooo.length && (ooo[k] as number) <= this.frontier) {
+      if ((ooo[k + 1] as number) > this.frontier) this.frontier = ooo[k + 1] as number;
+      k += 2;
+    }
+    if (k > 0) ooo.splice(0, k);
+    if (this.frontier > before) {
+      this.gapSinceNs = tNs;
+      this.evFrontier.push(this.frontier);
+      this.evTime.push(tNs);
+      if (this.evFrontier.length > KEPT_EVENTS * 2) {
+        this.evFrontier.splice(0, KEPT_EVENTS);
+        this.evTime.splice(0, KEPT_EVENTS);
+      }
+      while (this.hEnd.length > 0 && (this.hEnd[0] as number) <= this.frontier) {
+        this.measured(this.hStart[0] as number, this.hEnd[0] as number, this.hTime[0] as number, tNs);
+        heapPop(this.hEnd, this.hStart, this.hTime);
+      }
+    }
+  }
+
+  /** Add [start, end) to the sorted, disjoint out-of-order ranges (most often at or past the last one). */
+  private insertOoo(start: number, end: number): void {
+    const ooo = this.ooo;
+    const n = ooo.length;
+    if (n === 0 || start > (ooo[n - 1] as number)) {
+      ooo.push(start, end);
+      return;
+    }
+    if (start >= (ooo[n - 2] as number)) {
+      if (end > (ooo[n - 1] as number)) ooo[n - 1] = end;
+      return;
+    }
+    // binary search for the first range starting at or after `start`
+    let lo = 0;
+    let hi = n / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ooo[mid * 2] as number) < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo * 2;
+    ooo.splice(i, 0, start, end);
+    // merge with the neighbours it touches
+    let j = Math.max(0, i - 2);
+    while (j + 2 < ooo.length) {
+      if ((ooo[j + 2] as number) <= (ooo[j + 1] as number)) {
+        ooo[j + 1] = Math.max(ooo[j + 1] as number, ooo[j + 3] as number);
+        ooo.splice(j + 2, 2);
+      } else if (j > i) break;
+      else j += 2;
+    }
+  }
+
+  private reinjected(orig: Piece, dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
+    this.reinjections++;
+    const origNs = orig.arrival;
+    const origOk = !Number.isNaN(origNs);
+    const reinjOk = !Number.isNaN(arrivalNs);
+    let firstArrived: Reinjection['firstArrived'];
+    let verdict: Reinjection['verdict'];
+    if (!origOk && !reinjOk) {
+      firstArrived = 'neither';
+      verdict = 'lost';
+    } else if (origOk && (!reinjOk || origNs <= arrivalNs)) {
+      firstArrived = 'original';
+      verdict = 'wasted';
+      this.wasted++;
+    } else {
+      firstArrived = 'reinjection';
+      verdict = 'useful';
+      this.useful++;
+    }
+    if (this.list.length < REINJECTIONS_LISTED) {
+      this.list.push({
+        dsn,
+        lenBytes: len,
+        time: this.toSec(tNs),
+        originalSubflow: orig.stream,
+        reinjectionSubflow: stream,
+        originalArrival: origOk ? this.toSec(origNs) : null,
+        reinjectionArrival: reinjOk ? this.toSec(arrivalNs) : null,
+        firstArrived,
+        verdict,
+      });
+    }
+  }
+
+  result(originSec: number): DataDirectionResult {
+    return {
+      direction: this.direction,
+      senderSide: this.senderSide,
+      bytesMeasured: this.bytesMeasured,
+      delay: this.delay.summary(),
+      series: { time: this.delay.seriesTime.map((t) => round6(t - originSec)), delayUs: [...this.delay.seriesUs] },
+      reinjections: this.reinjections,
+      useful: this.useful,
+      wasted: this.wasted,
+      reinjectionList: this.list.map((r) => ({
+        ...r,
+        time: round6(r.time - originSec),
+        originalArrival: r.originalArrival === null ? null : round6(r.originalArrival - originSec),
+        reinjectionArrival: r.reinjectionArrival === null ? null : round6(r.reinjectionArrival - originSec),
+      })),
+    };
+  }
+}
+
+function heapPush(k: number[], a: number[], b: number[], key: number, va: number, vb: number): void {
+  let i = k.length;
+  k.push(key);
+  a.push(va);
+  b.push(vb);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if ((k[p] as number) <= key) break;
+    k[i] = k[p] as number;
+    a[i] = a[p] as number;
+    b[i] = b[p] as number;
+    i = p;
+  }
+  k[i] = key;
+  a[i] = va;
+  b[i] = vb;
+}
+
+/** Remove the smallest (read it first at index 0). */
+function heapPop(k: number[], a: number[], b: number[]): void {
+  const lk = k.pop() as number;
+  const la = a.pop() as number;
+  const lb = b.pop() as number;
+  const n = k.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && (k[c + 1] as number) < (k[c] as number)) c++;
+      if ((k[c] as number) >= lk) break;
+      k[i] = k[c] as number;
+      a[i] = a[c] as number;
+      b[i] = b[c] as number;
+      i = c;
+    }
+    k[i] = lk;
+    a[i] = la;
+    b[i] = lb;
+  }
+}
+
+export function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,433 @@
+/**
+ * Per-packet matching of two captures of the same traffic. Each side's packets (of MPTCP
+ * subflows) enter a FIFO and a hash index keyed by (subflow pair, direction, TCP seq, payload
+ * length, IP ID, TSval, flags); a packet finds its copy in the other side's index. A packet is
+ * decided (lost / received / delay) when the other side's capture has run `windowSec` past it —
+ * so memory is bounded by the packets of one window (and `maxPending` per side).
+ *
+ * Subflows are paired when first seen: by the client's ISN when the SYN was captured, else by
+ * the 4-tuple (no NAT). Keys and tokens confirm the pairing afterwards (results.ts).
+ */
+import type { Segment } from '../dissect/segment.js';
+import { FrameRecord, type Frame } from '../dissect/frame.js';
+import { TcpFlag } from '../dissect/tcp.js';
+import type { Subflow } from '../reassembly/model.js';
+import type { PacketInfo } from '../reassembly/tracker.js';
+import { DataDirection } from './data-delay.js';
+import { DelayStats } from './stats.js';
+import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, I_BITS, I_HASH, I_IPFL, I_LEN, I_PAIR, I_SEQ, I_STREAM, I_TSVAL, RecordRing } from './ring.js';
+
+const IPV4_ID_FROM_SRC = 8;
+/** Records a side's ring starts with (it doubles as needed, up to maxPending). */
+const INITIAL_RING = 65536;
+/** Bare SYNs remembered until their subflow is made (a flood of them costs no more). */
+const MAX_STASHED_SYNS = 4096; // the IPv4 Identification field is 8 bytes before the source address (RFC 791)
+
+export class DirAcc {
+  sent = 0;
+  received = 0;
+  matched = 0;
+  lost = 0;
+  receivedOnly = 0;
+  reordered = 0;
+  maxSendNs = -Infinity;
+  readonly delay = new DelayStats();
+  /** duplicates counted per side before the sender is known */
+  readonly dups: [number, number] = [0, 0];
+}
+
+export class SubState {
+  pair: SubPair | null = null;
+  /** This side's subflow client is the pair's client's peer (orphans matched by a reversed tuple). */
+  flip = 0;
+  tSynNs = NaN;
+  tSynAckNs = NaN;
+  constructor(
+    readonly side: 0 | 1,
+    readonly sub: Subflow,
+  ) {}
+}
+
+export class SubPair {
+  readonly sides: [SubState | null, SubState | null] = [null, null];
+  readonly dirs: [DirAcc, DirAcc] = [new DirAcc(), new DirAcc()];
+  /** Side nearer the subflow's client (0 = A). */
+  clientSide: 0 | 1 | null = null;
+  clientSideBy: 'handshake' | 'delay-sign' | null = null;
+  matchedBy: 'isn' | '4-tuple' | null = null;
+  /** Data level of the connection direction each subflow direction carries (set when first needed). */
+  readonly data: [DataDirection | null, DataDirection | null] = [null, null];
+  constructor(readonly id: number) {}
+}
+
+/** A decided packet as the sink sees it (one reused object; valid during the call). */
+export class PacketRec {
+  side: 0 | 1 = 0;
+  pair: SubPair | null = null;
+  st: SubState | null = null;
+  dir = 0;
+  rawFromClient = true;
+  seq = 0;
+  len = 0;
+  ipId = 0;
+  tsVal = 0;
+  flags = 0;
+  tNs = 0;
+  dsn = -1;
+  matched = false;
+  peerNs = NaN;
+}
+
+export interface MatcherOptions {
+  windowSec: number;
+  maxPending: number;
+  duplicateSec: number;
+  /** B's clock minus A's, ns. */
+  offsetNs: number;
+}
+
+/** Called when a packet is decided: a received copy (matched or not) or a lost one. */
+export type PacketSink = (rec: PacketRec, senderSide: 0 | 1, kind: 'delivered' | 'lost' | 'received-only') => void;
+
+export class SideState {
+  readonly subs: Array<SubState | undefined> = [];
+  readonly ring: RecordRing;
+  latestNs = -Infinity;
+  firstNs = NaN;
+  done = false;
+  packets = 0;
+  plainTcp = 0;
+  /** Bare SYNs not (yet) part of a subflow, by sequence number: IP ID, TSval, flags, time. */
+  readonly syns = new Map<number, [number, number, number, number]>();
+  constructor(
+    readonly side: 0 | 1,
+    maxPending: number,
+  ) {
+    this.ring = new RecordRing(INITIAL_RING, maxPending);
+  }
+  stashSyn(seq: number, ipId: number, tsVal: number, flags: number, tNs: number): void {
+    if (this.syns.size >= MAX_STASHED_SYNS) this.syns.delete(this.syns.keys().next().value as number);
+    this.syns.set(seq, [ipId, tsVal, flags, tNs]);
+  }
+  get pending(): number {
+    return this.ring.pending;
+  }
+}
+
+export class Matcher {
+  readonly sides: [SideState, SideState];
+  readonly pairs: SubPair[] = [];
+  private readonly byIsn = new Map<number, SubPair>();
+  private readonly byTuple = new Map<string, SubPair>();
+  /** The sink's view of a decided packet (reused). */
+  private readonly view = new PacketRec();
+  /** Whole seconds subtracted from every timestamp (the first frame's), so ns fit a double exactly. */
+  private baseSec: number | null = null;
+  evicted = 0;
+  private readonly windowNs: number;
+  private readonly dupNs: number;
+  /** Data level by `connA:connB:dir`. */
+  readonly data = new Map<string, DataDirection>();
+  sink: PacketSink | null = null;
+
+  constructor(readonly opts: MatcherOptions) {
+    this.sides = [new SideState(0, opts.maxPending), new SideState(1, opts.maxPending)];
+    this.windowNs = opts.windowSec * 1e9;
+    this.dupNs = opts.duplicateSec * 1e9;
+  }
+
+  /** ns since the base → seconds since the base. */
+  readonly toSec = (ns: number): number => ns / 1e9;
+
+  /** One packet of side `s` after its pipeline's tracker. */
+  packet(s: 0 | 1, frame: Frame, seg: Segment, info: PacketInfo): void {
+    const side = this.sides[s];
+    side.packets++;
+    if (this.baseSec === null) this.baseSec = frame.tsSec;
+    let tNs = (frame.tsSec - this.baseSec) * 1e9 + frame.tsNsec;
+    if (s === 1) tNs -= this.opts.offsetNs;
+    if (Number.isNaN(side.firstNs)) side.firstNs = tNs;
+    if (tNs > side.latestNs) side.latestNs = tNs;
+    const sub = info.subflow;
+    if (sub === null || !seg.isTcp) {
+      if (seg.isTcp) {
+        side.plainTcp++;
+        // a bare MP_CAPABLE SYN: the tracker makes its subflow at the next packet (deferredSyn)
+        if ((seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) side.stashSyn(seg.seq, readIpId(frame, seg), seg.hasTimestamps ? seg.tsVal : 0, seg.flags, tNs);
+      }
+      return;
+    }
+    let st = side.subs[sub.tcpStream];
+    if (st === undefined) {
+      st = side.subs[sub.tcpStream] = new SubState(s, sub);
+      this.pairSubflow(st);
+      const d = info.deferredSyn;
+      const syn = d === null ? undefined : side.syns.get(d.seq);
+      if (d !== null && syn !== undefined) {
+        side.plainTcp--;
+        side.syns.delete(d.seq);
+        st.tSynNs = syn[3];
+        this.record(side, st, true, d.seq, 0, syn[0], syn[1], syn[2], syn[3], -1);
+      }
+    }
+    if (info.deferredSyn !== null && Number.isNaN(st.tSynNs)) st.tSynNs = side.firstNs + info.deferredSyn.time * 1e9;
+    const syn = (seg.flags & TcpFlag.SYN) !== 0;
+    const ack = (seg.flags & TcpFlag.ACK) !== 0;
+    if (syn && !ack && Number.isNaN(st.tSynNs)) st.tSynNs = tNs;
+    if (syn && ack && Number.isNaN(st.tSynAckNs)) st.tSynAckNs = tNs;
+    this.record(side, st, info.fromClient, seg.seq, seg.payloadLen, readIpId(frame, seg), seg.hasTimestamps ? seg.tsVal : 0, seg.flags, tNs, info.dsn ?? -1);
+  }
+
+  private record(side: SideState, st: SubState, fromClient: boolean, seq: number, len: number, ipId: number, tsVal: number, flags: number, tNs: number, dsn: number): void {
+    const s = side.side;
+    const pair = st.pair as SubPair;
+    const pid = pair.id;
+    const dir = (fromClient ? 0 : 1) ^ st.flip;
+    const hash = hashOf(pid, dir, seq, len, ipId, tsVal, flags);
+    const own = side.ring;
+    const ipfl = (ipId << 16) | flags;
+    // the same packet captured twice on this side (e.g. -i any sees it on two interfaces)
+    for (let id = own.first(hash); id !== -1; id = own.nextOf(id)) {
+      const k = own.slot(id);
+      if (sameAt(own.i32, k << 4, hash, pid, dir, seq, len, ipfl, tsVal) && tNs - own.f64[(k << 3) + F_T]! <= this.dupNs) {
+        pair.dirs[dir]!.dups[s]++;
+        return;
+      }
+    }
+    if (own.full()) {
+      this.evicted++;
+      this.pop(side);
+    }
+    const id = own.push();
+    const k = own.slot(id);
+    const i32 = own.i32;
+    const f64 = own.f64;
+    const ib = k << 4;
+    const fb = k << 3;
+    i32[ib + I_PAIR] = pid;
+    i32[ib + I_STREAM] = st.sub.tcpStream;
+    i32[ib + I_BITS] = dir | (fromClient ? BIT_FROM_CLIENT : 0);
+    i32[ib + I_SEQ] = seq;
+    i32[ib + I_LEN] = len;
+    i32[ib + I_IPFL] = ipfl;
+    i32[ib + I_TSVAL] = tsVal;
+    i32[ib + I_HASH] = hash;
+    f64[fb + F_T] = tNs;
+    f64[fb + F_PEER] = NaN;
+    f64[fb + F_DSN] = dsn;
+    own.index(id);
+    const other = this.sides[(1 - s) as 0 | 1].ring;
+    const oi = other.i32;
+    for (let oid = other.first(hash); oid !== -1; oid = other.nextOf(oid)) {
+      const ok = other.slot(oid);
+      const ob = ok << 4;
+      if ((oi[ob + I_BITS]! & BIT_MATCHED) === 0 && sameAt(oi, ob, hash, pid, dir, seq, len, ipfl, tsVal)) {
+        oi[ob + I_BITS] = oi[ob + I_BITS]! | BIT_MATCHED;
+        i32[ib + I_BITS] = i32[ib + I_BITS]! | BIT_MATCHED;
+        other.f64[(ok << 3) + F_PEER] = tNs;
+        f64[fb + F_PEER] = other.f64[(ok << 3) + F_T]!;
+        break;
+      }
+    }
+  }
+
+  /** Decide every packet whose window has closed (call after each chunk, and with `all` at the end). */
+  drain(all = false): void {
+    for (const s of [0, 1] as const) {
+      const side = this.sides[s];
+      const other = this.sides[(1 - s) as 0 | 1];
+      const horizon = all || other.done ? Infinity : other.latestNs - this.windowNs;
+      const ring = side.ring;
+      while (ring.pending > 0 && ring.f64[(ring.slot(ring.head) << 3) + F_T]! <= horizon) this.pop(side);
+    }
+  }
+
+  /** Side `s` is ahead of the other by more than half a window: it should wait. */
+  ahead(s: 0 | 1): boolean {
+    const other = this.sides[(1 - s) as 0 | 1];
+    return !other.done && this.sides[s].latestNs > other.latestNs + this.windowNs / 2;
+  }
+
+  private pairSubflow(st: SubState): void {
+    const sub = st.sub;
+    const s = st.side;
+    if (sub.synSeen && sub.isn.client !== null) {
+      const p = this.byIsn.get(sub.isn.client);
+      if (p !== undefined && p.sides[s] === null) {
+        this.byIsn.delete(sub.isn.client);
+        p.sides[s] = st;
+        st.pair = p;
+        p.matchedBy = 'isn';
+        return;
+      }
+      const np = this.newPair(st);
+      this.byIsn.set(sub.isn.client, np);
+      return;
+    }
+    const fwd = `${sub.client.addr}|${sub.client.port}|${sub.server.addr}|${sub.server.port}`;
+    const rev = `${sub.server.addr}|${sub.server.port}|${sub.client.addr}|${sub.client.port}`;
+    for (const [key, flip] of [[fwd, 0], [rev, 1]] as const) {
+      const p = this.byTuple.get(key);
+      if (p !== undefined && p.sides[s] === null) {
+        this.byTuple.delete(key);
+        p.sides[s] = st;
+        st.pair = p;
+        st.flip = flip;
+        p.matchedBy = '4-tuple';
+        return;
+      }
+    }
+    this.byTuple.set(fwd, this.newPair(st));
+  }
+
+  private newPair(st: SubState): SubPair {
+    const p = new SubPair(this.pairs.length);
+    p.sides[st.side] = st;
+    st.pair = p;
+    this.pairs.push(p);
+    return p;
+  }
+
+  private pop(side: SideState): void {
+    const ring = side.ring;
+    const k = ring.shift();
+    const i32 = ring.i32;
+    const f64 = ring.f64;
+    const ib = k << 4;
+    const fb = k << 3;
+    const p = this.pairs[i32[ib + I_PAIR]!] as SubPair;
+    const st = side.subs[i32[ib + I_STREAM]!] as SubState;
+    const bits = i32[ib + I_BITS]!;
+    const dir = (bits & BIT_DIR) as 0 | 1;
+    const matched = (bits & BIT_MATCHED) !== 0;
+    const fromClient = (bits & BIT_FROM_CLIENT) !== 0;
+    const tNs = f64[fb + F_T]!;
+    const peerNs = f64[fb + F_PEER]!;
+    const s = side.side;
+    if (p.clientSide === null) this.findClientSide(p, s, dir, matched, tNs, peerNs);
+    const clientSide = p.clientSide ?? 0;
+    const senderSide = (dir === 0 ? clientSide : 1 - clientSide) as 0 | 1;
+    const d = p.dirs[dir] as DirAcc;
+    const dsn = f64[fb + F_DSN]!;
+    const len = i32[ib + I_LEN]!;
+    const data = dsn >= 0 && len > 0 ? this.dataOf(p, st, fromClient) : null;
+    const sink = this.sink;
+    if (sink !== null) {
+      const v = this.view;
+      v.side = s;
+      v.pair = p;
+      v.st = st;
+      v.dir = dir;
+      v.rawFromClient = fromClient;
+      v.seq = i32[ib + I_SEQ]! >>> 0;
+      v.len = len;
+      v.ipId = i32[ib + I_IPFL]! >>> 16;
+      v.tsVal = i32[ib + I_TSVAL]! >>> 0;
+      v.flags = i32[ib + I_IPFL]! & 0xffff;
+      v.tNs = tNs;
+      v.dsn = dsn;
+      v.matched = matched;
+      v.peerNs = peerNs;
+    }
+    if (s === senderSide) {
+      d.sent++;
+      if (!matched) {
+        d.lost++;
+        sink?.(this.view, senderSide, 'lost');
+      }
+      if (data !== null) {
+        data.senderSide = senderSide === 0 ? 'A' : 'B';
+        data.sent(dsn, len, tNs, st.sub.tcpStream, peerNs);
+      }
+    } else {
+      d.received++;
+      if (matched) {
+        d.matched++;
+        d.delay.add(this.toSec(peerNs), Math.round((tNs - peerNs) / 1000));
+        if (peerNs < d.maxSendNs) d.reordered++;
+        else d.maxSendNs = peerNs;
+        sink?.(this.view, senderSide, 'delivered');
+      } else {
+        d.receivedOnly++;
+        sink?.(this.view, senderSide, 'received-only');
+      }
+      if (data !== null) data.received(dsn, len, tNs);
+    }
+  }
+
+  private findClientSide(p: SubPair, side: 0 | 1, dir: 0 | 1, matched: boolean, tNs: number, peerNs: number): void {
+    const a = p.sides[0];
+    const b = p.sides[1];
+    if (a !== null && b !== null) {
+      const gapA = a.tSynAckNs - a.tSynNs;
+      const gapB = b.tSynAckNs - b.tSynNs;
+      if (!Number.isNaN(gapA) && !Number.isNaN(gapB) && gapA !== gapB) {
+        p.clientSide = gapA > gapB ? 0 : 1;
+        p.clientSideBy = 'handshake';
+        return;
+      }
+    }
+    if (matched) {
+      // the copy seen later is the receiver's
+      const senderOfDir = peerNs > tNs ? side : 1 - side;
+      p.clientSide = (dir === 0 ? senderOfDir : 1 - senderOfDir) as 0 | 1;
+      p.clientSideBy = 'delay-sign';
+    }
+  }
+
+  private dataOf(p: SubPair, st: SubState, rawFromClient: boolean): DataDirection | null {
+    const a = p.sides[0];
+    const b = p.sides[1];
+    if (a === null || b === null || a.sub.connection === null || b.sub.connection === null) return null;
+    const connClient = st.sub.clientIsConnectionClient ?? true;
+    // c2s of the connection on the record's own side (both sides agree when both saw the handshakes)
+    const c2s = rawFromClient === connClient;
+    const slot = c2s ? 0 : 1;
+    const cached = p.data[slot];
+    if (cached !== null) return cached;
+    const key = `${a.sub.connection}:${b.sub.connection}:${c2s ? 'c2s' : 's2c'}`;
+    let d = this.data.get(key);
+    if (d === undefined) {
+      d = new DataDirection(c2s ? 'c2s' : 's2c', this.windowNs, this.toSec);
+      this.data.set(key, d);
+    }
+    p.data[slot] = d;
+    return d;
+  }
+
+  /** Seconds since the base of the earlier first frame (the comparison's origin). */
+  originSec(): number {
+    const a = this.sides[0].firstNs;
+    const b = this.sides[1].firstNs;
+    const m = Math.min(Number.isNaN(a) ? Infinity : a, Number.isNaN(b) ? Infinity : b);
+    return Number.isFinite(m) ? m / 1e9 : 0;
+  }
+
+  baseSeconds(): number {
+    return this.baseSec ?? 0;
+  }
+}
+
+function readIpId(frame: Frame, seg: Segment): number {
+  return seg.ipVersion === 4 ? readU16(frame, seg.srcOffset - IPV4_ID_FROM_SRC) : 0;
+}
+
+function readU16(frame: Frame, off: number): number {
+  if (frame instanceof FrameRecord) {
+    const at = frame.start + off;
+    return ((frame.bytes[at] as number) << 8) | (frame.bytes[at + 1] as number);
+  }
+  const d = frame.data;
+  return ((d[off] as number) << 8) | (d[off + 1] as number);
+}
+
+function hashOf(pair: number, dir: number, seq: number, len: number, ipId: number, tsVal: number, flags: number): number {
+  let h = Math.imul(seq ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ipId + 1, 0xc2b2ae35) ^ Math.imul(tsVal, 0x27d4eb2f);
+  h ^= Math.imul(pair * 2 + dir + 1, 0x165667b1) ^ Math.imul(len + 1, 0x9e3779b1) ^ flags;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+function sameAt(r: Int32Array, b: number, hash: number, pair: number, dir: number, seq: number, len: number, ipfl: number, tsVal: number): boolean {
+  return r[b + I_HASH] === (hash | 0) && r[b + I_PAIR] === pair && (r[b + I_BITS]! & BIT_DIR) === dir && r[b + I_SEQ] === (seq | 0) && r[b + I_LEN] === len && r[b + I_IPFL] === ipfl && r[b + I_TSVAL] === (tsVal | 0);
+}
