@@ -6,6 +6,8 @@
 import { formatEpoch } from '../dissect/capture/timestamp.js';
 import type { MptcpOption } from '../dissect/mptcp.js';
 import type { PacketView } from './packet-view.js';
+import { MPTCP_FIELDS } from './fields-mptcp.js';
+import { TCP_FIELDS } from './fields-tcp.js';
 
 export type FieldGetter = (v: PacketView, out: string[]) => void;
 
@@ -13,6 +15,8 @@ export interface FieldDef {
   name: string;
   description: string;
   get: FieldGetter;
+  /** Needs tshark's TCP sequence analysis (tcp-analysis.ts) run over every packet. */
+  tcpAnalysis?: boolean;
 }
 
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
@@ -200,7 +204,7 @@ const defs: FieldDef[] = [
   { name: 'mptcp.ack', description: 'Data ACK (relative)', get: (v, o) => void (v.dataAck !== null && o.push(v.dataAck.toString())) },
 ];
 
-export const FIELDS: ReadonlyMap<string, FieldDef> = new Map(defs.map((d) => [d.name, d]));
+export const FIELDS: ReadonlyMap<string, FieldDef> = new Map([...defs, ...TCP_FIELDS, ...MPTCP_FIELDS].map((d) => [d.name, d]));
 
 export function fieldValue(def: FieldDef, view: PacketView, scratch: string[]): string {
   scratch.length = 0;

@@ -10,8 +10,11 @@ import { FIELDS, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
+import { PacketState } from '../analysis/packet-state.js';
+import type { TcpAnalysisResult } from '../analysis/tcp-analysis.js';
+import type { Connection } from '../reassembly/model.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
-import { mptcpAck, type PacketInfo } from '../reassembly/tracker.js';
+import { mptcpAck, type MptcpTracker, type PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './errors.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
@@ -110,6 +113,9 @@ class LazyView implements PacketView {
   private rel: string | null = null;
   private t0 = { tsSec: 0, tsNsec: 0 };
   private info!: PacketInfo;
+  /** Set by runDissect: context tshark shows (time delta, TCP analysis) and the connections. */
+  state = new PacketState(false);
+  tracker: MptcpTracker | null = null;
 
   reset(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }): void {
     this.frame = frame;
@@ -122,6 +128,40 @@ class LazyView implements PacketView {
     this.mptcpStream = info.mptcpStream;
     this.expectedToken = info.expectedToken;
     this.expectedIdsn = info.expectedIdsn;
+    this.state.update(frame, seg, info, t0, () => this.pkt);
+  }
+
+  get deltaNs(): number {
+    return this.state.deltaNs;
+  }
+
+  get tcp(): TcpAnalysisResult | null {
+    return this.state.tcp;
+  }
+
+  get connection(): Connection | null {
+    return this.mptcpStream === null ? null : (this.tracker?.connections[this.mptcpStream] ?? null);
+  }
+
+  listedSubflow(tcpStream: number): boolean {
+    const sub = this.tracker?.subflows[tcpStream];
+    // tshark lists a subflow from its MP_CAPABLE, or from a 12-byte MP_JOIN (the SYN's, with the token)
+    return sub !== undefined && (sub.kind === 'initial' || (sub.kind === 'join' && sub.join !== null && sub.join.nonceClient !== null));
+  }
+
+  get masterStream(): number | null {
+    const c = this.connection;
+    if (c === null || this.tracker === null) return null;
+    for (const s of c.subflows) if (this.tracker.subflows[s]?.kind === 'initial') return s;
+    return null;
+  }
+
+  get senderDsnBase(): bigint | null {
+    const c = this.connection;
+    const sub = this.info.subflow;
+    if (c === null || sub === null || this.tracker === null) return null;
+    const side = this.tracker.state.side(c, sub, this.info.fromClient);
+    return side.idsn ?? (side.dsn64Seen ? 0n : null);
   }
 
   get dsn(): bigint | null {
@@ -166,6 +206,8 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   const pipeline = new Pipeline(false);
   pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mptcp.dsn');
   const view = new LazyView();
+  view.state = new PacketState(format !== 'fields' || fieldDefs.some((d) => d.tcpAnalysis === true));
+  view.tracker = pipeline.tracker;
   let seen = 0;
   let damaged = 0;
   const firstDamaged: string[] = [];
