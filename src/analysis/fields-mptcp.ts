@@ -72,6 +72,7 @@ export const MPTCP_FIELDS: FieldDef[] = [
   },
   { name: 'tcp.options.mptcp.ipver', description: 'ADD_ADDR IP version (v0)', get: perOption((o) => (o.subtype === 'ADD_ADDR' && o.format === 0 ? String(o.ipVersion) : null)) },
   { name: 'mptcp.rm_addr.count', description: 'REMOVE_ADDR: number of address IDs', get: perOption((o) => (o.subtype === 'REMOVE_ADDR' ? String(o.addrIds.length) : null)) },
+  { name: 'mptcp.analysis', description: "1 on a packet tshark's MPTCP analysis covers (it has an mptcp.stream)", get: (v, out) => void (v.connection !== null && out.push('1')) },
   {
     name: 'mptcp.master',
     description: "1 when the packet's subflow is the connection's first (MP_CAPABLE) subflow",

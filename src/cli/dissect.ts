@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import type { Frame } from '../dissect/frame.js';
 import { decodePacket, type Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
-import { FIELDS, type FieldDef } from '../analysis/fields.js';
+import { FIELDS, nearestFields, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
@@ -193,7 +193,10 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
     if (opts.field.length === 0) throw new UsageError('-T fields needs at least one -e FIELD (see `mpcap fields`)');
     fieldDefs = opts.field.map((name) => {
       const def = FIELDS.get(name);
-      if (!def) throw new UsageError(`unknown field '${name}' (see \`mpcap fields\` for the list)`);
+      if (!def) {
+        const near = nearestFields(name);
+        throw new UsageError(`unknown field '${name}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}: see \`mpcap fields\` for the list`);
+      }
       return def;
     });
   } else if (opts.field.length > 0) {
