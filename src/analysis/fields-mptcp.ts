@@ -45,6 +45,12 @@ const mpc = (fn: (o: MptcpOption & { subtype: 'MP_CAPABLE' }) => string | null):
 const dss = (mask: number): FieldGetter => perOption((o) => (o.subtype === 'DSS' ? bit(o.byte3, mask) : null));
 const rst = (mask: number): FieldGetter => perOption((o) => (o.subtype === 'MP_TCPRST' ? bit(o.byte2, mask) : null));
 
+/** A DSS's DSN relative to `base`; a 32-bit one gets the base's high half, as tshark does (no wrap handling). */
+export function relativeDsn(dataSeq: bigint, is64: boolean, base: bigint): bigint {
+  const full = is64 ? dataSeq : ((base >> 32n) << 32n) | dataSeq;
+  return BigInt.asUintN(64, full - base);
+}
+
 export const MPTCP_FIELDS: FieldDef[] = [
   { name: 'tcp.options.mptcp.checksumreq.flags', description: 'MP_CAPABLE A: checksum required', get: mpc((o) => bit(o.flags, MPC_A)) },
   { name: 'tcp.options.mptcp.extensibility.flag', description: 'MP_CAPABLE B: extensibility', get: mpc((o) => bit(o.flags, MPC_B)) },
@@ -106,9 +112,7 @@ export const MPTCP_FIELDS: FieldDef[] = [
       for (let i = 0; i < list.length; i++) {
         const o = list[i] as MptcpOption;
         if (o.subtype !== 'DSS' || o.dataSeq === null) continue;
-        // tshark widens a 32-bit DSN with the IDSN's high half, without wrap handling.
-        const full = o.dataSeq64 ? o.dataSeq : ((base >> 32n) << 32n) | o.dataSeq;
-        out.push(BigInt.asUintN(64, full - base).toString());
+        out.push(relativeDsn(o.dataSeq, o.dataSeq64, base).toString());
       }
     },
   },

@@ -34,6 +34,8 @@ export interface PacketView {
   masterStream: number | null;
   /** What tshark counts the sender's DSNs from: its IDSN when its key was seen, else 0 once it sent a 64-bit DSN. */
   senderDsnBase: bigint | null;
+  /** The packet's MPTCP direction once its sender's key is known, with the MP_CAPABLE subflow's addresses (tshark's meta flow). */
+  mptcpDirection: { connection: number; fromClient: boolean; src: string; dst: string } | null;
   /** The subflow is one tshark lists in mptcp.analysis.subflows (its handshake was seen). */
   listedSubflow(tcpStream: number): boolean;
 }

@@ -16,12 +16,14 @@ import type { Connection } from '../reassembly/model.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
 import { mptcpAck, type MptcpTracker, type PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './errors.js';
+import { addHabitOptions, hexDump, parseStats, timeColumn, type HabitOptions, type TimeFormat } from './dissect-habits.js';
+import { TsharkStats } from '../analysis/tshark-stats.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'fields';
 
-interface DissectOptions {
+interface DissectOptions extends Partial<HabitOptions> {
   read?: string;
   count?: string;
   verbose?: boolean;
@@ -36,7 +38,7 @@ function collect(value: string, prev: string[]): string[] {
 }
 
 export function registerDissect(program: Command, io: CliIo, setExit: SetExit): void {
-  program
+  const dissect = program
     .command('dissect')
     .description('decode every packet: TCP and every MPTCP option (v0 and v1)')
     .argument('[file]', "capture file (pcap or pcapng, optionally gzip-compressed); '-' for standard input")
@@ -59,6 +61,7 @@ Examples:
     .action(async (file: string | undefined, opts: DissectOptions) => {
       setExit(await runDissect(file, opts, io));
     });
+  addHabitOptions(dissect);
 }
 
 interface FieldsStyle {
@@ -156,6 +159,22 @@ class LazyView implements PacketView {
     return null;
   }
 
+  get mptcpDirection(): { connection: number; fromClient: boolean; src: string; dst: string } | null {
+    // the stream's connection, even on a packet without MPTCP options (tshark's tap counts those)
+    const sub = this.info.subflow;
+    if (sub === null || sub.connection === null || this.tracker === null) return null;
+    const c = this.tracker.connections[sub.connection];
+    if (c === undefined) return null;
+    const side = this.tracker.state.side(c, sub, this.info.fromClient);
+    // a v1 MP_CAPABLE SYN (no key yet) is not counted by tshark
+    if (side.key === null && (this.seg.flags & 0x12) === 0x02) return null;
+    const client = this.tracker.state.role(sub, this.info.fromClient) === 'client';
+    const ip = this.pkt.ips[this.pkt.ips.length - 1];
+    if (c.clientEndpoint === null || c.serverEndpoint === null) return { connection: sub.connection, fromClient: client, src: ip?.src ?? '', dst: ip?.dst ?? '' };
+    const [a, b] = client ? [c.clientEndpoint, c.serverEndpoint] : [c.serverEndpoint, c.clientEndpoint];
+    return { connection: sub.connection, fromClient: client, src: a.addr, dst: b.addr };
+  }
+
   get senderDsnBase(): bigint | null {
     const c = this.connection;
     const sub = this.info.subflow;
@@ -203,6 +222,8 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
     throw new UsageError('-e is only used with -T fields');
   }
 
+  const stats = opts.stat && opts.stat.length > 0 ? new TsharkStats(parseStats(opts.stat)) : null;
+  const timeFmt = (opts.timeFormat ?? 'r') as TimeFormat;
   const out = new OutputSink(io.stdout);
   // The full record is decoded only for what needs it: the tree, JSON, the summary line, and the
   // fields that read more than the segment view holds (lazily, in LazyView).
@@ -225,10 +246,21 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
       damaged++;
       if (firstDamaged.length < 5) firstDamaged.push(`packet ${frame.number}: ${pkt.problems.map((p) => `${p.message} (byte ${p.offset})`).join('; ')}`);
     }
+    stats?.add(view, view.state.timeNs);
+    if (opts.quiet) {
+      seen++;
+      return;
+    }
     switch (format) {
-      case 'text':
-        out.write(opts.verbose ? packetTree(view) + '\n' : summaryLine(view) + '\n');
+      case 'text': {
+        let text = '';
+        if (opts.verbose) text = packetTree(view) + '\n' + (opts.hex ? '\n' : '');
+        else if (!opts.hex) text = summaryLine(view, timeFmt === 'r' ? undefined : timeColumn(timeFmt, frame, view.state.timeNs, view.state.deltaNs, view.state.timeNs - shownNs)) + '\n';
+        if (opts.hex) text += hexDump(frame.data.subarray(0, frame.capLen));
+        out.write(text);
+        shownNs = view.state.timeNs;
         break;
+      }
       case 'fields': {
         let line = '';
         for (let i = 0; i < fieldDefs.length; i++) {
@@ -249,7 +281,9 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
         break;
     }
     seen++;
+    if (opts.lineBuffered) out.flush();
   };
+  let shownNs = 0;
   pipeline.subscribe({ packet: print });
 
   // The summary keeps the first problems and the fatal one: a file of millions of odd records
@@ -260,7 +294,8 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
     afterFrame: () => !out.closed,
     afterChunk: () => out.drain(),
   });
-  if (format === 'json') out.write(seen ? '\n]\n' : '[\n]\n');
+  if (format === 'json' && !opts.quiet) out.write(seen ? '\n]\n' : '[\n]\n');
+  if (stats) out.write(stats.render());
   await out.end();
 
   let code: number = ExitCode.OK;
