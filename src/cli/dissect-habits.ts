@@ -18,6 +18,7 @@ export interface HabitOptions {
   lineBuffered?: boolean;
   hex?: boolean;
   stat: string[];
+  tsharkLayout?: boolean;
 }
 
 const collect = (value: string, prev: string[]): string[] => [...prev, value];
@@ -29,6 +30,7 @@ export function addHabitOptions(cmd: Command): Command {
     .option('-q, --quiet', 'print no packets (with -z: only the statistics)')
     .option('-l, --line-buffered', 'flush the output after every packet (for a pipe read as it comes)')
     .option('-x, --hex', 'hex and ASCII dump of each packet (after the -V tree when both are given)')
+    .option('--tshark-layout', "with -T json or ndjson: tshark's JSON layout (_source.layers.frame, .ip, .tcp; every value a string), for scripts written for `tshark -T json`")
     .option('-z, --stat <stat>', `statistics after the packets, printed as tshark prints them: ${STAT_NAMES.join(', ')} (repeatable)`, collect, []);
 }
 

@@ -8,6 +8,7 @@ import { decodePacket, type Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
 import { FIELDS, nearestFields, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
+import { entriesJson, packetTsharkEntries } from '../analysis/packet-tshark-json.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
 import { PacketState } from '../analysis/packet-state.js';
@@ -222,6 +223,7 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
     throw new UsageError('-e is only used with -T fields');
   }
 
+  if (opts.tsharkLayout && format !== 'json' && format !== 'ndjson') throw new UsageError('--tshark-layout is only used with -T json or -T ndjson');
   const stats = opts.stat && opts.stat.length > 0 ? new TsharkStats(parseStats(opts.stat)) : null;
   const timeFmt = (opts.timeFormat ?? 'r') as TimeFormat;
   const out = new OutputSink(io.stdout);
@@ -274,10 +276,10 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
       }
       case 'json':
         // The '[' waits for the first packet: an input that is not a capture prints nothing.
-        out.write((seen ? ',\n' : '[\n') + JSON.stringify(packetJson(view), null, 2));
+        out.write((seen ? ',\n' : '[\n') + (opts.tsharkLayout ? entriesJson(packetTsharkEntries(view), 2) : JSON.stringify(packetJson(view), null, 2)));
         break;
       case 'ndjson':
-        out.write(JSON.stringify(packetJson(view)) + '\n');
+        out.write((opts.tsharkLayout ? entriesJson(packetTsharkEntries(view), null) : JSON.stringify(packetJson(view))) + '\n');
         break;
     }
     seen++;
