@@ -18,6 +18,7 @@ import { closeStream, ExitCode, openOutput, OutputSink, useColor, type CliIo } f
 import { UsageError } from './errors.js';
 import { version } from './version.js';
 import { Progress } from './progress.js';
+import { tableWidth } from './terminal.js';
 
 interface AnalyzeOptions {
   read?: string;
@@ -28,6 +29,7 @@ interface AnalyzeOptions {
   all?: boolean;
   csv?: string;
   attempts?: boolean;
+  wide?: boolean;
 }
 
 export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): void {
@@ -42,6 +44,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
     .option('--csv <dir>', 'also write one CSV file per table and per time series into this directory')
     .option('--all', 'show every connection, subflow and address row (default: the 50 largest connections, 50 rows of each table)')
     .option('--attempts', `list every connection attempt nobody answered (default: listed only when there are at most ${ATTEMPTS_LISTED}, else counted in summary.attempts)`)
+    .option('--wide', 'every column of every table, however wide (default: the columns that fit the terminal, or COLUMNS, or 80)')
     .option('--color', 'colour the tables even when not on a terminal')
     .option('--no-color', 'never colour the tables (NO_COLOR in the environment does the same)')
     .addHelpText(
@@ -129,7 +132,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   } else {
     for (const [i, run] of runs.entries()) {
       if (i > 0) out.write('\n');
-      await renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }, (text) => out.write(text), () => out.drain());
+      await renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50, width: tableWidth(io.stdout, io.env, opts.wide) }, (text) => out.write(text), () => out.drain());
     }
   }
   await out.end();

@@ -2,6 +2,7 @@
  * `mpcap live`: follow MPTCP connections as they happen, from an interface (libpcap through the
  * optional `cap` binding) or from a capture being written to standard input.
  */
+import { tableWidth } from './terminal.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { renderReportParts } from '../analysis/render-tables.js';
@@ -186,7 +187,7 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
   } else {
     if (display === 'screen') out.write('\x1b[H\x1b[J');
     out.write('\n');
-    await renderReportParts(result.report, { color, maxRows: 50 }, (text) => out.write(text), () => out.drain());
+    await renderReportParts(result.report, { color, maxRows: 50, width: tableWidth(io.stdout, io.env, false) }, (text) => out.write(text), () => out.drain());
   }
   await out.end();
 
