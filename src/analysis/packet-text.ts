@@ -1,7 +1,7 @@
 /**
  * Human-readable packet renderers: tshark's one-line summary and its -V tree.
  */
-import { TCPRST_REASONS, type MptcpOption } from '../dissect/mptcp.js';
+import { SUBTYPE_NAMES, TCPRST_REASONS, type MptcpOption } from '../dissect/mptcp.js';
 import type { TcpOption } from '../dissect/tcp.js';
 import { tcpFlagsText } from '../dissect/tcp.js';
 import { frameTimeEpoch } from './fields.js';
@@ -146,7 +146,10 @@ function tcpOptionText(o: TcpOption): string {
 
 /** Every field of an MPTCP option, one per line, for -V. */
 export function mptcpTree(m: MptcpOption, views: { expectedToken?: number | null; expectedIdsn?: bigint | null } = {}): string[] {
-  const L: string[] = [`Multipath TCP subtype: ${m.subtype === 'UNKNOWN' || m.subtype === 'MALFORMED' ? `${m.subtype} (${m.subtypeCode})` : m.subtype} (${m.byte2 >> 4})`, `Length: ${m.length}`];
+  // the subtype's name and its number, once (a malformed option says which subtype it claimed to be)
+  const code = m.subtype === 'UNKNOWN' || m.subtype === 'MALFORMED' ? m.subtypeCode : m.byte2 >> 4;
+  const name = m.subtype === 'MALFORMED' ? `MALFORMED ${SUBTYPE_NAMES[code] ?? 'unknown subtype'}` : m.subtype;
+  const L: string[] = [`Multipath TCP subtype: ${name} (${code})`, `Length: ${m.length}`];
   switch (m.subtype) {
     case 'MP_CAPABLE':
       L.push(`Version: ${m.version}`);

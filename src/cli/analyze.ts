@@ -14,7 +14,7 @@ import { parsePacketCount, runPipeline } from '../analysis/pipeline.js';
 import { ATTEMPTS_LISTED, type Report, type ReportOptions } from '../analysis/report.js';
 import { writeReportsJson } from '../analysis/report-json.js';
 import type { SetExit } from './errors.js';
-import { closeStream, ExitCode, openOutput, OutputSink, useColor, type CliIo } from './io.js';
+import { closeStream, ExitCode, openOutput, prepareDirectory, OutputSink, useColor, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
 import { version } from './version.js';
 import { Progress } from './progress.js';
@@ -95,6 +95,10 @@ export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stder
 
 async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Promise<number> {
   const paths = opts.read !== undefined ? [opts.read, ...files] : files;
+  // `--csv F` with no directory: commander took the capture as the directory
+  if (paths.length === 0 && opts.csv !== undefined && (await stat(opts.csv).catch(() => null))?.isFile()) {
+    throw new UsageError(`--csv takes a directory, and took '${opts.csv}', a file: give --csv DIR ${opts.csv}`);
+  }
   if (paths.length === 0) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
   const limit = parsePacketCount(opts.count);
   if (limit === null) throw new UsageError(`-c ${opts.count}: expected a positive whole number of packets`);
@@ -102,6 +106,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   const reportOpts: ReportOptions = { listAttempts: opts.attempts === true };
   // a path that cannot be written is found before the capture is read
   const outStream = opts.output === undefined ? io.stdout : await openOutput(opts.output);
+  if (opts.csv !== undefined) await prepareDirectory(opts.csv, '--csv');
   const runs: CaptureRun[] = [];
   let code: number = ExitCode.OK;
   for (const path of paths) {
@@ -111,7 +116,9 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
     const run = await analyzeCapture(path, io, limit, progress);
     runs.push(run);
     const fatal = run.summary.problems.find((p) => p.fatal);
-    for (const p of run.summary.problems.slice(0, 10)) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
+    // the tables list the capture's warnings themselves: on stderr too they would be printed twice
+    const inTables = opts.output === undefined && !opts.json;
+    for (const p of run.summary.problems.slice(0, 10)) if (!inTables || p.fatal) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
     if (fatal) {
       io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${run.summary.frames} packets before byte ${fatal.offset}\n`);
       code = ExitCode.DAMAGED;

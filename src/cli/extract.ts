@@ -3,12 +3,11 @@
  * sequence order, whatever subflow carried them.
  */
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { DataStream } from '../reassembly/data-stream.js';
 import { Pipeline, runPipeline } from '../analysis/pipeline.js';
 import type { SetExit } from './errors.js';
-import { BinarySink, ExitCode, type CliIo } from './io.js';
+import { BinarySink, closeStream, ExitCode, openOutput, type CliIo } from './io.js';
 import { CommandFailure, UsageError } from './errors.js';
 
 interface ExtractOptions {
@@ -27,7 +26,7 @@ export function registerExtract(program: Command, io: CliIo, setExit: SetExit): 
     .option('-r, --read <file>', 'capture file to read')
     .requiredOption('--connection <n>', 'the connection (mptcp.stream, as `analyze` numbers it)')
     .requiredOption('--direction <dir>', 'c2s (what the client sent) or s2c (what the server sent)')
-    .option('-o, --output <file>', "where to write the bytes ('-' for standard output)", '-')
+    .option('-o, --output <file>', "where to write the bytes ('-' for standard output; without -o, standard output unless it is a terminal)")
     .option('--fill-holes', 'write zeros where the capture missed bytes (and list the holes on stderr) instead of failing')
     .addHelpText(
       'after',
@@ -54,7 +53,12 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
   if (opts.direction !== 'c2s' && opts.direction !== 's2c') throw new UsageError(`--direction ${opts.direction}: expected c2s or s2c`);
   const dir = opts.direction;
   const toStdout = opts.output === undefined || opts.output === '-';
-  const outStream: Writable = toStdout ? io.stdout : createWriteStream(opts.output as string);
+  // binary data on a terminal is refused, as gzip does: -o - says it is wanted there
+  if (opts.output === undefined && (io.stdout as Writable & { isTTY?: boolean }).isTTY === true) {
+    throw new UsageError('refusing to write binary data to a terminal: give -o FILE, or -o - to write it here anyway');
+  }
+  // a path that cannot be written is found before the capture is read
+  const outStream: Writable = toStdout ? io.stdout : await openOutput(opts.output as string);
   const sink = new BinarySink(outStream);
   const pipeline = new Pipeline();
   const tracker = pipeline.tracker;
@@ -117,5 +121,5 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
 
 async function closeOut(sink: BinarySink, out: Writable, toStdout: boolean): Promise<void> {
   await sink.end();
-  if (!toStdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  if (!toStdout) await closeStream(out);
 }
