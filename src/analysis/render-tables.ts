@@ -2,6 +2,7 @@
  * `mpcap analyze` as tables for a person (cli-table3). Colour only when asked for by the caller.
  */
 import Table from 'cli-table3';
+import { plural } from './plural.js';
 import type { ConnectionJson, Report, ReportParts, SubflowJson } from './report.js';
 
 export interface Style {
@@ -171,7 +172,7 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
     subflowEnd(s),
   ]);
   out.push(fitTable(st, subCols, subRows));
-  if (c.subflows.length > st.maxRows) out.push(say(st, `... and ${c.subflows.length - st.maxRows} more subflows (--all shows every row; --json has them all)`, '  '));
+  if (c.subflows.length > st.maxRows) out.push(say(st, `... and ${plural(c.subflows.length - st.maxRows, 'more subflow')} (--all shows every row; --json has them all)`, '  '));
   if (c.addresses.length > 0) {
     const addrCols: Col[] = [
       { head: 'id', keep: 0 }, { head: 'address', keep: 0 }, { head: 'port', keep: 3 }, { head: 'announced by', keep: 2 }, { head: 'at (s)', keep: 4 },
@@ -180,7 +181,7 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
     const addrRows = c.addresses.slice(0, st.maxRows).map((a) => [String(a.addrId), a.address, a.port === null ? '' : String(a.port), a.announcedBy ?? '?', secs(a.time), verdict(st, a.hmacValid), a.echoed ? 'yes' : 'no', a.removedTime === null ? '' : secs(a.removedTime), a.used ? 'yes' : 'no']);
     out.push('  announced addresses:');
     out.push(fitTable(st, addrCols, addrRows));
-    if (c.addresses.length > st.maxRows) out.push(say(st, `... and ${c.addresses.length - st.maxRows} more addresses`, '  '));
+    if (c.addresses.length > st.maxRows) out.push(say(st, `... and ${plural(c.addresses.length - st.maxRows, 'more address', 'more addresses')}`, '  '));
   }
   const dataCols: Col[] = [
     { head: 'direction', keep: 0 }, { head: 'in order (B)', keep: 0 }, { head: 'received (B)', keep: 1 }, { head: 'first hole at', keep: 2 }, { head: 'retransmitted (B)', keep: 5 },
@@ -306,7 +307,7 @@ function* renderPieces(parts: ReportParts, st: Style): Generator<string, void, u
     const rowsE = endpoints.slice(0, Math.min(st.maxRows, ROWS_PER_TABLE)).map((x) => [x.address, num(x.packets), `${(x.share * 100).toFixed(2)}%`, num(x.bytes), num(x.txPackets), num(x.rxPackets)]);
     yield '\n' + paint(st, 'bold', 'Endpoints (IP addresses):') + '\n' + fitTable(st, cols, rowsE) + '\n';
     const shown = Math.min(st.maxRows, ROWS_PER_TABLE, endpoints.length);
-    if (endpoints.length > shown) yield say(st, `... and ${num(endpoints.length - shown)} more addresses (--json has them all)`, '  ') + '\n';
+    if (endpoints.length > shown) yield say(st, `... and ${plural(endpoints.length - shown, 'more address', 'more addresses')} (--json has them all)`, '  ') + '\n';
     if (!h.summary.endpointsExact) yield say(st, `(more addresses than the table holds: the busiest are listed, and their counts may be low)`, '  ') + '\n';
   }
   if (parts.unansweredCapable.length > 0) {
@@ -319,9 +320,6 @@ function* renderPieces(parts: ReportParts, st: Style): Generator<string, void, u
   for (const p of c.problems) yield paint(st, 'red', say(st, `capture ${p.fatal ? 'damaged' : 'warning'}: ${p.message}`)) + '\n';
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
 
 /** The data table's "not captured" cell: capture gaps, then cap skips (never silent). */
 function notCaptured(st: Style, d: { notCapturedBytes: number; captureGapCount: number; skippedBytes: number; skippedGapCount: number }): string {

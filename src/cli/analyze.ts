@@ -1,6 +1,7 @@
 /**
  * `mpcap analyze`: connections, subflows, addresses, keys, tokens and HMAC verdicts.
  */
+import { plural } from '../analysis/plural.js';
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
@@ -120,7 +121,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
     const inTables = opts.output === undefined && !opts.json;
     for (const p of run.summary.problems.slice(0, 10)) if (!inTables || p.fatal) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
     if (fatal) {
-      io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${run.summary.frames} packets before byte ${fatal.offset}\n`);
+      io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${plural(run.summary.frames, 'packet')} before byte ${fatal.offset}\n`);
       code = ExitCode.DAMAGED;
     }
   }

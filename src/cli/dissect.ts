@@ -1,6 +1,7 @@
 /**
  * `mpcap dissect`: packets one by one, as tshark shows them (summary, -V tree, JSON, fields).
  */
+import { plural } from '../analysis/plural.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Frame } from '../dissect/frame.js';
@@ -48,7 +49,7 @@ export function registerDissect(program: Command, io: CliIo, setExit: SetExit): 
     .option('-V, --verbose', 'show a tree of every field of each packet')
     .addOption(new Option('-T, --format <fmt>', 'output format').choices(['text', 'json', 'ndjson', 'fields']).default('text'))
     .option('-e, --field <name>', 'field to print with -T fields (repeatable; see `mpcap fields`)', collect, [])
-    .option('-E <option>', 'fields output option, as tshark: header=y|n, separator=/t|/s|<char>, quote=d|s|n, aggregator=<char>', collect, [])
+    .option('-E <option>', 'fields output option, as tshark: header=y|n, separator=/t|/s|<char>, quote=d|s|n, aggregator=/s|<char> (repeatable)', collect, [])
     .option('--no-problems', 'do not print the summary of damaged packets on stderr')
     .addHelpText(
       'after',
@@ -79,17 +80,24 @@ function parseE(list: string[]): FieldsStyle {
     if (eq < 0) throw new UsageError(`-E ${item}: expected name=value`);
     const k = item.slice(0, eq);
     const v = item.slice(eq + 1);
+    const bad = (expected: string): never => {
+      throw new UsageError(`-E ${item}: expected ${k}=${expected}`);
+    };
     switch (k) {
       case 'header':
+        if (v !== 'y' && v !== 'n') bad('y|n');
         st.header = v === 'y';
         break;
       case 'separator':
+        if (v !== '/t' && v !== '/s' && [...v].length !== 1) bad('/t|/s|<one character>');
         st.separator = v === '/t' ? '\t' : v === '/s' ? ' ' : v;
         break;
       case 'quote':
+        if (v !== 'd' && v !== 's' && v !== 'n') bad('d|s|n');
         st.quote = v === 'd' ? '"' : v === 's' ? "'" : '';
         break;
       case 'aggregator':
+        if (v !== '/s' && [...v].length !== 1) bad('/s|<one character>');
         st.aggregator = v === '/s' ? ' ' : v;
         break;
       default:
@@ -303,11 +311,11 @@ export async function runDissect(file: string | undefined, opts: DissectOptions,
   let code: number = ExitCode.OK;
   const { problems, fatal } = summary;
   for (const p of problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
-  if (summary.problemCount > 10) io.stderr.write(`mpcap: ... and ${summary.problemCount - 10} more capture problems\n`);
+  if (summary.problemCount > 10) io.stderr.write(`mpcap: ... and ${plural(summary.problemCount - 10, 'more capture problem')}\n`);
   // The problem that stopped reading is the one that matters most: never hidden among the "more".
   if (fatal && problems.indexOf(fatal) >= 10) io.stderr.write(`mpcap: error: ${fatal.message}\n`);
   if (fatal) {
-    io.stderr.write(`mpcap: the capture is damaged: ${summary.frames} packets before byte ${fatal.offset} were read, the rest could not be\n`);
+    io.stderr.write(`mpcap: the capture is damaged: ${plural(summary.frames, 'packet')} before byte ${fatal.offset} ${summary.frames === 1 ? 'was' : 'were'} read, the rest could not be\n`);
     code = ExitCode.DAMAGED;
   }
   if (damaged > 0 && opts.problems) {

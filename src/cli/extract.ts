@@ -2,6 +2,7 @@
  * `mpcap extract`: the reassembled bytes of one direction of one MPTCP connection, in data
  * sequence order, whatever subflow carried them.
  */
+import { plural } from '../analysis/plural.js';
 import type { Command } from 'commander';
 import type { Writable } from 'node:stream';
 import type { DataStream } from '../reassembly/data-stream.js';
@@ -83,7 +84,7 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
   const holes = found.holes();
   found.flush(opts.fillHoles === true);
   await closeOut(sink, outStream, toStdout);
-  const describe = (h: { start: number; end: number }): string => `DSN ${h.start}..${h.end - 1} (${h.end - h.start} bytes)`;
+  const describe = (h: { start: number; end: number }): string => `DSN ${h.start}..${h.end - 1} (${plural(h.end - h.start, 'byte')})`;
   // Every byte the output lacks: holes, capture gaps (the receiver had them; the capture did
   // not), gaps skipped at a buffering cap, and payload cut by the snap length.
   const gaps = (list: ReadonlyArray<{ start: number; end: number; bytes: number }>, count: number, what: string): string[] => {
@@ -96,10 +97,10 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
   // (late bytes shrink a gap after the output moved past it: the output still lacks them)
   if (missingBytes > 0 || found.lateBytes > 0 || found.sinkStoppedAt !== null) {
     const lines = holes.slice(0, 20).map((h) => `  hole at ${describe(h)}`);
-    if (holes.length > 20) lines.push(`  ... ${holes.length - 20} more holes`);
+    if (holes.length > 20) lines.push(`  ... ${plural(holes.length - 20, 'more hole')}`);
     lines.push(...gaps(found.captureGaps, found.captureGapCount, 'not captured (the DATA_ACK shows the receiver had them)'));
     lines.push(...gaps(found.skippedGaps, found.skippedGapCount, 'skipped at the buffering cap'));
-    if (found.snapLost > 0) lines.push(`  ${found.snapLost} bytes cut from captured packets by the snap length`);
+    if (found.snapLost > 0) lines.push(`  ${plural(found.snapLost, 'byte')} cut from captured packets by the snap length`);
     if (found.lateBytes > 0) lines.push(`  ${found.lateBytes} bytes turned up after the output had moved past them`);
     if (opts.fillHoles) {
       io.stderr.write(`mpcap: filled with zeros: ${missingBytes + found.lateBytes} bytes the capture did not hold:\n${lines.join('\n')}\n`);

@@ -2,6 +2,7 @@
  * `mpcap live`: follow MPTCP connections as they happen, from an interface (libpcap through the
  * optional `cap` binding) or from a capture being written to standard input.
  */
+import { plural } from '../analysis/plural.js';
 import { tableWidth } from './terminal.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -59,7 +60,7 @@ export function registerLive(program: Command, io: CliIo, setExit: SetExit): voi
     .option('--json', 'NDJSON events on standard output, one per line, ending with {"event":"summary","report":…}')
     .option('--idle-timeout <sec>', 'close a connection with no packet for this long (capture time) as "idle"', '300')
     .option('--keep-closed <n>', 'closed connections kept for the final report; older ones are freed (counted in summary.releasedConnections)', '1000')
-    .option('-s, --snaplen <bytes>', 'bytes kept of each packet (at most 65535 with the cap binding)', DEFAULT_SNAPLEN)
+    .addOption(new Option('-s, --snaplen <bytes>', 'bytes kept of each packet: with -i the cap binding keeps at most 65535 of them; with -r, up to 262144').default(DEFAULT_SNAPLEN, 'all the source gives'))
     .option('-B, --buffer-size <KiB>', 'libpcap capture buffer size, KiB', DEFAULT_BUFFER_KIB)
     .addOption(new Option('--time-stamp-precision <p>', 'timestamps written by -w').choices(['micro', 'nano']).default('micro'))
     .option('--color', 'colour the output even when not on a terminal')
@@ -192,10 +193,10 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
   await out.end();
 
   io.stderr.write(`mpcap: ${result.packets} packet${result.packets === 1 ? '' : 's'} captured (${result.stopReason})\n`);
-  if (stats.kernelDropped !== null) io.stderr.write(`mpcap: ${stats.kernelDropped} packets dropped by the kernel${stats.ifDropped ? `, ${stats.ifDropped} by the interface` : ''}\n`);
+  if (stats.kernelDropped !== null) io.stderr.write(`mpcap: ${plural(stats.kernelDropped, 'packet')} dropped by the kernel${stats.ifDropped ? `, ${stats.ifDropped} by the interface` : ''}\n`);
   else if (stats.dropsNote && source.timestamps === 'wall-clock') io.stderr.write(`mpcap: drops not counted: ${stats.dropsNote}\n`);
-  if (stats.truncated > 0) io.stderr.write(`mpcap: ${stats.truncated} packets were longer than the snap length (${fileSnapLen}) and were cut\n`);
-  if (result.notWritten > 0) io.stderr.write(`mpcap: ${result.notWritten} packets of another link type than the first were not written to ${opts.write}\n`);
+  if (stats.truncated > 0) io.stderr.write(`mpcap: ${plural(stats.truncated, 'packet')} ${stats.truncated === 1 ? 'was' : 'were'} longer than the snap length (${fileSnapLen}) and were cut\n`);
+  if (result.notWritten > 0) io.stderr.write(`mpcap: ${plural(result.notWritten, 'packet')} of another link type than the first were not written to ${opts.write}\n`);
   let code: number = ExitCode.OK;
   for (const p of result.end.problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
   const fatal = result.end.problems.find((p) => p.fatal);
