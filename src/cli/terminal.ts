@@ -7,7 +7,7 @@ export function tableWidth(stdout: Writable, env: Record<string, string | undefi
   if (wide) return Infinity;
   const fromEnv = Number(env.COLUMNS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  const cols = (stdout as Writable & { columns?: unknown }).columns;
-  if (typeof cols === 'number' && Number.isInteger(cols) && cols > 0) return cols;
+  const tty = stdout as Writable & { columns?: unknown; isTTY?: boolean };
+  if (tty.isTTY === true && typeof tty.columns === 'number' && Number.isInteger(tty.columns) && tty.columns > 0) return tty.columns;
   return DEFAULT_WIDTH;
 }
