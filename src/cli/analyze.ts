@@ -53,6 +53,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
       `
 Examples:
   mpcap analyze capture.pcap
+  mpcap analyze --wide capture.pcap | less -S       # every column, however wide
   mpcap analyze --json capture.pcap | jq '.connections[].subflows[] | {tcpStream, hmacValid}'
   mpcap analyze --json -o report.json capture.pcapng.gz
   mpcap analyze --csv out/ capture.pcap     # out/subflows.csv, out/series_subflow_rtt.csv, ...`,

@@ -31,7 +31,17 @@ export function addHabitOptions(cmd: Command): Command {
     .option('-l, --line-buffered', 'flush the output after every packet (for a pipe read as it comes)')
     .option('-x, --hex', 'hex and ASCII dump of each packet (after the -V tree when both are given)')
     .option('--tshark-layout', "with -T json or ndjson: tshark's JSON layout (_source.layers.frame, .ip, .tcp; every value a string), for scripts written for `tshark -T json`")
-    .option('-z, --stat <stat>', `statistics after the packets, printed as tshark prints them: ${STAT_NAMES.join(', ')} (repeatable)`, collect, []);
+    .option('-z, --stat <stat>', `statistics after the packets, printed as tshark prints them: ${STAT_NAMES.join(', ')} (repeatable)`, collect, [])
+    .addHelpText(
+      'after',
+      `
+tshark's options:
+  mpcap dissect -n -t ad -c 5 capture.pcap        absolute date and time in the time column
+  mpcap dissect -V -x -c 1 capture.pcap           the tree, then the hex dump
+  mpcap dissect -q -z conv,tcp -z conv,mptcp -z endpoints,ip capture.pcap
+  mpcap dissect -T json --tshark-layout capture.pcap | jq '.[]._source.layers.tcp["tcp.stream"]'
+  tcpdump -i any -U -w - tcp | mpcap dissect -l - | grep --line-buffered MP_JOIN`,
+    );
 }
 
 export function parseStats(list: string[]): StatName[] {

@@ -84,7 +84,7 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
   const holes = found.holes();
   found.flush(opts.fillHoles === true);
   await closeOut(sink, outStream, toStdout);
-  const describe = (h: { start: number; end: number }): string => `DSN ${h.start}..${h.end - 1} (${plural(h.end - h.start, 'byte')})`;
+  const describe = (h: { start: number; end: number }): string => `DSN ${h.start}..${h.end - 1} (${h.end - h.start} byte${h.end - h.start === 1 ? '' : 's'})`;
   // Every byte the output lacks: holes, capture gaps (the receiver had them; the capture did
   // not), gaps skipped at a buffering cap, and payload cut by the snap length.
   const gaps = (list: ReadonlyArray<{ start: number; end: number; bytes: number }>, count: number, what: string): string[] => {
@@ -100,7 +100,7 @@ async function runExtract(file: string | undefined, opts: ExtractOptions, io: Cl
     if (holes.length > 20) lines.push(`  ... ${plural(holes.length - 20, 'more hole')}`);
     lines.push(...gaps(found.captureGaps, found.captureGapCount, 'not captured (the DATA_ACK shows the receiver had them)'));
     lines.push(...gaps(found.skippedGaps, found.skippedGapCount, 'skipped at the buffering cap'));
-    if (found.snapLost > 0) lines.push(`  ${plural(found.snapLost, 'byte')} cut from captured packets by the snap length`);
+    if (found.snapLost > 0) lines.push(`  ${found.snapLost} byte${found.snapLost === 1 ? '' : 's'} cut from captured packets by the snap length`);
     if (found.lateBytes > 0) lines.push(`  ${found.lateBytes} bytes turned up after the output had moved past them`);
     if (opts.fillHoles) {
       io.stderr.write(`mpcap: filled with zeros: ${missingBytes + found.lateBytes} bytes the capture did not hold:\n${lines.join('\n')}\n`);
