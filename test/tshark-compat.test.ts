@@ -406,9 +406,10 @@ describe('mpcap fields says which fields equal tshark', () => {
       if (def.tshark === undefined) expect(COMPAT_FIELDS, `${def.name} says "= tshark" but is not compared`).toContain(def.name);
     }
     for (const name of COMPAT_FIELDS) expect(FIELDS.has(name), name).toBe(true);
-    // the differences are the tested exceptions above, and mptcp.dsn (mpcap's own, not compared)
+    // the differences are the tested exceptions above, mptcp.dsn (mpcap's own) and the two
+    // mapping fields, not yet equal to tshark's (not compared: see their notes)
     const differ = [...FIELDS.values()].filter((d) => d.tshark !== undefined).map((d) => d.name).sort();
-    expect(differ).toEqual(['mptcp.ack', 'mptcp.dsn', 'mptcp.dss.dsn', 'tcp.options.mptcp.checksum']);
-    expect(COMPAT_FIELDS).not.toContain('mptcp.dsn');
+    expect(differ).toEqual(['mptcp.ack', 'mptcp.dsn', 'mptcp.dss.dsn', 'mptcp.rawdsn64', 'mptcp.related_mapping', 'tcp.options.mptcp.checksum']);
+    for (const f of ['mptcp.dsn', 'mptcp.rawdsn64', 'mptcp.related_mapping']) expect(COMPAT_FIELDS).not.toContain(f);
   });
 });

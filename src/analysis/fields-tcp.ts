@@ -23,5 +23,7 @@ export const TCP_FIELDS: FieldDef[] = [
   { name: 'tcp.analysis.acks_frame', description: 'Frame this ACK acknowledges', tcpAnalysis: true, get: tcp((t) => (t.acksFrame !== 0 ? String(t.acksFrame) : null)) },
   { name: 'tcp.analysis.ack_rtt', description: 'Seconds from the acknowledged segment to this ACK (tshark: no Karn rule)', tcpAnalysis: true, get: tcp((t) => (t.acksFrame !== 0 && t.ackRttNs !== 0 ? formatNs(t.ackRttNs) : null)) },
   { name: 'tcp.analysis.bytes_in_flight', description: 'Bytes sent and not yet acknowledged', tcpAnalysis: true, get: tcp((t) => (t.bytesInFlight !== 0 ? String(t.bytesInFlight) : null)) },
+  { name: 'mptcp.rawdsn64', description: "The payload's 64-bit DSN from the subflow's mappings, as tshark -o mptcp.analyze_mappings:TRUE", tcpAnalysis: true, get: (v, o) => void (v.dsnAnalysis?.rawDsn64 != null && o.push(v.dsnAnalysis.rawDsn64.toString())) },
+  { name: 'mptcp.related_mapping', description: 'Frames of the DSS mappings that cover the payload (as tshark -o mptcp.analyze_mappings:TRUE)', tcpAnalysis: true, get: (v, o) => void (v.dsnAnalysis && o.push(...v.dsnAnalysis.related.map(String))) },
   { name: 'tcp.analysis.retransmission', description: "1 on a segment tshark's heuristics call a retransmission", tcpAnalysis: true, get: tcp((t) => (t.retransmission ? '1' : null)) },
 ];

@@ -8,6 +8,7 @@ import type { Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
+import { MptcpDsnAnalyzer, type DsnResult } from './mptcp-dsn.js';
 import { TcpAnalyzer, type TcpAnalysisResult } from './tcp-analysis.js';
 
 export class PacketState {
@@ -18,14 +19,18 @@ export class PacketState {
   deltaNs = 0;
   /** Set for a TCP packet when the analysis is on. */
   tcp: TcpAnalysisResult | null = null;
+  /** tshark's DSN of the packet from its mappings (with the TCP analysis). */
+  dsn: DsnResult | null = null;
+  private readonly mappings = new MptcpDsnAnalyzer();
 
   constructor(private readonly analyzeTcp: boolean) {}
 
-  update(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }, pkt: () => Packet): void {
+  update(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }, pkt: () => Packet, dsnBase: () => bigint | null = () => null): void {
     this.timeNs = (frame.tsSec - t0.tsSec) * 1e9 + (frame.tsNsec - t0.tsNsec);
     this.deltaNs = this.prevNs === null ? 0 : this.timeNs - this.prevNs;
     this.prevNs = this.timeNs;
     this.tcp = null;
+    this.dsn = null;
     if (!this.analyzeTcp || !seg.isTcp || info.tcpStream === null) return;
     let shift: number | null = null;
     let sack: number | null = null;
@@ -43,5 +48,9 @@ export class PacketState {
     }
     const fromA = seg.srcPort > seg.dstPort || (seg.srcPort === seg.dstPort && info.srcKey >= info.dstKey);
     this.tcp = this.analyzer.process(info.tcpStream, fromA, frame.number, this.timeNs, seg.seq, seg.ack, seg.flags, seg.window, seg.payloadLen, shift, sack);
+    if (seg.hasMptcpOption || info.mptcpStream !== null) {
+      const t = this.tcp;
+      this.dsn = this.mappings.process(`${info.tcpStream}|${fromA ? 'a' : 'b'}`, frame.number, seg.mptcp, (seg.flags & TcpFlag.SYN) !== 0, t.seq, seg.payloadLen, t.synSeen, dsnBase(), info.mptcpStream !== null);
+    }
   }
 }

@@ -7,6 +7,7 @@ import type { Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
 import type { Connection } from '../reassembly/model.js';
 import type { TcpAnalysisResult } from './tcp-analysis.js';
+import type { DsnResult } from './mptcp-dsn.js';
 
 export interface PacketView {
   frame: Frame;
@@ -28,6 +29,8 @@ export interface PacketView {
   deltaNs: number;
   /** TCP sequence analysis as tshark's (null when off or not TCP). */
   tcp: TcpAnalysisResult | null;
+  /** tshark's mapping analysis of the packet: its 64-bit DSN and the mappings that cover it. */
+  dsnAnalysis: DsnResult | null;
   /** The MPTCP connection of the packet (the one mptcp.stream names), as it stands now. */
   connection: Connection | null;
   /** tcp.stream of the connection's MP_CAPABLE subflow, when seen. */

@@ -23,6 +23,8 @@ interface Unacked {
 class Flow {
   baseSeq = 0;
   baseSet = false;
+  /** The base was set by a SYN (tshark's TCP_S_SAW_SYN / SAW_SYNACK). */
+  sawSyn = false;
   /** Window scale shift from this side's SYN: -1 not known, -2 known not to be used. */
   winScale = -1;
   nextSeq = 0;
@@ -62,6 +64,8 @@ export interface TcpAnalysisResult {
   bytesInFlight: number;
   /** Any of tshark's retransmission, fast retransmission, spurious retransmission. */
   retransmission: boolean;
+  /** This direction's handshake segment was seen (tshark's relative numbers count from it). */
+  synSeen: boolean;
 }
 
 const lt = (a: number, b: number): boolean => seqBefore(a, b);
@@ -71,7 +75,7 @@ const NO_SYN_FIN_RST = TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST;
 
 export class TcpAnalyzer {
   private readonly streams = new Map<number, StreamState>();
-  readonly result: TcpAnalysisResult = { seq: 0, ack: 0, nextSeq: 0, windowSize: 0, acksFrame: 0, ackRttNs: 0, bytesInFlight: 0, retransmission: false };
+  readonly result: TcpAnalysisResult = { seq: 0, ack: 0, nextSeq: 0, windowSize: 0, acksFrame: 0, ackRttNs: 0, bytesInFlight: 0, retransmission: false, synSeen: false };
 
   /**
    * `fromA` says which direction the packet goes (any rule that is the same for every packet of
@@ -95,6 +99,8 @@ export class TcpAnalyzer {
     // Relative numbers (a SYN is 0; without it the first segment seen is 1), and the handshake RTT.
     // a SYN always sets it: a new ISN on a reused 4-tuple counts from 0 again
     if (!fwd.baseSet || syn) {
+      // only the segment that first set the base marks the handshake as seen, as in tshark
+      if (syn && !fwd.baseSet) fwd.sawSyn = true;
       fwd.baseSeq = syn ? seq : u32(seq - 1);
       fwd.baseSet = true;
     }
@@ -174,6 +180,7 @@ export class TcpAnalyzer {
       } else if (hasAck && rev.winScale === -2) fwd.winScale = -2;
     }
     r.windowSize = !syn && fwd.winScale >= 0 ? window * 2 ** fwd.winScale : window;
+    r.synSeen = fwd.sawSyn;
     return r;
   }
 

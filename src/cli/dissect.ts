@@ -14,6 +14,7 @@ import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
 import { PacketState } from '../analysis/packet-state.js';
 import type { TcpAnalysisResult } from '../analysis/tcp-analysis.js';
+import type { DsnResult } from '../analysis/mptcp-dsn.js';
 import type { Connection } from '../reassembly/model.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
 import { mptcpAck, type MptcpTracker, type PacketInfo } from '../reassembly/tracker.js';
@@ -140,7 +141,7 @@ class LazyView implements PacketView {
     this.mptcpStream = info.mptcpStream;
     this.expectedToken = info.expectedToken;
     this.expectedIdsn = info.expectedIdsn;
-    this.state.update(frame, seg, info, t0, () => this.pkt);
+    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderDsnBase);
   }
 
   get deltaNs(): number {
@@ -149,6 +150,10 @@ class LazyView implements PacketView {
 
   get tcp(): TcpAnalysisResult | null {
     return this.state.tcp;
+  }
+
+  get dsnAnalysis(): DsnResult | null {
+    return this.state.dsn;
   }
 
   get connection(): Connection | null {
