@@ -230,7 +230,7 @@ describe('options and messages', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown field 'tcp\.sek' \(did you mean tcp\.seq[,?]/);
     const m = await runMain(['dissect', '-T', 'fields', '-e', 'mptcp.rawdsn', TWO_PATHS]);
-    expect(m.stderr).toMatch(/did you mean mptcp\.dsn/);
+    expect(m.stderr).toMatch(/did you mean mptcp\.rawdsn64, mptcp\.dsn/);
   });
 });
 
