@@ -6,6 +6,8 @@
 import { formatEpoch } from '../dissect/capture/timestamp.js';
 import type { MptcpOption } from '../dissect/mptcp.js';
 import type { PacketView } from './packet-view.js';
+import { MPTCP_FIELDS } from './fields-mptcp.js';
+import { TCP_FIELDS } from './fields-tcp.js';
 
 export type FieldGetter = (v: PacketView, out: string[]) => void;
 
@@ -13,7 +15,25 @@ export interface FieldDef {
   name: string;
   description: string;
   get: FieldGetter;
+  /** Needs tshark's TCP sequence analysis (tcp-analysis.ts) run over every packet. */
+  tcpAnalysis?: boolean;
+  /**
+   * How the field compares with tshark 4.0's of the same name: absent = the same, cell by cell, on
+   * every capture of the corpus and the fixtures (test/tshark-compat.test.ts); otherwise where and
+   * why it differs (README "Where mpcap and tshark differ").
+   */
+  tshark?: string;
 }
+
+/** Where a field differs from tshark's, by name (each a tested exception or a field tshark lacks). */
+const TSHARK_DIFFERENCES: Readonly<Record<string, string>> = {
+  'tcp.options.mptcp.checksum': 'tshark never prints a DSS checksum (a length bug); mpcap does',
+  'mptcp.ack': 'a 32-bit data ACK past a wrap: mpcap widens it as Linux does, tshark prints a value near 2^64',
+  'mptcp.dss.dsn': 'a 4-byte DSN beside an 8-byte data ACK: tshark does not widen it (it reads the ACK flag)',
+  'mptcp.rawdsn64': 'not yet equal: with -o mptcp.analyze_mappings:TRUE tshark differs where a v1 MP_CAPABLE carries data (checksum.pcap) and where it loses mappings late in a long subflow (server_2.pcap)',
+  'mptcp.related_mapping': 'not yet equal: as mptcp.rawdsn64, and tshark lists the mappings in its interval tree\'s order',
+  'mptcp.dsn': "mpcap's own: printed by default, the payload's DSN from mpcap's reassembly (tshark prints mptcp.dsn only with -o mptcp.analyze_mappings:TRUE, from its own mapping lookup)",
+};
 
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
@@ -208,7 +228,32 @@ const defs: FieldDef[] = [
   { name: 'mptcp.ack', description: 'Data ACK (relative)', get: (v, o) => void (v.dataAck !== null && o.push(v.dataAck.toString())) },
 ];
 
-export const FIELDS: ReadonlyMap<string, FieldDef> = new Map(defs.map((d) => [d.name, d]));
+export const FIELDS: ReadonlyMap<string, FieldDef> = new Map(
+  [...defs, ...TCP_FIELDS, ...MPTCP_FIELDS].map((d) => {
+    const note = TSHARK_DIFFERENCES[d.name];
+    return [d.name, note === undefined ? d : { ...d, tshark: note }];
+  }),
+);
+
+/** The registered names nearest to `name` (edit distance), for "did you mean". */
+export function nearestFields(name: string, max = 3): string[] {
+  const scored = [...FIELDS.keys()].map((k) => ({ k, d: editDistance(name, k) }));
+  scored.sort((a, b) => a.d - b.d || a.k.localeCompare(b.k));
+  const limit = Math.max(3, Math.floor(name.length / 3));
+  return scored.filter((x) => x.d <= limit || x.k.startsWith(name) || x.k.includes(name)).slice(0, max).map((x) => x.k);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
 
 export function fieldValue(def: FieldDef, view: PacketView, scratch: string[]): string {
   scratch.length = 0;

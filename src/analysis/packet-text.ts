@@ -1,10 +1,11 @@
 /**
  * Human-readable packet renderers: tshark's one-line summary and its -V tree.
  */
-import { TCPRST_REASONS, type MptcpOption } from '../dissect/mptcp.js';
+import { SUBTYPE_NAMES, TCPRST_REASONS, type MptcpOption } from '../dissect/mptcp.js';
 import type { TcpOption } from '../dissect/tcp.js';
 import { tcpFlagsText } from '../dissect/tcp.js';
 import { frameTimeEpoch } from './fields.js';
+import { relativeDsn } from './fields-mptcp.js';
 import type { PacketView } from './packet-view.js';
 
 const hx = (n: number | bigint, width = 0): string => `0x${n.toString(16).padStart(width, '0')}`;
@@ -18,8 +19,16 @@ function mpcFlags(flags: number): string {
   return names.join('');
 }
 
-/** Compact text of one MPTCP option, for the Info column. */
-export function mptcpInfo(m: MptcpOption): string {
+/** Relative values for the Info column (null: print what is on the wire). */
+export interface RelativeDss {
+  dataAck: bigint | null;
+  dsnBase: bigint | null;
+}
+
+const RAW: RelativeDss = { dataAck: null, dsnBase: null };
+
+/** Compact text of one MPTCP option, for the Info column; DSNs and data ACKs relative when `rel` knows their base. */
+export function mptcpInfo(m: MptcpOption, rel: RelativeDss = RAW): string {
   switch (m.subtype) {
     case 'MP_CAPABLE': {
       const parts = [`MP_CAPABLE v${m.version}`];
@@ -43,8 +52,8 @@ export function mptcpInfo(m: MptcpOption): string {
     }
     case 'DSS': {
       const parts = ['DSS'];
-      if (m.dataAck !== null) parts.push(`ack=${m.dataAck}`);
-      if (m.dataSeq !== null) parts.push(`seq=${m.dataSeq} sseq=${m.subflowSeq} len=${m.dataLen}`);
+      if (m.dataAck !== null) parts.push(`ack=${rel.dataAck ?? m.dataAck}`);
+      if (m.dataSeq !== null) parts.push(`seq=${rel.dsnBase !== null ? relativeDsn(m.dataSeq, m.dataSeq64, rel.dsnBase) : m.dataSeq} sseq=${m.subflowSeq} len=${m.dataLen}`);
       if (m.checksum !== null) parts.push(`csum=${hx(m.checksum, 4)}`);
       if (m.dataFin) parts.push('DATA_FIN');
       return parts.join(' ');
@@ -81,8 +90,14 @@ export function infoColumn(v: PacketView): string {
     const what = p.udp ? `${p.udp.srcPort} → ${p.udp.dstPort} Len=${p.udp.payloadLen}${p.tunnel ? ` ${p.tunnel}` : ''}` : p.ips.some((ip) => ip.fragment) ? 'Fragmented IP protocol (not reassembled)' : p.protocol;
     return [what, ...probs].join(' ');
   }
-  const parts = [`${tcp.srcPort} → ${tcp.dstPort} [${tcpFlagsText(tcp.flags)}] Seq=${tcp.seq}${tcp.flags & 0x10 ? ` Ack=${tcp.ack}` : ''} Win=${tcp.window} Len=${tcp.payloadLen}`];
-  for (const opt of tcp.options) if (opt.kind === 'MPTCP') parts.push(mptcpInfo(opt.mptcp));
+  // relative numbers and the scaled window, as tshark's default columns
+  const a = v.tcp;
+  const seq = a ? a.seq : tcp.seq;
+  const ack = a ? a.ack : tcp.ack;
+  const win = a ? a.windowSize : tcp.window;
+  const parts = [`${tcp.srcPort} → ${tcp.dstPort} [${tcpFlagsText(tcp.flags)}] Seq=${seq}${tcp.flags & 0x10 ? ` Ack=${ack}` : ''} Win=${win} Len=${tcp.payloadLen}`];
+  const rel: RelativeDss = { dataAck: v.dataAck, dsnBase: v.senderDsnBase };
+  for (const opt of tcp.options) if (opt.kind === 'MPTCP') parts.push(mptcpInfo(opt.mptcp, rel));
   for (const x of p.problems) {
     if (parts.some((part) => part.includes(x.message))) continue; // already shown with its option
     parts.push(`[${x.kind === 'truncated' ? 'Packet size limited during capture' : 'Malformed'}: ${x.message}]`);
@@ -95,9 +110,10 @@ function endpoints(v: PacketView): [string, string] {
   return ip ? [ip.src, ip.dst] : ['', ''];
 }
 
-export function summaryLine(v: PacketView): string {
+/** `time`: the time column as `-t` asks (default: seconds since the first frame, to the µs). */
+export function summaryLine(v: PacketView, time?: string): string {
   const [src, dst] = endpoints(v);
-  const t = v.relTime.slice(0, v.relTime.length - 3); // µs, as tshark's default column
+  const t = time ?? v.relTime.slice(0, v.relTime.length - 3); // µs, as tshark's default column
   return `${String(v.pkt.frame.number).padStart(6)} ${t.padStart(11)} ${src.padStart(15)} → ${dst.padEnd(15)} ${v.pkt.protocol.padEnd(5)} ${String(v.pkt.frame.origLen).padStart(5)} ${infoColumn(v)}`;
 }
 
@@ -130,7 +146,10 @@ function tcpOptionText(o: TcpOption): string {
 
 /** Every field of an MPTCP option, one per line, for -V. */
 export function mptcpTree(m: MptcpOption, views: { expectedToken?: number | null; expectedIdsn?: bigint | null } = {}): string[] {
-  const L: string[] = [`Multipath TCP subtype: ${m.subtype === 'UNKNOWN' || m.subtype === 'MALFORMED' ? `${m.subtype} (${m.subtypeCode})` : m.subtype} (${m.byte2 >> 4})`, `Length: ${m.length}`];
+  // the subtype's name and its number, once (a malformed option says which subtype it claimed to be)
+  const code = m.subtype === 'UNKNOWN' || m.subtype === 'MALFORMED' ? m.subtypeCode : m.byte2 >> 4;
+  const name = m.subtype === 'MALFORMED' ? `MALFORMED ${SUBTYPE_NAMES[code] ?? 'unknown subtype'}` : m.subtype;
+  const L: string[] = [`Multipath TCP subtype: ${name} (${code})`, `Length: ${m.length}`];
   switch (m.subtype) {
     case 'MP_CAPABLE':
       L.push(`Version: ${m.version}`);

@@ -5,6 +5,9 @@
 import type { Frame } from '../dissect/frame.js';
 import type { Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
+import type { Connection } from '../reassembly/model.js';
+import type { TcpAnalysisResult } from './tcp-analysis.js';
+import type { DsnResult } from './mptcp-dsn.js';
 
 export interface PacketView {
   frame: Frame;
@@ -22,6 +25,22 @@ export interface PacketView {
   dsn: bigint | null;
   /** Relative 64-bit data ACK (mptcp.ack), when known. */
   dataAck: bigint | null;
+  /** Nanoseconds since the previous frame (frame.time_delta). */
+  deltaNs: number;
+  /** TCP sequence analysis as tshark's (null when off or not TCP). */
+  tcp: TcpAnalysisResult | null;
+  /** tshark's mapping analysis of the packet: its 64-bit DSN and the mappings that cover it. */
+  dsnAnalysis: DsnResult | null;
+  /** The MPTCP connection of the packet (the one mptcp.stream names), as it stands now. */
+  connection: Connection | null;
+  /** tcp.stream of the connection's MP_CAPABLE subflow, when seen. */
+  masterStream: number | null;
+  /** What tshark counts the sender's DSNs from: its IDSN when its key was seen, else 0 once it sent a 64-bit DSN. */
+  senderDsnBase: bigint | null;
+  /** The packet's MPTCP direction once its sender's key is known, with the MP_CAPABLE subflow's addresses (tshark's meta flow). */
+  mptcpDirection: { connection: number; fromClient: boolean; src: string; dst: string } | null;
+  /** The subflow is one tshark lists in mptcp.analysis.subflows (its handshake was seen). */
+  listedSubflow(tcpStream: number): boolean;
 }
 
 /** Seconds between two timestamps, printed with 9 decimals, as tshark's frame.time_relative. */

@@ -106,6 +106,8 @@ export interface DataDirectionJson {
   /** Relative DSNs are offsets from the IDSN (keys known) or from the first DSN seen. */
   relativeTo: 'idsn' | 'first-dsn' | null;
   deliveredBytes: number;
+  /** Every byte that arrived: the in-order bytes and those held beyond the first hole. */
+  receivedBytes: number;
   retransmittedBytes: number;
   reinjectedBytes: number;
   duplicateUnattributedBytes: number;
@@ -343,6 +345,7 @@ export function dataJson(d: DataStream): DataDirectionJson {
   return {
     relativeTo: d.base === null ? null : d.baseFromKey ? 'idsn' : 'first-dsn',
     deliveredBytes: d.deliveredBytes,
+    receivedBytes: d.deliveredBytes + d.bufferedBytes,
     retransmittedBytes: d.retransmittedBytes,
     reinjectedBytes: d.reinjectedBytes,
     duplicateUnattributedBytes: d.duplicateUnattributedBytes,

@@ -1,6 +1,7 @@
 /**
  * `mpcap analyze`: connections, subflows, addresses, keys, tokens and HMAC verdicts.
  */
+import { plural } from '../analysis/plural.js';
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import type { ReadCaptureSummary } from '../dissect/capture/source.js';
@@ -15,7 +16,7 @@ import { parsePacketCount, runPipeline } from '../analysis/pipeline.js';
 import { ATTEMPTS_LISTED, type Report, type ReportOptions } from '../analysis/report.js';
 import { writeReportsJson } from '../analysis/report-json.js';
 import type { SetExit } from './errors.js';
-import { closeStream, ExitCode, openOutput, OutputSink, useColor, type CliIo } from './io.js';
+import { closeStream, ExitCode, openOutput, prepareDirectory, OutputSink, useColor, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
 import { version } from './version.js';
 import { Progress } from './progress.js';
@@ -23,6 +24,7 @@ import { collectIndex, compileFilterOption } from './filter-option.js';
 import { LazyView } from './dissect.js';
 import type { CompiledFilter } from '../filter/compile.js';
 import { buildSelection, FilterMatches, SelectionError } from '../filter/select.js';
+import { tableWidth } from './terminal.js';
 
 interface AnalyzeOptions {
   read?: string;
@@ -36,6 +38,7 @@ interface AnalyzeOptions {
   displayFilter?: string;
   connection: number[];
   subflow: number[];
+  wide?: boolean;
 }
 
 export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): void {
@@ -53,6 +56,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
     .option('-Y, --display-filter <filter>', "keep the connections that have at least one packet matching this Wireshark display filter")
     .option('--connection <n>', 'keep connection n (mptcp.stream; repeatable)', collectIndex('--connection'), [])
     .option('--subflow <n>', "keep the connection of subflow n (tcp.stream; repeatable) and list only the subflows asked for", collectIndex('--subflow'), [])
+    .option('--wide', 'every column of every table, however wide (default: the columns that fit the terminal, or COLUMNS, or 80)')
     .option('--color', 'colour the tables even when not on a terminal')
     .option('--no-color', 'never colour the tables (NO_COLOR in the environment does the same)')
     .addHelpText(
@@ -60,6 +64,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
       `
 Examples:
   mpcap analyze capture.pcap
+  mpcap analyze --wide capture.pcap | less -S       # every column, however wide
   mpcap analyze --json capture.pcap | jq '.connections[].subflows[] | {tcpStream, hmacValid}'
   mpcap analyze --json -o report.json capture.pcapng.gz
   mpcap analyze --csv out/ capture.pcap     # out/subflows.csv, out/series_subflow_rtt.csv, ...
@@ -117,6 +122,10 @@ export async function analyzeFile(path: string, io: Pick<CliIo, 'stdin' | 'stder
 
 async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Promise<number> {
   const paths = opts.read !== undefined ? [opts.read, ...files] : files;
+  // `--csv F` with no directory: commander took the capture as the directory
+  if (paths.length === 0 && opts.csv !== undefined && (await stat(opts.csv).catch(() => null))?.isFile()) {
+    throw new UsageError(`--csv takes a directory, and took '${opts.csv}', a file: give --csv DIR ${opts.csv}`);
+  }
   if (paths.length === 0) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
   const limit = parsePacketCount(opts.count);
   if (limit === null) throw new UsageError(`-c ${opts.count}: expected a positive whole number of packets`);
@@ -125,6 +134,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   // a path that cannot be written is found before the capture is read
   const outStream = opts.output === undefined ? io.stdout : await openOutput(opts.output);
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError("standard input ('-') can be read only once");
+  if (opts.csv !== undefined) await prepareDirectory(opts.csv, '--csv');
   const filter = compileFilterOption(opts.displayFilter);
   let code: number = ExitCode.OK;
   let size = 0;
@@ -132,12 +142,14 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   const progress = Progress.maybe(io.stderr, io.env, size, paths.length === 1 ? (paths[0] as string) : `${paths.length} files`);
   // several files are one capture (rotated files, or captures made side by side): one report
   const run = await analyzeCapture(paths, io, limit, progress, filter);
+  // the tables list the capture's warnings themselves: on stderr too they would be printed twice
+  const inTables = opts.output === undefined && !opts.json;
   for (const input of run.summary.inputs) {
     const path = input.path;
     const fatal = input.summary.problems.find((p) => p.fatal);
-    for (const p of input.summary.problems.slice(0, 10)) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
+    for (const p of input.summary.problems.slice(0, 10)) if (!inTables || p.fatal) io.stderr.write(`mpcap: ${path}: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
     if (fatal) {
-      io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${input.summary.frames} packets before byte ${fatal.offset}\n`);
+      io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${plural(input.summary.frames, 'packet')} before byte ${fatal.offset}\n`);
       code = ExitCode.DAMAGED;
     }
   }
@@ -158,7 +170,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   if (opts.json) {
     await writeReportsJson([run.analysis.parts(run.name, run.summary, generator, reportOpts)], out);
   } else {
-    await renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50 }, (text) => out.write(text), () => out.drain());
+    await renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50, width: tableWidth(io.stdout, io.env, opts.wide) }, (text) => out.write(text), () => out.drain());
   }
   await out.end();
   if (opts.output !== undefined) await closeStream(outStream);

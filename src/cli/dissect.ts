@@ -1,18 +1,26 @@
 /**
  * `mpcap dissect`: packets one by one, as tshark shows them (summary, -V tree, JSON, fields).
  */
+import { plural } from '../analysis/plural.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Frame } from '../dissect/frame.js';
 import { decodePacket, type Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
-import { FIELDS, type FieldDef } from '../analysis/fields.js';
+import { FIELDS, nearestFields, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
+import { entriesJson, packetTsharkEntries } from '../analysis/packet-tshark-json.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
+import { PacketState } from '../analysis/packet-state.js';
+import type { TcpAnalysisResult } from '../analysis/tcp-analysis.js';
+import type { DsnResult } from '../analysis/mptcp-dsn.js';
+import type { Connection } from '../reassembly/model.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
-import { mptcpAck, type PacketInfo } from '../reassembly/tracker.js';
+import { mptcpAck, type MptcpTracker, type PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './errors.js';
+import { addHabitOptions, hexDump, parseStats, timeColumn, type HabitOptions, type TimeFormat } from './dissect-habits.js';
+import { TsharkStats } from '../analysis/tshark-stats.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
 import { compileFilterOption } from './filter-option.js';
@@ -20,7 +28,7 @@ import { CaptureOutput } from './write-capture.js';
 
 type Format = 'text' | 'json' | 'ndjson' | 'fields';
 
-interface DissectOptions {
+interface DissectOptions extends Partial<HabitOptions> {
   read?: string;
   count?: string;
   verbose?: boolean;
@@ -37,7 +45,7 @@ function collect(value: string, prev: string[]): string[] {
 }
 
 export function registerDissect(program: Command, io: CliIo, setExit: SetExit): void {
-  program
+  const dissect = program
     .command('dissect')
     .description('decode every packet: TCP and every MPTCP option (v0 and v1)')
     .argument('[files...]', "capture files (pcap or pcapng, optionally gzip-compressed; several are read as one capture, in time order); '-' for standard input")
@@ -46,7 +54,7 @@ export function registerDissect(program: Command, io: CliIo, setExit: SetExit): 
     .option('-V, --verbose', 'show a tree of every field of each packet')
     .addOption(new Option('-T, --format <fmt>', 'output format').choices(['text', 'json', 'ndjson', 'fields']).default('text'))
     .option('-e, --field <name>', 'field to print with -T fields (repeatable; see `mpcap fields`)', collect, [])
-    .option('-E <option>', 'fields output option, as tshark: header=y|n, separator=/t|/s|<char>, quote=d|s|n, aggregator=<char>', collect, [])
+    .option('-E <option>', 'fields output option, as tshark: header=y|n, separator=/t|/s|<char>, quote=d|s|n, aggregator=/s|<char> (repeatable)', collect, [])
     .option('--no-problems', 'do not print the summary of damaged packets on stderr')
     .option('-Y, --display-filter <filter>', "show only the packets that match this Wireshark display filter, e.g. 'mptcp.stream == 0 && tcp.len > 0'")
     .option('-w, --write <file>', "write the packets shown (after -Y and -c) to this pcap file instead of decoding them ('-' = standard output)")
@@ -65,6 +73,7 @@ Examples:
     .action(async (files: string[], opts: DissectOptions) => {
       setExit(await runDissect(files, opts, io));
     });
+  addHabitOptions(dissect);
 }
 
 interface FieldsStyle {
@@ -81,17 +90,24 @@ function parseE(list: string[]): FieldsStyle {
     if (eq < 0) throw new UsageError(`-E ${item}: expected name=value`);
     const k = item.slice(0, eq);
     const v = item.slice(eq + 1);
+    const bad = (expected: string): never => {
+      throw new UsageError(`-E ${item}: expected ${k}=${expected}`);
+    };
     switch (k) {
       case 'header':
+        if (v !== 'y' && v !== 'n') bad('y|n');
         st.header = v === 'y';
         break;
       case 'separator':
+        if (v !== '/t' && v !== '/s' && [...v].length !== 1) bad('/t|/s|<one character>');
         st.separator = v === '/t' ? '\t' : v === '/s' ? ' ' : v;
         break;
       case 'quote':
+        if (v !== 'd' && v !== 's' && v !== 'n') bad('d|s|n');
         st.quote = v === 'd' ? '"' : v === 's' ? "'" : '';
         break;
       case 'aggregator':
+        if (v !== '/s' && [...v].length !== 1) bad('/s|<one character>');
         st.aggregator = v === '/s' ? ' ' : v;
         break;
       default:
@@ -119,6 +135,9 @@ export class LazyView implements PacketView {
   private rel: string | null = null;
   private t0 = { tsSec: 0, tsNsec: 0 };
   private info!: PacketInfo;
+  /** Set by runDissect: context tshark shows (time delta, TCP analysis) and the connections. */
+  state = new PacketState(false);
+  tracker: MptcpTracker | null = null;
 
   reset(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }): void {
     this.frame = frame;
@@ -131,6 +150,60 @@ export class LazyView implements PacketView {
     this.mptcpStream = info.mptcpStream;
     this.expectedToken = info.expectedToken;
     this.expectedIdsn = info.expectedIdsn;
+    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderDsnBase);
+  }
+
+  get deltaNs(): number {
+    return this.state.deltaNs;
+  }
+
+  get tcp(): TcpAnalysisResult | null {
+    return this.state.tcp;
+  }
+
+  get dsnAnalysis(): DsnResult | null {
+    return this.state.dsn;
+  }
+
+  get connection(): Connection | null {
+    return this.mptcpStream === null ? null : (this.tracker?.connections[this.mptcpStream] ?? null);
+  }
+
+  listedSubflow(tcpStream: number): boolean {
+    const sub = this.tracker?.subflows[tcpStream];
+    // tshark lists a subflow from its MP_CAPABLE, or from a 12-byte MP_JOIN (the SYN's, with the token)
+    return sub !== undefined && (sub.kind === 'initial' || (sub.kind === 'join' && sub.join !== null && sub.join.nonceClient !== null));
+  }
+
+  get masterStream(): number | null {
+    const c = this.connection;
+    if (c === null || this.tracker === null) return null;
+    for (const s of c.subflows) if (this.tracker.subflows[s]?.kind === 'initial') return s;
+    return null;
+  }
+
+  get mptcpDirection(): { connection: number; fromClient: boolean; src: string; dst: string } | null {
+    // the stream's connection, even on a packet without MPTCP options (tshark's tap counts those)
+    const sub = this.info.subflow;
+    if (sub === null || sub.connection === null || this.tracker === null) return null;
+    const c = this.tracker.connections[sub.connection];
+    if (c === undefined) return null;
+    const side = this.tracker.state.side(c, sub, this.info.fromClient);
+    // a v1 MP_CAPABLE SYN (no key yet) is not counted by tshark
+    if (side.key === null && (this.seg.flags & 0x12) === 0x02) return null;
+    const client = this.tracker.state.role(sub, this.info.fromClient) === 'client';
+    const ip = this.pkt.ips[this.pkt.ips.length - 1];
+    if (c.clientEndpoint === null || c.serverEndpoint === null) return { connection: sub.connection, fromClient: client, src: ip?.src ?? '', dst: ip?.dst ?? '' };
+    const [a, b] = client ? [c.clientEndpoint, c.serverEndpoint] : [c.serverEndpoint, c.clientEndpoint];
+    return { connection: sub.connection, fromClient: client, src: a.addr, dst: b.addr };
+  }
+
+  get senderDsnBase(): bigint | null {
+    const c = this.connection;
+    const sub = this.info.subflow;
+    if (c === null || sub === null || this.tracker === null) return null;
+    const side = this.tracker.state.side(c, sub, this.info.fromClient);
+    return side.idsn ?? (side.dsn64Seen ? 0n : null);
   }
 
   get dsn(): bigint | null {
@@ -163,7 +236,10 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
     if (opts.field.length === 0) throw new UsageError('-T fields needs at least one -e FIELD (see `mpcap fields`)');
     fieldDefs = opts.field.map((name) => {
       const def = FIELDS.get(name);
-      if (!def) throw new UsageError(`unknown field '${name}' (see \`mpcap fields\` for the list)`);
+      if (!def) {
+        const near = nearestFields(name);
+        throw new UsageError(`unknown field '${name}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}: see \`mpcap fields\` for the list`);
+      }
       return def;
     });
   } else if (opts.field.length > 0) {
@@ -171,12 +247,17 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
   }
 
   const capture = opts.write === undefined ? null : new CaptureOutput(opts.write, io.stdout);
+  if (opts.tsharkLayout && format !== 'json' && format !== 'ndjson') throw new UsageError('--tshark-layout is only used with -T json or -T ndjson');
+  const stats = opts.stat && opts.stat.length > 0 ? new TsharkStats(parseStats(opts.stat)) : null;
+  const timeFmt = (opts.timeFormat ?? 'r') as TimeFormat;
   const out = new OutputSink(io.stdout);
   // The full record is decoded only for what needs it: the tree, JSON, the summary line, and the
   // fields that read more than the segment view holds (lazily, in LazyView).
   const pipeline = new Pipeline(false);
   pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mptcp.dsn') || (filter?.fields.includes('mptcp.dsn') ?? false);
   const view = new LazyView();
+  view.state = new PacketState(format !== 'fields' || fieldDefs.some((d) => d.tcpAnalysis === true));
+  view.tracker = pipeline.tracker;
   let seen = 0;
   let damaged = 0;
   const firstDamaged: string[] = [];
@@ -198,10 +279,21 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
       damaged++;
       if (firstDamaged.length < 5) firstDamaged.push(`packet ${frame.number}: ${pkt.problems.map((p) => `${p.message} (byte ${p.offset})`).join('; ')}`);
     }
+    stats?.add(view, view.state.timeNs);
+    if (opts.quiet) {
+      seen++;
+      return;
+    }
     switch (format) {
-      case 'text':
-        out.write(opts.verbose ? packetTree(view) + '\n' : summaryLine(view) + '\n');
+      case 'text': {
+        let text = '';
+        if (opts.verbose) text = packetTree(view) + '\n' + (opts.hex ? '\n' : '');
+        else if (!opts.hex) text = summaryLine(view, timeFmt === 'r' ? undefined : timeColumn(timeFmt, frame, view.state.timeNs, view.state.deltaNs, view.state.timeNs - shownNs)) + '\n';
+        if (opts.hex) text += hexDump(frame.data.subarray(0, frame.capLen));
+        out.write(text);
+        shownNs = view.state.timeNs;
         break;
+      }
       case 'fields': {
         let line = '';
         for (let i = 0; i < fieldDefs.length; i++) {
@@ -215,14 +307,16 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
       }
       case 'json':
         // The '[' waits for the first packet: an input that is not a capture prints nothing.
-        out.write((seen ? ',\n' : '[\n') + JSON.stringify(packetJson(view), null, 2));
+        out.write((seen ? ',\n' : '[\n') + (opts.tsharkLayout ? entriesJson(packetTsharkEntries(view), 2) : JSON.stringify(packetJson(view), null, 2)));
         break;
       case 'ndjson':
-        out.write(JSON.stringify(packetJson(view)) + '\n');
+        out.write((opts.tsharkLayout ? entriesJson(packetTsharkEntries(view), null) : JSON.stringify(packetJson(view))) + '\n');
         break;
     }
     seen++;
+    if (opts.lineBuffered) out.flush();
   };
+  let shownNs = 0;
   pipeline.subscribe({ packet: print });
 
   // The summary keeps the first problems and the fatal one: a file of millions of odd records
@@ -240,19 +334,21 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
       const f = capture.firstSkipped as { frame: number; linkType: number };
       io.stderr.write(`mpcap: -w: ${capture.skipped} packet${capture.skipped === 1 ? '' : 's'} left out (the first is packet ${f.frame}): link type ${f.linkType} differs from the file's, and one pcap file holds one link type\n`);
     }
+    if (stats) io.stderr.write(stats.render());
   } else {
-    if (format === 'json') out.write(seen ? '\n]\n' : '[\n]\n');
+    if (format === 'json' && !opts.quiet) out.write(seen ? '\n]\n' : '[\n]\n');
+    if (stats) out.write(stats.render());
     await out.end();
   }
 
   let code: number = ExitCode.OK;
   const { problems, fatal } = summary;
   for (const p of problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
-  if (summary.problemCount > 10) io.stderr.write(`mpcap: ... and ${summary.problemCount - 10} more capture problems\n`);
+  if (summary.problemCount > 10) io.stderr.write(`mpcap: ... and ${plural(summary.problemCount - 10, 'more capture problem')}\n`);
   // The problem that stopped reading is the one that matters most: never hidden among the "more".
   if (fatal && problems.indexOf(fatal) >= 10) io.stderr.write(`mpcap: error: ${fatal.message}\n`);
   if (fatal) {
-    io.stderr.write(`mpcap: the capture is damaged: ${summary.frames} packets before byte ${fatal.offset} were read, the rest could not be\n`);
+    io.stderr.write(`mpcap: the capture is damaged: ${plural(summary.frames, 'packet')} before byte ${fatal.offset} ${summary.frames === 1 ? 'was' : 'were'} read, the rest could not be\n`);
     code = ExitCode.DAMAGED;
   }
   if (damaged > 0 && opts.problems) {

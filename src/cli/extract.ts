@@ -2,13 +2,13 @@
  * `mpcap extract`: the reassembled bytes of one direction of one MPTCP connection, in data
  * sequence order, whatever subflow carried them.
  */
+import { plural } from '../analysis/plural.js';
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { DataStream } from '../reassembly/data-stream.js';
 import { Pipeline, runPipeline } from '../analysis/pipeline.js';
 import type { SetExit } from './errors.js';
-import { BinarySink, ExitCode, type CliIo } from './io.js';
+import { BinarySink, closeStream, ExitCode, openOutput, type CliIo } from './io.js';
 import { CommandFailure, UsageError } from './errors.js';
 
 interface ExtractOptions {
@@ -27,7 +27,7 @@ export function registerExtract(program: Command, io: CliIo, setExit: SetExit): 
     .option('-r, --read <file>', 'capture file to read')
     .requiredOption('--connection <n>', 'the connection (mptcp.stream, as `analyze` numbers it)')
     .requiredOption('--direction <dir>', 'c2s (what the client sent) or s2c (what the server sent)')
-    .option('-o, --output <file>', "where to write the bytes ('-' for standard output)", '-')
+    .option('-o, --output <file>', "where to write the bytes ('-' for standard output; without -o, standard output unless it is a terminal)")
     .option('--fill-holes', 'write zeros where the capture missed bytes (and list the holes on stderr) instead of failing')
     .addHelpText(
       'after',
@@ -55,7 +55,12 @@ async function runExtract(files: string[], opts: ExtractOptions, io: CliIo): Pro
   if (opts.direction !== 'c2s' && opts.direction !== 's2c') throw new UsageError(`--direction ${opts.direction}: expected c2s or s2c`);
   const dir = opts.direction;
   const toStdout = opts.output === undefined || opts.output === '-';
-  const outStream: Writable = toStdout ? io.stdout : createWriteStream(opts.output as string);
+  // binary data on a terminal is refused, as gzip does: -o - says it is wanted there
+  if (opts.output === undefined && (io.stdout as Writable & { isTTY?: boolean }).isTTY === true) {
+    throw new UsageError('refusing to write binary data to a terminal: give -o FILE, or -o - to write it here anyway');
+  }
+  // a path that cannot be written is found before the capture is read
+  const outStream: Writable = toStdout ? io.stdout : await openOutput(opts.output as string);
   const sink = new BinarySink(outStream);
   const pipeline = new Pipeline();
   const tracker = pipeline.tracker;
@@ -80,7 +85,7 @@ async function runExtract(files: string[], opts: ExtractOptions, io: CliIo): Pro
   const holes = found.holes();
   found.flush(opts.fillHoles === true);
   await closeOut(sink, outStream, toStdout);
-  const describe = (h: { start: number; end: number }): string => `DSN ${h.start}..${h.end - 1} (${h.end - h.start} bytes)`;
+  const describe = (h: { start: number; end: number }): string => `DSN ${h.start}..${h.end - 1} (${h.end - h.start} byte${h.end - h.start === 1 ? '' : 's'})`;
   // Every byte the output lacks: holes, capture gaps (the receiver had them; the capture did
   // not), gaps skipped at a buffering cap, and payload cut by the snap length.
   const gaps = (list: ReadonlyArray<{ start: number; end: number; bytes: number }>, count: number, what: string): string[] => {
@@ -93,10 +98,10 @@ async function runExtract(files: string[], opts: ExtractOptions, io: CliIo): Pro
   // (late bytes shrink a gap after the output moved past it: the output still lacks them)
   if (missingBytes > 0 || found.lateBytes > 0 || found.sinkStoppedAt !== null) {
     const lines = holes.slice(0, 20).map((h) => `  hole at ${describe(h)}`);
-    if (holes.length > 20) lines.push(`  ... ${holes.length - 20} more holes`);
+    if (holes.length > 20) lines.push(`  ... ${plural(holes.length - 20, 'more hole')}`);
     lines.push(...gaps(found.captureGaps, found.captureGapCount, 'not captured (the DATA_ACK shows the receiver had them)'));
     lines.push(...gaps(found.skippedGaps, found.skippedGapCount, 'skipped at the buffering cap'));
-    if (found.snapLost > 0) lines.push(`  ${found.snapLost} bytes cut from captured packets by the snap length`);
+    if (found.snapLost > 0) lines.push(`  ${found.snapLost} byte${found.snapLost === 1 ? '' : 's'} cut from captured packets by the snap length`);
     if (found.lateBytes > 0) lines.push(`  ${found.lateBytes} bytes turned up after the output had moved past them`);
     if (opts.fillHoles) {
       io.stderr.write(`mpcap: filled with zeros: ${missingBytes + found.lateBytes} bytes the capture did not hold:\n${lines.join('\n')}\n`);
@@ -118,5 +123,5 @@ async function runExtract(files: string[], opts: ExtractOptions, io: CliIo): Pro
 
 async function closeOut(sink: BinarySink, out: Writable, toStdout: boolean): Promise<void> {
   await sink.end();
-  if (!toStdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  if (!toStdout) await closeStream(out);
 }

@@ -2,6 +2,8 @@
  * `mpcap live`: follow MPTCP connections as they happen, from an interface (libpcap through
  * mpcap's optional binding, native/libpcap) or from a capture being written to standard input.
  */
+import { plural } from '../analysis/plural.js';
+import { tableWidth } from './terminal.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { renderReportParts } from '../analysis/render-tables.js';
@@ -64,7 +66,7 @@ export function registerLive(program: Command, io: CliIo, setExit: SetExit): voi
     .option('--json', 'NDJSON events on standard output, one per line, ending with {"event":"summary","report":…}')
     .option('--idle-timeout <sec>', 'close a connection with no packet for this long (capture time) as "idle"', '300')
     .option('--keep-closed <n>', 'closed connections kept for the final report; older ones are freed (counted in summary.releasedConnections)', '1000')
-    .option('-s, --snaplen <bytes>', "bytes kept of each packet (libpcap's snap length)", DEFAULT_SNAPLEN)
+    .option('-s, --snaplen <bytes>', "bytes kept of each packet (libpcap's snap length with -i; with -r, up to 262144)", DEFAULT_SNAPLEN)
     .option('-B, --buffer-size <KiB>', 'libpcap capture buffer size, KiB (too small and the kernel drops packets: they are counted)', DEFAULT_BUFFER_KIB)
     .addOption(new Option('--time-stamp-precision <p>', "libpcap's timestamp precision with -i, and that of the -w file").choices(['micro', 'nano']).default('micro'))
     .option('--color', 'colour the output even when not on a terminal')
@@ -204,18 +206,18 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
   } else {
     if (display === 'screen') out.write('\x1b[H\x1b[J');
     out.write('\n');
-    await renderReportParts(result.report, { color, maxRows: 50 }, (text) => out.write(text), () => out.drain());
+    await renderReportParts(result.report, { color, maxRows: 50, width: tableWidth(io.stdout, io.env, false) }, (text) => out.write(text), () => out.drain());
   }
   await out.end();
 
   io.stderr.write(`mpcap: ${result.packets} packet${result.packets === 1 ? '' : 's'} captured (${result.stopReason})\n`);
   // as tcpdump says it when it ends
-  if (stats.kernelDropped !== null) io.stderr.write(`mpcap: ${stats.received ?? '?'} packets received by filter, ${stats.kernelDropped} packets dropped by kernel, ${stats.ifDropped ?? 0} packets dropped by interface\n`);
+  if (stats.kernelDropped !== null) io.stderr.write(`mpcap: ${plural(stats.received ?? 0, 'packet')} received by filter, ${plural(stats.kernelDropped, 'packet')} dropped by kernel, ${plural(stats.ifDropped ?? 0, 'packet')} dropped by interface\n`);
   else if (stats.dropsNote && opts.interface !== undefined) io.stderr.write(`mpcap: drops not counted: ${stats.dropsNote}\n`);
-  if (stats.truncated > 0) io.stderr.write(`mpcap: ${stats.truncated} packets were longer than the snap length (${fileSnapLen}) and were cut\n`);
+  if (stats.truncated > 0) io.stderr.write(`mpcap: ${plural(stats.truncated, 'packet')} ${stats.truncated === 1 ? 'was' : 'were'} longer than the snap length (${fileSnapLen}) and ${stats.truncated === 1 ? 'was' : 'were'} cut\n`);
   const lost = (stats.kernelDropped ?? 0) + (stats.ifDropped ?? 0);
-  if (lost > 0) io.stderr.write(`mpcap: warning: the capture lost ${lost} packets: holes may be the capture's (a larger -B helps)\n`);
-  if (result.notWritten > 0) io.stderr.write(`mpcap: ${result.notWritten} packets of another link type than the first were not written to ${opts.write}\n`);
+  if (lost > 0) io.stderr.write(`mpcap: warning: the capture lost ${plural(lost, 'packet')}: holes may be the capture's (a larger -B helps)\n`);
+  if (result.notWritten > 0) io.stderr.write(`mpcap: ${plural(result.notWritten, 'packet')} of another link type than the first were not written to ${opts.write}\n`);
   let code: number = ExitCode.OK;
   for (const p of result.end.problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
   const fatal = result.end.problems.find((p) => p.fatal);

@@ -2,7 +2,7 @@
  * mpcap's command line. `main()` parses argv, runs one command and returns the exit code;
  * every error that reaches the user is turned into a message and a code here, and only here.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
 import { CommandFailure, UsageError } from './errors.js';
 import { ExitCode, OutputError, type CliIo } from './io.js';
@@ -16,13 +16,22 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = ExitCode.OK;
   program
     .name('mpcap')
-    .description('Multipath TCP capture analyzer: dissects MPTCP v0/v1 options, links subflows into connections,\nverifies keys, tokens and HMACs.')
+    .description('Multipath TCP capture analyzer: dissects MPTCP v0/v1 options, links subflows into connections, verifies keys, tokens and HMACs.')
     .version(version(), '-v, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
+      // one style for every error: the option parser's "error: …" is written as mpcap's own
+      outputError: (s, write) => write(s.replace(/^error: /, 'mpcap: ')),
+    })
+    .configureHelp({
+      // a repeatable option starts as [], which is no default worth showing
+      optionDescription(this: Help, option: Option): string {
+        const hide = Array.isArray(option.defaultValue) && option.defaultValue.length === 0;
+        return Help.prototype.optionDescription.call(this, hide ? Object.assign(Object.create(option) as Option, { defaultValue: undefined }) : option);
+      },
     })
     .exitOverride();
   program.addHelpText(

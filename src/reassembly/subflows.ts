@@ -30,6 +30,13 @@ export function onTcpFlags(state: ConnectionState, tcp: Segment, sub: Subflow, f
   } else if (ack && !syn && fromClient && sub.establishedTime === null && sub.isn.server !== null) {
     sub.establishedTime = time;
     const conn = state.conn(sub);
+    // A join refused with a RST and then retried on the same 4-tuple (the SYN again, answered
+    // this time): the RST ended the first attempt, not this subflow, which is open and not refused.
+    if (sub.join?.refused && sub.end.how === 'RST' && sub.end.time !== null && sub.end.time <= time) {
+      sub.join.refused = false;
+      sub.end = { how: 'open', frame: null, time: null, reason: null, reasonText: null, transient: null, by: null };
+      if (conn) state.problem(conn, 'join-refused', frame, `subflow ${sub.tcpStream} (${sub.client.addr}:${sub.client.port} → ${sub.server.addr}:${sub.server.port}): the join was retried after the RST and established`);
+    }
     sub.bytesBeforeEstablished = conn ? (conn.data.peek('c2s')?.deliveredBytes ?? 0) + (conn.data.peek('s2c')?.deliveredBytes ?? 0) : null;
   }
   if (flags & TcpFlag.FIN) {

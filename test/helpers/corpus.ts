@@ -89,6 +89,14 @@ export const COMPAT_FIELDS: readonly string[] = [
     'addrid', 'backup.flag', 'rawdataack', 'rawdataseqno', 'subflowseqno', 'datalvllen', 'checksum', 'ipv4',
     'ipv6', 'port', 'echo', 'addaddrtrunchmac', 'rst_reason'].map((f) => `tcp.options.mptcp.${f}`),
   'mptcp.stream', 'mptcp.expected_token', 'mptcp.expected_idsn', 'mptcp.ack',
+  // issue 11: tshark's TCP sequence analysis and frame timing
+  'frame.time_delta', 'frame.time_relative', 'tcp.seq', 'tcp.ack', 'tcp.nxtseq', 'tcp.window_size', 'tcp.window_size_value',
+  'tcp.analysis.acks_frame', 'tcp.analysis.ack_rtt', 'tcp.analysis.bytes_in_flight', 'tcp.analysis.retransmission',
+  // issue 11: the MPTCP flag bits as fields, reserved bits, and tshark's MPTCP analysis
+  ...['checksumreq.flags', 'extensibility.flag', 'nomoresubflows.flag', 'reserved.flag', 'sha1.flag', 'sha256.flag',
+    'datafin.flag', 'dseqn8.flag', 'dseqnpresent.flag', 'dataack8.flag', 'dataackpresent.flag',
+    'flag_U.flag', 'flag_V.flag', 'flag_W.flag', 'flag_T.flag', 'reserved', 'ipver'].map((f) => `tcp.options.mptcp.${f}`),
+  'mptcp.rm_addr.count', 'mptcp.analysis', 'mptcp.master', 'mptcp.analysis.subflows', 'mptcp.dss.dsn',
 ];
 
 /** What tshark is run with: COMPAT_FIELDS, then the raw TCP options. */
