@@ -116,8 +116,11 @@ describe.skipIf(reason !== null)(`live -i: drops and timestamps on real traffic$
     const dropped = summary.kernelDropped as number;
     expect(dropped).toBeGreaterThan(0);
     expect(summary.interfaceDropped).toBe(0);
-    // libpcap's own books balance: each packet it counted was handed to mpcap or dropped
-    expect(summary.kernelReceived).toBe(summary.packets + dropped);
+    // libpcap's own books balance: each packet it counted was handed to mpcap or dropped, but for
+    // the few still in the ring when the capture stopped (counted by ps_recv, never read: seen once
+    // in a loaded run, 5108 against 5107)
+    expect(summary.kernelReceived).toBeGreaterThanOrEqual(summary.packets + dropped);
+    expect(summary.kernelReceived as number).toBeLessThanOrEqual((summary.packets as number) + dropped + 8);
 
     // the stats events: running totals and per-interval deltas that add up to them
     const stats = events.filter((e) => e.event === 'stats');

@@ -212,7 +212,7 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
 
   io.stderr.write(`mpcap: ${result.packets} packet${result.packets === 1 ? '' : 's'} captured (${result.stopReason})\n`);
   // as tcpdump says it when it ends
-  if (stats.kernelDropped !== null) io.stderr.write(`mpcap: ${plural(stats.received ?? 0, 'packet')} received by filter, ${plural(stats.kernelDropped, 'packet')} dropped by kernel, ${plural(stats.ifDropped ?? 0, 'packet')} dropped by interface\n`);
+  if (stats.kernelDropped !== null) io.stderr.write(`mpcap: ${stats.received ?? '?'} packets received by filter, ${stats.kernelDropped} packets dropped by kernel, ${stats.ifDropped ?? 0} packets dropped by interface\n`);
   else if (stats.dropsNote && opts.interface !== undefined) io.stderr.write(`mpcap: drops not counted: ${stats.dropsNote}\n`);
   if (stats.truncated > 0) io.stderr.write(`mpcap: ${plural(stats.truncated, 'packet')} ${stats.truncated === 1 ? 'was' : 'were'} longer than the snap length (${fileSnapLen}) and ${stats.truncated === 1 ? 'was' : 'were'} cut\n`);
   const lost = (stats.kernelDropped ?? 0) + (stats.ifDropped ?? 0);

@@ -97,6 +97,8 @@ export const COMPAT_FIELDS: readonly string[] = [
     'datafin.flag', 'dseqn8.flag', 'dseqnpresent.flag', 'dataack8.flag', 'dataackpresent.flag',
     'flag_U.flag', 'flag_V.flag', 'flag_W.flag', 'flag_T.flag', 'reserved', 'ipver'].map((f) => `tcp.options.mptcp.${f}`),
   'mptcp.rm_addr.count', 'mptcp.analysis', 'mptcp.master', 'mptcp.analysis.subflows', 'mptcp.dss.dsn',
+  // issue 11: the either-direction fields and the flag bits display filters use
+  'ip.addr', 'ipv6.addr', 'tcp.port', 'tcp.flags.fin', 'tcp.flags.syn', 'tcp.flags.reset', 'tcp.flags.push', 'tcp.flags.ack',
 ];
 
 /** What tshark is run with: COMPAT_FIELDS, then the raw TCP options. */
