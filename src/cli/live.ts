@@ -216,7 +216,7 @@ export async function runLive(expression: string[], opts: LiveOptions, io: CliIo
   else if (stats.dropsNote && opts.interface !== undefined) io.stderr.write(`mpcap: drops not counted: ${stats.dropsNote}\n`);
   if (stats.truncated > 0) io.stderr.write(`mpcap: ${plural(stats.truncated, 'packet')} ${stats.truncated === 1 ? 'was' : 'were'} longer than the snap length (${fileSnapLen}) and ${stats.truncated === 1 ? 'was' : 'were'} cut\n`);
   const lost = (stats.kernelDropped ?? 0) + (stats.ifDropped ?? 0);
-  if (lost > 0) io.stderr.write(`mpcap: warning: the capture lost ${plural(lost, 'packet')}: holes may be the capture's (a larger -B helps)\n`);
+  if (lost > 0) io.stderr.write(`mpcap: warning: the capture lost ${lost} packet${lost === 1 ? '' : 's'}: holes may be the capture's (a larger -B helps)\n`);
   if (result.notWritten > 0) io.stderr.write(`mpcap: ${plural(result.notWritten, 'packet')} of another link type than the first were not written to ${opts.write}\n`);
   let code: number = ExitCode.OK;
   for (const p of result.end.problems.slice(0, 10)) io.stderr.write(`mpcap: ${p.fatal ? 'error' : 'warning'}: ${p.message}\n`);
