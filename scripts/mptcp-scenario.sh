@@ -183,8 +183,13 @@ else
 fi
 
 ip netns exec "$S" python3 - "$srv" "$work/server.json" "$TIMEOUT" >"$work/server.log" 2>&1 <<'PY' &
-import json, socket, sys
+import json, os, socket, sys
+import subprocess
 addr, res, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
+def snap():  # the kernel's view of the MPTCP socket and its subflows (ss runs in this namespace)
+    with open(res + '.ss.tmp', 'w') as f:
+        for a in (['-nHiM'], ['-nHti']): f.write(subprocess.run(['ss'] + a, capture_output=True, text=True).stdout + '\n===\n')
+    os.rename(res + '.ss.tmp', res + '.ss')
 fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM, socket.IPPROTO_MPTCP)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -201,10 +206,16 @@ try:
         if bad_at is None and b != pat[n % 256 : n % 256 + len(b)]:
             bad_at = n + next(k for k in range(len(b)) if b[k] != pat[(n + k) % 256])
         n += len(b)
+    snap()                             # all data received, nothing closed yet
+    import os, time                    # let the client take its snapshot before anything closes
+    for _ in range(2000):
+        if os.path.exists(os.path.join(os.path.dirname(res), 'client.json.ss')): break
+        time.sleep(0.001)
     reply = 'ok %d\n' % n
     c.sendall(reply.encode()); c.close()
 except OSError as e:
     err = '%s: %s' % (type(e).__name__, e)
+    snap()
 json.dump({'received': n, 'pattern_ok': bad_at is None, 'first_mismatch': bad_at,
            'reply': reply, 'error': err, 'peer': list(peer[:2])}, open(res, 'w'))
 PY
@@ -212,10 +223,19 @@ srvp=$!; pids+=("$srvp")
 for _ in $(seq 1 100); do [ -e "$work/server.json.ready" ] && break; sleep 0.05; done
 [ -e "$work/server.json.ready" ] || die "server did not start"
 
+# the kernel's MPTCP/TCP MIB counters in both namespaces, before and after (absolute values; the
+# history file is the run's own, so no other nstat user is disturbed)
+kstat() { NSTAT_HISTORY=$work/nstat.hist ip netns exec "$1" nstat -asz --json >"$work/nstat-$2-$3.json" 2>/dev/null || echo '{}' >"$work/nstat-$2-$3.json"; }
+kstat "$C" client before; kstat "$S" server before
 t_client=$(date +%s.%N)
 ip netns exec "$C" python3 - "$srv" "$bytes" "$FASTCLOSE" "$work/client.json" "$TIMEOUT" >"$work/client.log" 2>&1 <<'PY' &
-import json, socket, struct, sys, time
+import json, os, socket, struct, sys, time
+import subprocess
 addr, total, fastclose, res, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3] == '1', sys.argv[4], float(sys.argv[5])
+def snap():  # the kernel's view of the MPTCP socket and its subflows (ss runs in this namespace)
+    with open(res + '.ss.tmp', 'w') as f:
+        for a in (['-nHiM'], ['-nHti']): f.write(subprocess.run(['ss'] + a, capture_output=True, text=True).stdout + '\n===\n')
+    os.rename(res + '.ss.tmp', res + '.ss')
 fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM, socket.IPPROTO_MPTCP)
 s.settimeout(timeout)
@@ -229,9 +249,17 @@ while sent < total:                  # byte i of the stream is i mod 256, whatev
     sent += s.send(pat[o : o + min(65536, total - sent)])
 t1 = time.time(); reply = None
 if fastclose:
+    snap()                           # near the end (data may still be in flight), then the abort
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()
 else:
     s.shutdown(socket.SHUT_WR); buf = b''
+    import fcntl, termios             # wait (up to 3 s) until the kernel holds no unacknowledged data
+    for _ in range(300):
+        try: q = struct.unpack('i', fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, b'\0' * 4))[0]
+        except OSError: break
+        if q <= 0: break
+        time.sleep(0.001)
+    snap()                            # all data acknowledged at the data level, before the reply is read
     while True:
         b = s.recv(100)
         if not b: break
@@ -250,6 +278,14 @@ wait "$clip" || die "client failed: $(tail -n 3 "$work/client.log")"
 for _ in $(seq 1 $((TIMEOUT * 10))); do kill -0 "$srvp" 2>/dev/null || break; sleep 0.1; done
 wait "$srvp" || die "server failed: $(tail -n 3 "$work/server.log")"
 sleep 1   # let the last FIN/ACK/RST exchanges reach the capture
+kstat "$C" client after; kstat "$S" server after
+# each endpoint's own tbf queues: packets dropped there never reach the wire nor a capture
+for i in $(seq 1 "$paths"); do
+  for e in "$C a client" "$S b server"; do
+    read -r qns qdev qwho <<<"$e"
+    ip netns exec "$qns" tc -s -j qdisc show dev "${tag}$qdev$i" 2>/dev/null >"$work/tc-$qwho-$i.json" || echo '[]' >"$work/tc-$qwho-$i.json"
+  done
+done
 if [ -n "$CAPTURE_CMD" ]; then wait "$tdp" || true; else kill -INT "$tdp"; wait "$tdp" || true; fi
 tail -n 3 "$work/capture.log" >&2
 # packets the wire dropped, per path ("x<path> <count>" lines)
@@ -321,6 +357,54 @@ sidecar = {
     'down_time': float(e('T_DOWN')) if e('T_DOWN') != 'null' else None,
     'capture': pcap,
 }
+def nstat(who, when):
+    try: return json.load(open('%s/nstat-%s-%s.json' % (work, who, when))).get('kernel', {})
+    except (OSError, ValueError): return {}
+def parse_ss(path):  # ss -nHiM then ss -nHti output: one entry per socket, info tokens split into fields
+    try: parts = open(path).read().split('\n===\n')
+    except OSError: return None
+    res = {}
+    for kind, text in zip(('mptcp', 'tcp'), parts):
+        socks = []
+        for line in text.split('\n'):
+            if not line.strip(): continue
+            if not line[0].isspace():
+                w = line.split()
+                if len(w) < 5: continue
+                socks.append({'state': w[0], 'local': w[3], 'peer': w[4], 'info': {}, 'flags': []})
+            elif socks:
+                for tok in line.split():
+                    k, sep, v = tok.partition(':')
+                    if not sep: socks[-1]['flags'].append(tok); continue
+                    if k in ('rtt', 'retrans'):
+                        a, _, b = v.partition('/')
+                        try: socks[-1]['info'][k] = [float(a), float(b or 0)]
+                        except ValueError: socks[-1]['info'][k] = v
+                        continue
+                    try: socks[-1]['info'][k] = int(v)
+                    except ValueError:
+                        try: socks[-1]['info'][k] = float(v)
+                        except ValueError: socks[-1]['info'][k] = v
+        port = ':5201'
+        res[kind] = [x for x in socks if x['state'] != 'LISTEN' and (x['local'].endswith(port) or x['peer'].endswith(port))]
+    return res
+kernel = {}
+for who in ('client', 'server'):
+    b, a = nstat(who, 'before'), nstat(who, 'after')
+    kernel[who] = {'nstat_delta': {k: a[k] - b.get(k, 0) for k in sorted(a) if a[k] - b.get(k, 0) != 0},
+                   'nstat_mptcp_counters': sorted(k for k in a if k.startswith('MPTcpExt')),
+                   'ss': parse_ss('%s/%s.json.ss' % (work, who))}
+def qdisc(who, i):
+    try: q = [x for x in json.load(open('%s/tc-%s-%d.json' % (work, who, i))) if x.get('root')]
+    except (OSError, ValueError): q = []
+    return {k: q[0].get(k) for k in ('kind', 'packets', 'bytes', 'drops', 'overlimits')} if q else None
+kernel['qdisc'] = [{'path': i, 'client': qdisc('client', i), 'server': qdisc('server', i)} for i in range(1, paths + 1)]
+kernel['note'] = ('nstat_delta: `nstat -asz` after the run minus before it, per namespace (nonzero differences only; '
+                  'the namespaces are the run\'s own, so these are this connection\'s); ss: `ss -nHiM` (mptcp) and '
+                  '`ss -nHti` (tcp: the subflows) for port 5201, taken by the server once it had read all data '
+                  '(before replying) and by the client once it had read the reply (before close; with FASTCLOSE '
+                  'right after its last send)')
+sidecar['kernel_counters'] = kernel
 if not server['pattern_ok']:
     raise SystemExit('server saw data that breaks the pattern at offset %s' % server['first_mismatch'])
 if pcap.get('dropped_by_kernel'):

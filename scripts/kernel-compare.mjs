@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// kernel-compare.mjs — the Linux kernel as a second oracle: what mpcap reports from a capture made by
+// scripts/mptcp-scenario.sh, beside what the kernel counted in the captured namespace (the sidecar's
+// kernel_counters: `nstat` MIB differences and `ss -tiM` snapshots).
+//
+// Usage: node scripts/kernel-compare.mjs OUT.pcap [OUT.json]      (table; exit 1 on a mismatch)
+//        node scripts/kernel-compare.mjs --json OUT.pcap [OUT.json] (the rows as JSON)
+//
+// Each row: counter, kernel value, mpcap value, verdict — "ok" (equal, or within the stated
+// tolerance), "MISMATCH", or "n/a" with the reason the capture cannot show it. docs/fidelity.md
+// explains every rule.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'mpcap.js');
+const SUB = { MP_CAPABLE: 0, MP_JOIN: 1, DSS: 2, ADD_ADDR: 3, REMOVE_ADDR: 4, MP_PRIO: 5, MP_FAIL: 6, MP_FASTCLOSE: 7, MP_TCPRST: 8 };
+
+/** RTT tolerance: the kernel's srtt is an EWMA (gain 1/8) at the snapshot, mpcap's a median over the
+ * whole transfer, and the tbf queues (DELAYS ms) make the RTT swing with their fill: agreement is
+ * asked within half the larger value or 3 ms, whichever is more. */
+export const RTT_TOLERANCE = { fraction: 0.5, floorMs: 3 };
+
+function mpcap(args) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`mpcap ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Per-packet option counts from `mpcap dissect`, by direction (c2s: towards the server port). */
+function optionCounts(pcap, port) {
+  const f = ['tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.options.mptcp.subtype', 'tcp.options.mptcp.echo'];
+  const out = mpcap(['dissect', '-T', 'fields', ...f.flatMap((x) => ['-e', x]), pcap]);
+  const n = () => ({ capSyn: 0, capSynAck: 0, joinSyn: 0, joinSynAck: 0, joinAck: 0, addAddr: 0, echo: 0, rmAddr: 0, prio: 0, fastclose: 0, tcpRst: 0 });
+  const c = { c2s: n(), s2c: n() };
+  for (const line of out.split('\n')) {
+    if (!line) continue;
+    const [sp, dp, fl, st, ec] = line.split('\t');
+    const d = Number(dp) === port ? c.c2s : Number(sp) === port ? c.s2c : null;
+    if (!d || !st) continue;
+    const flags = Number(fl);
+    const syn = (flags & 2) !== 0, ack = (flags & 0x10) !== 0;
+    const subs = st.split(',').map(Number);
+    const echoes = (ec ?? '').split(',').filter((x) => x !== '').map(Number);
+    let ai = 0;
+    for (const s of subs) {
+      if (s === SUB.MP_CAPABLE && syn) (ack ? d.capSynAck++ : d.capSyn++);
+      else if (s === SUB.MP_JOIN) { if (syn) (ack ? d.joinSynAck++ : d.joinSyn++); else d.joinAck++; }
+      else if (s === SUB.ADD_ADDR) (echoes[ai++] === 1 ? d.echo++ : d.addAddr++);
+      else if (s === SUB.REMOVE_ADDR) d.rmAddr++;
+      else if (s === SUB.MP_PRIO) d.prio++;
+      else if (s === SUB.MP_FASTCLOSE) d.fastclose++;
+      else if (s === SUB.MP_TCPRST) d.tcpRst++;
+    }
+  }
+  return c;
+}
+
+const strip = (a) => a.replace(/%[^:\]]*/, '');
+function splitAddr(s) { const a = strip(s); const i = a.lastIndexOf(':'); return [a.slice(0, i).replace(/^\[|\]$/g, ''), Number(a.slice(i + 1))]; }
+
+/** The comparison rows for one capture and its sidecar. */
+export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
+  const side = JSON.parse(readFileSync(sidecarPath, 'utf8'));
+  const kc = side.kernel_counters;
+  if (!kc) throw new Error(`${sidecarPath}: no kernel_counters (made by an older scripts/mptcp-scenario.sh)`);
+  const at = side.knobs.CAPTURE_AT;              // the captured side
+  const peer = at === 'server' ? 'client' : 'server';
+  const port = side.server_port ?? 5201;
+  const report = JSON.parse(mpcap(['analyze', '--json', pcap]));
+  const conn = report.connections.find((c) => c.server.port === port);
+  if (!conn) throw new Error(`${pcap}: mpcap found no MPTCP connection to port ${port}`);
+  const opt = optionCounts(pcap, port);
+  const rx = at === 'server' ? opt.c2s : opt.s2c;   // what the captured side received
+  const K = kc[at].nstat_delta;
+  const k = (name) => K[`MPTcpExt${name}`] ?? 0;
+  const rows = [];
+  const row = (counter, kernel, ours, verdict, note = '') => rows.push({ counter, kernel, mpcap: ours, verdict, note });
+  const eq = (counter, kernel, ours, note) => row(counter, kernel, ours, kernel === ours ? 'ok' : 'MISMATCH', note);
+  const na = (counter, why) => row(counter, null, null, 'n/a', why);
+
+  // handshakes: counted by the side that receives them
+  if (at === 'server') {
+    eq('MPCapableSYNRX', k('MPCapableSYNRX'), rx.capSyn, 'SYNs with MP_CAPABLE the server received');
+    eq('MPJoinSynRx', k('MPJoinSynRx'), rx.joinSyn, 'SYNs with MP_JOIN the server received');
+    eq('MPJoinAckRx', k('MPJoinAckRx'), rx.joinAck, 'third ACKs with MP_JOIN the server received');
+    const rejected = conn.subflows.filter((s) => s.kind === 'join' && s.end && s.end.by === 'server' && /RST/.test(s.end.how) && (s.payloadBytesByDirection?.c2s ?? 0) === 0).length;
+    eq('MPJoinRejected', k('MPJoinRejected'), rejected, 'joins the server reset before any data');
+    na('MPCapableSYNACKRX / MPJoinSynAckRx', 'counted by the client: SYN-ACKs the server sent may be lost before the client');
+  } else {
+    eq('MPCapableSYNACKRX', k('MPCapableSYNACKRX'), rx.capSynAck, 'SYN-ACKs with MP_CAPABLE the client received');
+    eq('MPJoinSynAckRx', k('MPJoinSynAckRx'), rx.joinSynAck, 'SYN-ACKs with MP_JOIN the client received');
+    eq('MPJoinSynTx', k('MPJoinSynTx'), new Set(conn.subflows.filter((s) => s.kind === 'join').map((s) => `${s.client.address}:${s.client.port}`)).size, 'join subflows the client opened (one SYN each, retransmissions not counted)');
+    na('MPCapableSYNRX / MPJoinSynRx / MPJoinAckRx / MPJoinRejected', 'counted by the server: what the client sent may be lost on the wire (LOSS drops client->server packets)');
+  }
+  // options received by the captured side (kernel counts on receipt, after HMAC/key checks)
+  eq('AddAddr', k('AddAddr'), rx.addAddr, 'ADD_ADDR (echo=0) options received');
+  eq('EchoAdd', k('EchoAdd'), rx.echo, 'ADD_ADDR echoes received');
+  eq('RmAddr', k('RmAddr'), rx.rmAddr, 'REMOVE_ADDR options received (one address id each in these scenarios)');
+  eq('MPPrioRx', k('MPPrioRx'), rx.prio, 'MP_PRIO options received');
+  eq('MPFastcloseRx', k('MPFastcloseRx'), rx.fastclose, 'MP_FASTCLOSE options received');
+  // DSS checksums: failures in the data the captured side received
+  const rxData = at === 'server' ? conn.data.c2s : conn.data.s2c;
+  eq('DataCsumErr', k('DataCsumErr'), rxData.checksumFailures, `DSS checksum failures mpcap found in ${at === 'server' ? 'c2s' : 's2c'} data (${rxData.checksumsVerified} verified)`);
+
+  // duplicate data at the data level (receiver) and data-level retransmissions (sender)
+  if (at === 'server') {
+    const dupBytes = conn.data.c2s.reinjectedBytes + conn.data.c2s.duplicateUnattributedBytes;
+    const dupSegs = conn.data.c2s.reinjections.reduce((a, r) => a + r.count, 0);
+    const kd = k('DuplicateData');
+    // the kernel counts dropped skbs (after GRO), mpcap bytes: both zero, or both nonzero with at most one skb per duplicate segment
+    row('DuplicateData', kd, `${dupBytes} B in ${dupSegs} reinjections`, (kd === 0) === (dupBytes === 0) ? 'ok' : 'MISMATCH', 'kernel: skbs dropped as old data; mpcap: data-level duplicate bytes the server received (zero iff zero)');
+    na('MPTCPRetrans', 'counted by the sender (the client): a server capture cannot see reinjections lost before the server');
+  } else {
+    const kr = k('MPTCPRetrans');
+    const re = conn.data.c2s.reinjectedBytes;
+    row('MPTCPRetrans', kr, `${re} B reinjected`, kr === 0 || re > 0 ? 'ok' : 'MISMATCH', 'kernel: data-level retransmission segments (retransmit timer only); mpcap: c2s data sent again at the data level; each kernel retransmission must show as reinjected bytes');
+    na('DuplicateData', 'counted by the receiver (the server): a client capture cannot tell which copies reached the server');
+  }
+
+  // the kernel's socket snapshot (ss) vs the capture
+  const ss = kc[at].ss;
+  if (!ss || ss.tcp.length === 0) {
+    na('subflow bytes / srtt', `no ${at} ss snapshot with the connection's subflows (${at === 'client' && side.knobs.FASTCLOSE ? 'fast close' : 'sockets already gone'})`);
+  } else {
+    for (const s of ss.tcp) {
+      const [la, lp] = splitAddr(s.local), [pa, pp] = splitAddr(s.peer);
+      const sf = conn.subflows.find((x) => (at === 'server'
+        ? x.server.address === la && x.server.port === lp && x.client.address === pa && x.client.port === pp
+        : x.client.address === la && x.client.port === lp && x.server.address === pa && x.server.port === pp));
+      const name = `subflow ${strip(s.local)}->${strip(s.peer)}`;
+      if (!sf) { row(`${name} found`, 'in ss', 'not in capture', 'MISMATCH'); continue; }
+      const unique = sf.payloadBytesByDirection.c2s - sf.retransmittedBytesByDirection.c2s;
+      if (at === 'server') {
+        // bytes_received counts rcv_nxt advances: payload plus one for a FIN already received
+        const fin = /CLOSE-WAIT|LAST-ACK|CLOSING|TIME-WAIT/.test(s.state) ? 1 : 0;
+        eq(`${name} bytes_received`, s.info.bytes_received ?? 0, unique + fin, `unique c2s payload${fin ? ' + FIN' : ''} (state ${s.state})`);
+      } else {
+        // bytes_acked counts snd_una advances: the SYN (one), the payload, and a FIN once acked
+        const fin = /FIN-WAIT-2|TIME-WAIT|CLOSING/.test(s.state) ? 1 : 0;
+        eq(`${name} bytes_acked`, s.info.bytes_acked ?? 0, unique + 1 + fin, `unique c2s payload + SYN${fin ? ' + FIN' : ''} (state ${s.state})`);
+        eq(`${name} bytes_sent`, s.info.bytes_sent ?? 0, sf.payloadBytesByDirection.c2s, 'c2s payload including retransmissions');
+        const srtt = Array.isArray(s.info.rtt) ? s.info.rtt[0] : null;
+        const med = sf.rtt?.medianUs != null ? sf.rtt.medianUs / 1000 : null;
+        if (srtt === null || med === null) na(`${name} srtt`, 'no RTT sample');
+        else {
+          const tol = Math.max(RTT_TOLERANCE.floorMs, RTT_TOLERANCE.fraction * Math.max(srtt, med));
+          row(`${name} srtt ms`, srtt, Number(med.toFixed(3)), Math.abs(srtt - med) <= tol ? 'ok' : 'MISMATCH', `mpcap median data->ACK RTT vs kernel srtt, tolerance ${tol.toFixed(1)} ms`);
+        }
+      }
+    }
+    if (at === 'server') na('srtt', 'a server capture sees data arrive and its ACK leave at once: mpcap\'s RTT there is the server\'s ACK delay, the kernel\'s srtt the server\'s own (reply) data; they measure different things');
+    // data level: the MPTCP socket's rcv_nxt / snd_una against mpcap's DATA_ACK, relative to the IDSN
+    const m = ss.mptcp[0];
+    if (m) {
+      const field = at === 'server' ? 'rcv_nxt' : 'snd_una';
+      const v = m.info[field];
+      if (typeof v === 'string' || typeof v === 'number') {
+        const abs = BigInt(`0x${String(v)}`);
+        const rel = Number((abs - BigInt(conn.client.idsn)) & ((1n << 64n) - 1n));
+        // server: rcv_nxt at EOF covers the data and the DATA_FIN; client: snd_una once all is acked, likewise
+        eq(`MPTCP ${field} - IDSN(client)`, rel, conn.data.c2s.dataAck, 'data level: bytes and DATA_FIN acknowledged (mpcap: highest c2s DATA_ACK, relative)');
+      }
+    }
+  }
+  return { capture: pcap, capturedAt: at, kernel: side.kernel, rows };
+}
+
+function table({ capture, capturedAt, kernel, rows }) {
+  const w = [0, 0, 0, 0];
+  const cells = rows.map((r) => [r.counter, r.kernel === null ? '-' : String(r.kernel), r.mpcap === null ? '-' : String(r.mpcap), r.verdict]);
+  for (const c of [['counter', 'kernel', 'mpcap', 'verdict'], ...cells]) c.forEach((x, i) => { w[i] = Math.max(w[i], x.length); });
+  const line = (c, note) => `${c.map((x, i) => x.padEnd(w[i])).join('  ')}${note ? `  ${note}` : ''}`;
+  return [`${capture}: captured at the ${capturedAt}, kernel ${kernel}`, line(['counter', 'kernel', 'mpcap', 'verdict']),
+    ...cells.map((c, i) => line(c, rows[i].note))].join('\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const json = args[0] === '--json';
+  if (json) args.shift();
+  if (args.length < 1 || args.length > 2) { process.stderr.write('usage: node scripts/kernel-compare.mjs [--json] OUT.pcap [OUT.json]\n'); process.exit(2); }
+  try {
+    const res = compare(args[0], args[1]);
+    process.stdout.write(json ? `${JSON.stringify(res, null, 2)}\n` : `${table(res)}\n`);
+    process.exit(res.rows.some((r) => r.verdict === 'MISMATCH') ? 1 : 0);
+  } catch (e) {
+    process.stderr.write(`kernel-compare: ${e.message}\n`);
+    process.exit(2);
+  }
+}
