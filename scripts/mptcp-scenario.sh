@@ -2,7 +2,10 @@
 # mptcp-scenario.sh — real Multipath TCP traffic from the Linux kernel, captured with tcpdump.
 #
 # Usage (as root):
-#   [KNOB=value ...] scripts/mptcp-scenario.sh OUT.pcap [paths=2] [bytes=10000000]
+#   [KNOB=value ...] scripts/mptcp-scenario.sh [--compare] OUT.pcap [paths=2] [bytes=10000000]
+#
+# --compare: after the run, print what mpcap reports beside what the kernel counted on the captured
+# side (scripts/kernel-compare.mjs; needs node and a built dist/); the exit status is 1 on a mismatch.
 #
 # Three network namespaces: client, server, and between them a "wire" namespace holding one bridge
 # per path (client veth <-> bridge <-> server veth), where loss happens out of sight of both
@@ -37,7 +40,10 @@
 # effective value, the addresses of each path, the interface index of each path in the capturing
 # namespace, the bytes the client handed to the kernel, the bytes the server received and whether
 # they matched the pattern, the server's reply line, kernel version, tool versions, date, packet
-# count, link type and SHA-256 of the capture.
+# count, link type and SHA-256 of the capture, and kernel_counters: for each namespace the nonzero
+# differences of `nstat -asz` (MPTcpExt*, Tcp*, ...) across the transfer, `ss -nHiM`/`ss -nHti`
+# snapshots of the MPTCP socket and its subflows (the server's once it has read everything, the
+# client's once all its data is acknowledged), and each endpoint's tbf qdisc statistics (drops).
 # The sidecar is written last, only when the run succeeded.
 #
 # Needs root, iproute2 (ip, tc), tcpdump, python3, ethtool (OFFLOAD=0), nftables (LOSS), and a kernel
@@ -48,6 +54,8 @@ set -euo pipefail
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2; }
 die() { echo "mptcp-scenario: $*" >&2; exit 1; }
 
+compare=0
+if [ "${1:-}" = --compare ]; then compare=1; shift; fi
 [ $# -ge 1 ] && [ $# -le 3 ] || usage
 case $1 in -h|--help) usage ;; esac
 out=$1; paths=${2:-2}; bytes=${3:-10000000}
@@ -416,3 +424,6 @@ PY
 # tcpdump leaves its file owned by its own user: give both files the owner of their directory
 chown --reference="$(dirname -- "$out")" -- "$out" "$side" 2>/dev/null || true
 ok=1
+if [ "$compare" = 1 ]; then  # the kernel as a second oracle: its counters beside mpcap's analysis
+  node "$(dirname -- "$0")/kernel-compare.mjs" "$out"
+fi
