@@ -29,6 +29,7 @@
 #   DOWN=                 k: take the client's path-k link down DOWNAFTER seconds after the client
 #                         starts (the server's link stays up, as when a path fails far from the server)
 #   DOWNAFTER=1           seconds (may be fractional)
+#   SERVER_SUBFLOWS=8     the server's subflow limit (`ip mptcp limits`): 0 makes it refuse every join
 #   OFFLOAD=1             0: TSO/GSO/GRO off on every veth, so each captured packet is one wire segment
 #   CAPTURE_AT=server     or client (the data sender)
 #   CAPTURE_CMD=          a command run in the capturing namespace, with $OUT set to OUT.pcap, in place
@@ -66,7 +67,7 @@ out=$1; paths=${2:-2}; bytes=${3:-10000000}
 # the command line that reproduces this run: the knobs set explicitly, then the arguments
 q() { if [[ $1 =~ ^[A-Za-z0-9._/:=+-]+$ ]]; then printf %s "$1"; else printf "'%s'" "${1//\'/\'\\\'\'}"; fi; }
 cmdline=""
-for v in DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT; do
+for v in DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER SERVER_SUBFLOWS OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT; do
   [ -z "${!v+x}" ] || cmdline+="$v=$(q "${!v}") "
 done
 cmdline+="scripts/mptcp-scenario.sh"
@@ -74,6 +75,7 @@ for a in "$@"; do cmdline+=" $(q "$a")"; done
 DELAYS=${DELAYS:-5 20 40 60}; RATES=${RATES:-50 20 10 10}; LOSS=${LOSS:-0 0 0 0}
 SIGNAL=${SIGNAL:-0}; CSUM=${CSUM:-0}; V6=${V6:-0}; SNAPLEN=${SNAPLEN:-262144}
 FASTCLOSE=${FASTCLOSE:-0}; DOWN=${DOWN:-}; DOWNAFTER=${DOWNAFTER:-1}; OFFLOAD=${OFFLOAD:-1}
+SERVER_SUBFLOWS=${SERVER_SUBFLOWS:-8}
 CAPTURE_AT=${CAPTURE_AT:-server}; CAPTURE_CMD=${CAPTURE_CMD:-}; TIMEOUT=${TIMEOUT:-120}
 for v in SIGNAL CSUM V6 FASTCLOSE OFFLOAD; do
   case ${!v} in 0|1) ;; *) die "$v must be 0 or 1, got '${!v}'" ;; esac
@@ -82,6 +84,7 @@ case $CAPTURE_AT in server|client) ;; *) die "CAPTURE_AT must be server or clien
 [[ $SNAPLEN =~ ^[0-9]+$ ]] || die "SNAPLEN must be an integer"
 [[ $DOWNAFTER =~ ^[0-9]+([.][0-9]+)?$ ]] || die "DOWNAFTER must be a number of seconds"
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "TIMEOUT must be an integer"
+[[ $SERVER_SUBFLOWS =~ ^[0-8]$ ]] || die "SERVER_SUBFLOWS must be 0..8"
 if [ -n "$DOWN" ]; then
   [[ $DOWN =~ ^[0-9]+$ ]] && [ "$DOWN" -ge 1 ] && [ "$DOWN" -le "$paths" ] || die "DOWN must be a path number 1..$paths"
 fi
@@ -132,6 +135,7 @@ for ns in $C $S; do
   ip netns exec "$ns" sysctl -qw net.mptcp.checksum_enabled="$CSUM"
   ip -n "$ns" mptcp limits set subflow 8 add_addr_accepted 8
 done
+ip -n "$S" mptcp limits set subflow "$SERVER_SUBFLOWS" add_addr_accepted 8
 if [ "$CAPTURE_AT" = server ]; then capns=$S; else capns=$C; fi
 addr_c=(); addr_s=()
 for i in $(seq 1 "$paths"); do
@@ -303,7 +307,7 @@ lossctr=$(ip netns exec "$W" nft list ruleset 2>/dev/null |
 # sidecar JSON
 export MPS_OUT=$out MPS_SIDECAR=$side MPS_PATHS=$paths MPS_BYTES=$bytes MPS_DELAYS=$DELAYS MPS_RATES=$RATES MPS_LOSS=$LOSS \
   MPS_SIGNAL=$SIGNAL MPS_CSUM=$CSUM MPS_V6=$V6 MPS_SNAPLEN=$SNAPLEN MPS_FASTCLOSE=$FASTCLOSE MPS_DOWN=$DOWN \
-  MPS_DOWNAFTER=$DOWNAFTER MPS_OFFLOAD=$OFFLOAD MPS_CAPTURE_AT=$CAPTURE_AT MPS_CAPTURE_CMD=$CAPTURE_CMD \
+  MPS_DOWNAFTER=$DOWNAFTER MPS_SERVER_SUBFLOWS=$SERVER_SUBFLOWS MPS_OFFLOAD=$OFFLOAD MPS_CAPTURE_AT=$CAPTURE_AT MPS_CAPTURE_CMD=$CAPTURE_CMD \
   MPS_TIMEOUT=$TIMEOUT MPS_ADDR_C="${addr_c[*]}" MPS_ADDR_S="${addr_s[*]}" MPS_IFIDX=$ifidx MPS_TAG=$tag MPS_LOSSCTR="$lossctr" MPS_CMDLINE="${cmdline% }" \
   MPS_CAPNS=$capns MPS_T_CLIENT=$t_client MPS_T_DOWN=$t_down MPS_WORK=$work \
   MPS_TCPDUMP="$(tcpdump --version 2>&1 | head -n 2 | tr '\n' ';' || true)" MPS_IPROUTE="$(ip -V 2>&1)"
@@ -333,7 +337,7 @@ if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\x
 knobs = {'paths': paths, 'bytes': int(e('BYTES')), 'DELAYS': e('DELAYS'), 'RATES': e('RATES'), 'LOSS': e('LOSS'),
          'SIGNAL': int(e('SIGNAL')), 'CSUM': int(e('CSUM')), 'V6': int(e('V6')), 'SNAPLEN': int(e('SNAPLEN')),
          'FASTCLOSE': int(e('FASTCLOSE')), 'DOWN': int(e('DOWN')) if e('DOWN') else None,
-         'DOWNAFTER': float(e('DOWNAFTER')), 'OFFLOAD': int(e('OFFLOAD')), 'CAPTURE_AT': e('CAPTURE_AT'),
+         'DOWNAFTER': float(e('DOWNAFTER')), 'SERVER_SUBFLOWS': int(e('SERVER_SUBFLOWS')), 'OFFLOAD': int(e('OFFLOAD')), 'CAPTURE_AT': e('CAPTURE_AT'),
          'CAPTURE_CMD': e('CAPTURE_CMD') or None, 'TIMEOUT': int(e('TIMEOUT'))}
 rates = [r + 'mbit' if re.fullmatch(r'[0-9.]+', r) else r for r in words('RATES')]
 lossctr = dict(map(int, kv) for kv in zip(*[iter(e('LOSSCTR').split())] * 2))
