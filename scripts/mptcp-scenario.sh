@@ -195,11 +195,12 @@ else
 fi
 
 ip netns exec "$S" python3 - "$srv" "$work/server.json" "$TIMEOUT" >"$work/server.log" 2>&1 <<'PY' &
-import json, os, socket, sys
+import json, os, socket, sys, time
 import subprocess
 addr, res, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
 def snap():  # the kernel's view of the MPTCP socket and its subflows (ss runs in this namespace)
     with open(res + '.ss.tmp', 'w') as f:
+        f.write('%.6f\n===\n' % time.time())
         for a in (['-nHiM'], ['-nHti']): f.write(subprocess.run(['ss'] + a, capture_output=True, text=True).stdout + '\n===\n')
     os.rename(res + '.ss.tmp', res + '.ss')
 fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
@@ -246,6 +247,7 @@ import subprocess
 addr, total, fastclose, res, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3] == '1', sys.argv[4], float(sys.argv[5])
 def snap():  # the kernel's view of the MPTCP socket and its subflows (ss runs in this namespace)
     with open(res + '.ss.tmp', 'w') as f:
+        f.write('%.6f\n===\n' % time.time())
         for a in (['-nHiM'], ['-nHti']): f.write(subprocess.run(['ss'] + a, capture_output=True, text=True).stdout + '\n===\n')
     os.rename(res + '.ss.tmp', res + '.ss')
 fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
@@ -375,7 +377,7 @@ def nstat(who, when):
 def parse_ss(path):  # ss -nHiM then ss -nHti output: one entry per socket, info tokens split into fields
     try: parts = open(path).read().split('\n===\n')
     except OSError: return None
-    res = {}
+    res = {'time': float(parts.pop(0))}
     for kind, text in zip(('mptcp', 'tcp'), parts):
         socks = []
         for line in text.split('\n'):
@@ -393,10 +395,10 @@ def parse_ss(path):  # ss -nHiM then ss -nHti output: one entry per socket, info
                         try: socks[-1]['info'][k] = [float(a), float(b or 0)]
                         except ValueError: socks[-1]['info'][k] = v
                         continue
-                    try: socks[-1]['info'][k] = int(v)
-                    except ValueError:
-                        try: socks[-1]['info'][k] = float(v)
-                        except ValueError: socks[-1]['info'][k] = v
+                    # decimal numbers only: hex fields (seq, ssnoff, ...) stay strings
+                    if re.fullmatch(r'-?[0-9]+', v): socks[-1]['info'][k] = int(v)
+                    elif re.fullmatch(r'-?[0-9]+[.][0-9]+', v): socks[-1]['info'][k] = float(v)
+                    else: socks[-1]['info'][k] = v
         port = ':5201'
         res[kind] = [x for x in socks if x['state'] != 'LISTEN' and (x['local'].endswith(port) or x['peer'].endswith(port))]
     return res
@@ -413,7 +415,7 @@ def qdisc(who, i):
 kernel['qdisc'] = [{'path': i, 'client': qdisc('client', i), 'server': qdisc('server', i)} for i in range(1, paths + 1)]
 kernel['note'] = ('nstat_delta: `nstat -asz` after the run minus before it, per namespace (nonzero differences only; '
                   'the namespaces are the run\'s own, so these are this connection\'s); ss: `ss -nHiM` (mptcp) and '
-                  '`ss -nHti` (tcp: the subflows) for port 5201, taken by the server once it had read all data '
+                  '`ss -nHti` (tcp: the subflows) for port 5201 at time (epoch seconds), taken by the server once it had read all data '
                   '(before replying) and by the client once it had read the reply (before close; with FASTCLOSE '
                   'right after its last send)')
 sidecar['kernel_counters'] = kernel
