@@ -34,7 +34,7 @@ function mpcap(args) {
 function optionCounts(pcap, port) {
   const f = ['tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.options.mptcp.subtype', 'tcp.options.mptcp.echo', 'tcp.len'];
   const out = mpcap(['dissect', '-T', 'fields', ...f.flatMap((x) => ['-e', x]), pcap]);
-  const n = () => ({ capSyn: 0, capSynAck: 0, joinSyn: 0, joinSynAck: 0, joinAck: 0, addAddr: 0, echo: 0, rmAddr: 0, prio: 0, fastclose: 0, tcpRst: 0 });
+  const n = () => ({ capSyn: 0, capSynAck: 0, joinSyn: 0, joinSynAck: 0, joinAck: 0, addAddr: 0, echo: 0, rmAddr: 0, prio: 0, fastclose: 0, fail: 0, tcpRst: 0 });
   const c = { c2s: n(), s2c: n(), rejectedJoins: 0 };
   const joins = new Map();   // client port of a join subflow -> { data: c2s payload seen, rst: server reset first }
   for (const line of out.split('\n')) {
@@ -64,6 +64,7 @@ function optionCounts(pcap, port) {
       else if (s === SUB.REMOVE_ADDR) d.rmAddr++;
       else if (s === SUB.MP_PRIO) d.prio++;
       else if (s === SUB.MP_FASTCLOSE) d.fastclose++;
+      else if (s === SUB.MP_FAIL) d.fail++;
       else if (s === SUB.MP_TCPRST) d.tcpRst++;
     }
   }
@@ -95,6 +96,7 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
   if (!conn) throw new Error(`${pcap}: mpcap found no MPTCP connection to port ${port}`);
   const opt = optionCounts(pcap, port);
   const rx = at === 'server' ? opt.c2s : opt.s2c;   // what the captured side received
+  const tx = at === 'server' ? opt.s2c : opt.c2s;   // what it sent
   const K = kc[at].nstat_delta;
   const k = (name) => K[`MPTcpExt${name}`] ?? 0;
   const rows = [];
@@ -126,6 +128,16 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
   const kf = k('MPFastcloseRx');
   row('MPFastcloseRx', kf, rx.fastclose, kf === rx.fastclose || (kf >= 1 && kf <= rx.fastclose) ? 'ok' : 'MISMATCH',
     'MP_FASTCLOSE options received (kernel: those that still found the connection, 1..all)');
+  eq('MPFailRx', k('MPFailRx'), rx.fail, 'MP_FAIL options received');
+  // options the captured side sent: all in its own capture
+  eq('MPFailTx', k('MPFailTx'), tx.fail, 'MP_FAIL options sent');
+  // MPRstTx is counted where an established subflow writes its options; the reset that refuses a join
+  // is sent for a request socket (tcp_v4_send_reset) and is not counted
+  const refusedResets = at === 'server' ? opt.rejectedJoins : 0;
+  eq('MPRstTx', k('MPRstTx'), tx.tcpRst - refusedResets, `resets with MP_TCPRST sent${refusedResets ? `, less the ${refusedResets} refusing joins` : ''}`);
+  eq('MPFastcloseTx', k('MPFastcloseTx'), tx.fastclose, 'MP_FASTCLOSE options sent');
+  eq('AddAddrTx', k('AddAddrTx'), tx.addAddr, 'ADD_ADDR (echo=0) options sent, retransmissions included');
+  eq('EchoAddTx', k('EchoAddTx'), tx.echo, 'ADD_ADDR echoes sent');
   // DSS checksums: failures in the data the captured side received
   const rxData = at === 'server' ? conn.data.c2s : conn.data.s2c;
   eq('DataCsumErr', k('DataCsumErr'), rxData.checksumFailures, `DSS checksum failures mpcap found in ${at === 'server' ? 'c2s' : 's2c'} data (${rxData.checksumsVerified} verified)`);

@@ -29,6 +29,9 @@
 #   DOWN=                 k: take the client's path-k link down DOWNAFTER seconds after the client
 #                         starts (the server's link stays up, as when a path fails far from the server)
 #   DOWNAFTER=1           seconds (may be fractional)
+#   CORRUPT=              k: the wire zeroes the first two payload bytes of one client->server data packet
+#                         on path k (an nftables payload rule, first match only): with CSUM=1 the DSS
+#                         checksum catches it (the pattern never has two zero bytes in a row)
 #   SERVER_SUBFLOWS=8     the server's subflow limit (`ip mptcp limits`): 0 makes it refuse every join
 #   OFFLOAD=1             0: TSO/GSO/GRO off on every veth, so each captured packet is one wire segment
 #   CAPTURE_AT=server     or client (the data sender)
@@ -67,7 +70,7 @@ out=$1; paths=${2:-2}; bytes=${3:-10000000}
 # the command line that reproduces this run: the knobs set explicitly, then the arguments
 q() { if [[ $1 =~ ^[A-Za-z0-9._/:=+-]+$ ]]; then printf %s "$1"; else printf "'%s'" "${1//\'/\'\\\'\'}"; fi; }
 cmdline=""
-for v in DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER SERVER_SUBFLOWS OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT; do
+for v in DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER CORRUPT SERVER_SUBFLOWS OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT; do
   [ -z "${!v+x}" ] || cmdline+="$v=$(q "${!v}") "
 done
 cmdline+="scripts/mptcp-scenario.sh"
@@ -75,7 +78,7 @@ for a in "$@"; do cmdline+=" $(q "$a")"; done
 DELAYS=${DELAYS:-5 20 40 60}; RATES=${RATES:-50 20 10 10}; LOSS=${LOSS:-0 0 0 0}
 SIGNAL=${SIGNAL:-0}; CSUM=${CSUM:-0}; V6=${V6:-0}; SNAPLEN=${SNAPLEN:-262144}
 FASTCLOSE=${FASTCLOSE:-0}; DOWN=${DOWN:-}; DOWNAFTER=${DOWNAFTER:-1}; OFFLOAD=${OFFLOAD:-1}
-SERVER_SUBFLOWS=${SERVER_SUBFLOWS:-8}
+CORRUPT=${CORRUPT:-}; SERVER_SUBFLOWS=${SERVER_SUBFLOWS:-8}
 CAPTURE_AT=${CAPTURE_AT:-server}; CAPTURE_CMD=${CAPTURE_CMD:-}; TIMEOUT=${TIMEOUT:-120}
 for v in SIGNAL CSUM V6 FASTCLOSE OFFLOAD; do
   case ${!v} in 0|1) ;; *) die "$v must be 0 or 1, got '${!v}'" ;; esac
@@ -85,6 +88,9 @@ case $CAPTURE_AT in server|client) ;; *) die "CAPTURE_AT must be server or clien
 [[ $DOWNAFTER =~ ^[0-9]+([.][0-9]+)?$ ]] || die "DOWNAFTER must be a number of seconds"
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "TIMEOUT must be an integer"
 [[ $SERVER_SUBFLOWS =~ ^[0-8]$ ]] || die "SERVER_SUBFLOWS must be 0..8"
+if [ -n "$CORRUPT" ]; then
+  [[ $CORRUPT =~ ^[0-9]+$ ]] && [ "$CORRUPT" -ge 1 ] && [ "$CORRUPT" -le "$paths" ] || die "CORRUPT must be a path number 1..$paths"
+fi
 if [ -n "$DOWN" ]; then
   [[ $DOWN =~ ^[0-9]+$ ]] && [ "$DOWN" -ge 1 ] && [ "$DOWN" -le "$paths" ] || die "DOWN must be a path number 1..$paths"
 fi
@@ -99,6 +105,7 @@ need ip iproute2; need tc iproute2; need python3 python3
 [ -n "$CAPTURE_CMD" ] || need tcpdump tcpdump
 [ "$OFFLOAD" = 1 ] || need ethtool ethtool
 for l in "${loss[@]:0:$paths}"; do [ "$l" = 0 ] || { need nft nftables; break; }; done
+[ -z "$CORRUPT" ] || need nft nftables
 
 # unique names: 2 letters + 8 random hex digits; interface names stay within 15 characters
 tag=mp$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
@@ -169,6 +176,12 @@ for i in $(seq 1 "$paths"); do
     ip netns exec "$W" nft add table bridge loss
     ip netns exec "$W" nft 'add chain bridge loss lossy { type filter hook forward priority 0; }'
     ip netns exec "$W" nft add rule bridge loss lossy iifname "$x" numgen random mod 100 '<' "$l" counter drop
+  fi
+  if [ "$CORRUPT" = "$i" ]; then  # one data packet (the first over 1000 bytes) loses its first two payload bytes
+    ip netns exec "$W" nft add table bridge corrupt
+    ip netns exec "$W" nft 'add chain bridge corrupt mangle { type filter hook forward priority -10; }'
+    ip netns exec "$W" nft add rule bridge corrupt mangle iifname "$x" meta l4proto tcp th dport 5201 meta length gt 1000 \
+      limit rate 1/hour burst 1 packets counter @ih,0,16 set 0
   fi
   if [ "$i" -gt 1 ]; then
     ip -n "$C" mptcp endpoint add "$ca" dev "$a" id "$i" subflow
@@ -309,7 +322,7 @@ lossctr=$(ip netns exec "$W" nft list ruleset 2>/dev/null |
 # sidecar JSON
 export MPS_OUT=$out MPS_SIDECAR=$side MPS_PATHS=$paths MPS_BYTES=$bytes MPS_DELAYS=$DELAYS MPS_RATES=$RATES MPS_LOSS=$LOSS \
   MPS_SIGNAL=$SIGNAL MPS_CSUM=$CSUM MPS_V6=$V6 MPS_SNAPLEN=$SNAPLEN MPS_FASTCLOSE=$FASTCLOSE MPS_DOWN=$DOWN \
-  MPS_DOWNAFTER=$DOWNAFTER MPS_SERVER_SUBFLOWS=$SERVER_SUBFLOWS MPS_OFFLOAD=$OFFLOAD MPS_CAPTURE_AT=$CAPTURE_AT MPS_CAPTURE_CMD=$CAPTURE_CMD \
+  MPS_DOWNAFTER=$DOWNAFTER MPS_CORRUPT=$CORRUPT MPS_SERVER_SUBFLOWS=$SERVER_SUBFLOWS MPS_OFFLOAD=$OFFLOAD MPS_CAPTURE_AT=$CAPTURE_AT MPS_CAPTURE_CMD=$CAPTURE_CMD \
   MPS_TIMEOUT=$TIMEOUT MPS_ADDR_C="${addr_c[*]}" MPS_ADDR_S="${addr_s[*]}" MPS_IFIDX=$ifidx MPS_TAG=$tag MPS_LOSSCTR="$lossctr" MPS_CMDLINE="${cmdline% }" \
   MPS_CAPNS=$capns MPS_T_CLIENT=$t_client MPS_T_DOWN=$t_down MPS_WORK=$work \
   MPS_TCPDUMP="$(tcpdump --version 2>&1 | head -n 2 | tr '\n' ';' || true)" MPS_IPROUTE="$(ip -V 2>&1)"
@@ -339,7 +352,7 @@ if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\x
 knobs = {'paths': paths, 'bytes': int(e('BYTES')), 'DELAYS': e('DELAYS'), 'RATES': e('RATES'), 'LOSS': e('LOSS'),
          'SIGNAL': int(e('SIGNAL')), 'CSUM': int(e('CSUM')), 'V6': int(e('V6')), 'SNAPLEN': int(e('SNAPLEN')),
          'FASTCLOSE': int(e('FASTCLOSE')), 'DOWN': int(e('DOWN')) if e('DOWN') else None,
-         'DOWNAFTER': float(e('DOWNAFTER')), 'SERVER_SUBFLOWS': int(e('SERVER_SUBFLOWS')), 'OFFLOAD': int(e('OFFLOAD')), 'CAPTURE_AT': e('CAPTURE_AT'),
+         'DOWNAFTER': float(e('DOWNAFTER')), 'CORRUPT': int(e('CORRUPT')) if e('CORRUPT') else None, 'SERVER_SUBFLOWS': int(e('SERVER_SUBFLOWS')), 'OFFLOAD': int(e('OFFLOAD')), 'CAPTURE_AT': e('CAPTURE_AT'),
          'CAPTURE_CMD': e('CAPTURE_CMD') or None, 'TIMEOUT': int(e('TIMEOUT'))}
 rates = [r + 'mbit' if re.fullmatch(r'[0-9.]+', r) else r for r in words('RATES')]
 lossctr = dict(map(int, kv) for kv in zip(*[iter(e('LOSSCTR').split())] * 2))

@@ -35,7 +35,7 @@ const reason = skipReason();
 const dir = mkdtempSync(path.join(tmpdir(), 'mpcap-kernel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** One run each; small transfers keep the whole file near 20 s. `expect` lists counter => kernel value wanted (a number, or '>0'). */
+/** One run each; small transfers keep the whole file near 25 s. `expect` lists counter => kernel value wanted (a number, or '>0'). */
 const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record<string, string>; expect: Record<string, number | '>0'> }> = [
   // server capture: handshakes, joins, ADD_ADDR echoes, duplicate data, subflow bytes, data-level ack
   { name: 'server-signal', paths: 3, bytes: 200_000, env: { SIGNAL: '1' }, expect: { MPCapableSYNRX: 1, MPJoinSynRx: '>0', MPJoinAckRx: '>0', EchoAdd: 2 } },
@@ -43,6 +43,8 @@ const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record
   { name: 'client-loss', paths: 2, bytes: 300_000, env: { CAPTURE_AT: 'client', SIGNAL: '1', LOSS: '0 3', OFFLOAD: '0' }, expect: { MPCapableSYNACKRX: 1, MPJoinSynAckRx: '>0', AddAddr: 1 } },
   // DSS checksums on, then a fast close: MP_FASTCLOSE received, no checksum error
   { name: 'csum-fastclose', paths: 2, bytes: 200_000, env: { CSUM: '1', FASTCLOSE: '1', OFFLOAD: '0' }, expect: { MPFastcloseRx: '>0', DataCsumErr: 0 } },
+  // DSS checksums on and two payload bytes zeroed on path 2 by the wire: one DataCsumErr, MP_FAIL, a reset subflow
+  { name: 'csum-corrupt', paths: 2, bytes: 200_000, env: { CSUM: '1', CORRUPT: '2', OFFLOAD: '0' }, expect: { DataCsumErr: 1, MPFailTx: 1, MPRstTx: 1 } },
   // the server's subflow limit is 0: every join is refused (MPJoinRejected), the client retransmits at the data level
   { name: 'joins-refused', paths: 3, bytes: 100_000, env: { SERVER_SUBFLOWS: '0' }, expect: { MPJoinRejected: 2, MPJoinAckRx: 0 } },
 ];
@@ -69,7 +71,7 @@ describe.skipIf(reason !== null)(`kernel counters vs mpcap${reason ? ` (skipped:
     }
     const names = rows.map((r) => r.counter).join('\n');
     // the counters the issue names are all there, compared or explained
-    for (const c of ['AddAddr', 'EchoAdd', 'RmAddr', 'MPPrioRx', 'MPFastcloseRx', 'DataCsumErr', 'DuplicateData', 'MPTCPRetrans']) expect(names).toContain(c);
+    for (const c of ['AddAddr', 'EchoAdd', 'RmAddr', 'MPPrioRx', 'MPFastcloseRx', 'DataCsumErr', 'DuplicateData', 'MPTCPRetrans', 'MPFailTx', 'MPRstTx']) expect(names).toContain(c);
     if (env.CAPTURE_AT === 'client') {
       expect(names).toMatch(/bytes_acked/);
       expect(names).toMatch(/minrtt/);
