@@ -136,6 +136,8 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
   const refusedResets = at === 'server' ? opt.rejectedJoins : 0;
   eq('MPRstTx', k('MPRstTx'), tx.tcpRst - refusedResets, `resets with MP_TCPRST sent${refusedResets ? `, less the ${refusedResets} refusing joins` : ''}`);
   eq('MPFastcloseTx', k('MPFastcloseTx'), tx.fastclose, 'MP_FASTCLOSE options sent');
+  eq('MPPrioTx', k('MPPrioTx'), tx.prio, 'MP_PRIO options sent');
+  eq('RmAddrTx', k('RmAddrTx'), tx.rmAddr, 'REMOVE_ADDR options sent');
   eq('AddAddrTx', k('AddAddrTx'), tx.addAddr, 'ADD_ADDR (echo=0) options sent, retransmissions included');
   eq('EchoAddTx', k('EchoAddTx'), tx.echo, 'ADD_ADDR echoes sent');
   // DSS checksums: failures in the data the captured side received
@@ -236,7 +238,7 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
         const abs = BigInt(`0x${String(v)}`);
         const rel = Number((abs - BigInt(conn.client.idsn)) & ((1n << 64n) - 1n));
         // server: rcv_nxt at EOF covers the data and the DATA_FIN; client: snd_una once all is acked, likewise
-        eq(`MPTCP ${field} - IDSN(client)`, rel, conn.data.c2s.dataAck, 'data level: bytes and DATA_FIN acknowledged (mpcap: highest c2s DATA_ACK, relative)');
+        eq(`MPTCP ${field} - IDSN(client)`, rel, snapConn.data.c2s.dataAck, 'data level: bytes and DATA_FIN acknowledged (mpcap: highest c2s DATA_ACK, relative)');
       }
     }
   }

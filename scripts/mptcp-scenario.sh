@@ -29,6 +29,10 @@
 #   DOWN=                 k: take the client's path-k link down DOWNAFTER seconds after the client
 #                         starts (the server's link stays up, as when a path fails far from the server)
 #   DOWNAFTER=1           seconds (may be fractional)
+#   CLIENT_CMD=           a command run in the client namespace DOWNAFTER seconds after the client starts,
+#                         e.g. "ip mptcp endpoint delete id 2" (REMOVE_ADDR) or "... change id 2 backup"
+#   SERVER_CMD=           the same in the server namespace (after CLIENT_CMD), e.g. with SIGNAL=1
+#                         "ip mptcp endpoint delete id 12" (the server withdraws path 2: REMOVE_ADDR)
 #   CORRUPT=              k: the wire zeroes the first two payload bytes of one client->server data packet
 #                         on path k (an nftables payload rule, first match only): with CSUM=1 the DSS
 #                         checksum catches it (the pattern never has two zero bytes in a row)
@@ -70,7 +74,7 @@ out=$1; paths=${2:-2}; bytes=${3:-10000000}
 # the command line that reproduces this run: the knobs set explicitly, then the arguments
 q() { if [[ $1 =~ ^[A-Za-z0-9._/:=+-]+$ ]]; then printf %s "$1"; else printf "'%s'" "${1//\'/\'\\\'\'}"; fi; }
 cmdline=""
-for v in DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER CORRUPT SERVER_SUBFLOWS OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT; do
+for v in DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER CLIENT_CMD SERVER_CMD CORRUPT SERVER_SUBFLOWS OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT; do
   [ -z "${!v+x}" ] || cmdline+="$v=$(q "${!v}") "
 done
 cmdline+="scripts/mptcp-scenario.sh"
@@ -78,7 +82,7 @@ for a in "$@"; do cmdline+=" $(q "$a")"; done
 DELAYS=${DELAYS:-5 20 40 60}; RATES=${RATES:-50 20 10 10}; LOSS=${LOSS:-0 0 0 0}
 SIGNAL=${SIGNAL:-0}; CSUM=${CSUM:-0}; V6=${V6:-0}; SNAPLEN=${SNAPLEN:-262144}
 FASTCLOSE=${FASTCLOSE:-0}; DOWN=${DOWN:-}; DOWNAFTER=${DOWNAFTER:-1}; OFFLOAD=${OFFLOAD:-1}
-CORRUPT=${CORRUPT:-}; SERVER_SUBFLOWS=${SERVER_SUBFLOWS:-8}
+CLIENT_CMD=${CLIENT_CMD:-}; SERVER_CMD=${SERVER_CMD:-}; CORRUPT=${CORRUPT:-}; SERVER_SUBFLOWS=${SERVER_SUBFLOWS:-8}
 CAPTURE_AT=${CAPTURE_AT:-server}; CAPTURE_CMD=${CAPTURE_CMD:-}; TIMEOUT=${TIMEOUT:-120}
 for v in SIGNAL CSUM V6 FASTCLOSE OFFLOAD; do
   case ${!v} in 0|1) ;; *) die "$v must be 0 or 1, got '${!v}'" ;; esac
@@ -233,9 +237,8 @@ try:
             bad_at = n + next(k for k in range(len(b)) if b[k] != pat[(n + k) % 256])
         n += len(b)
     snap()                             # all data received, nothing closed yet
-    import os, time                    # let the client take its snapshot before anything closes
-    for _ in range(2000):
-        if os.path.exists(os.path.join(os.path.dirname(res), 'client.json.ss')): break
+    deadline = time.time() + timeout   # let the client take its snapshot before anything closes
+    while time.time() < deadline and not os.path.exists(os.path.join(os.path.dirname(res), 'client.json.ss')):
         time.sleep(0.001)
     reply = 'ok %d\n' % n
     c.sendall(reply.encode()); c.close()
@@ -280,8 +283,9 @@ if fastclose:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()
 else:
     s.shutdown(socket.SHUT_WR); buf = b''
-    import fcntl, termios             # wait (up to 3 s) until the kernel holds no unacknowledged data
-    for _ in range(300):
+    import fcntl, termios             # wait (up to the time limit) until the kernel holds no unacknowledged data
+    deadline = time.time() + timeout
+    while time.time() < deadline:
         try: q = struct.unpack('i', fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, b'\0' * 4))[0]
         except OSError: break
         if q <= 0: break
@@ -297,8 +301,11 @@ json.dump({'sent': sent, 'reply': reply, 'local': list(local[:2]), 'connect_time
 PY
 clip=$!; pids+=("$clip")
 t_down=null
-if [ -n "$DOWN" ]; then
-  sleep "$DOWNAFTER"; t_down=$(date +%s.%N); ip -n "$C" link set "${tag}a$DOWN" down
+if [ -n "$DOWN" ] || [ -n "$CLIENT_CMD" ] || [ -n "$SERVER_CMD" ]; then
+  sleep "$DOWNAFTER"; t_down=$(date +%s.%N)
+  [ -z "$CLIENT_CMD" ] || ip netns exec "$C" bash -c "$CLIENT_CMD" >"$work/client_cmd.log" 2>&1 || die "CLIENT_CMD failed: $(cat "$work/client_cmd.log")"
+  [ -z "$SERVER_CMD" ] || ip netns exec "$S" bash -c "$SERVER_CMD" >"$work/server_cmd.log" 2>&1 || die "SERVER_CMD failed: $(cat "$work/server_cmd.log")"
+  [ -z "$DOWN" ] || ip -n "$C" link set "${tag}a$DOWN" down
 fi
 wait "$clip" || die "client failed: $(tail -n 3 "$work/client.log")"
 # the server ends by itself once it has replied (or seen the reset); give it the same time limit
@@ -322,7 +329,7 @@ lossctr=$(ip netns exec "$W" nft list ruleset 2>/dev/null |
 # sidecar JSON
 export MPS_OUT=$out MPS_SIDECAR=$side MPS_PATHS=$paths MPS_BYTES=$bytes MPS_DELAYS=$DELAYS MPS_RATES=$RATES MPS_LOSS=$LOSS \
   MPS_SIGNAL=$SIGNAL MPS_CSUM=$CSUM MPS_V6=$V6 MPS_SNAPLEN=$SNAPLEN MPS_FASTCLOSE=$FASTCLOSE MPS_DOWN=$DOWN \
-  MPS_DOWNAFTER=$DOWNAFTER MPS_CORRUPT=$CORRUPT MPS_SERVER_SUBFLOWS=$SERVER_SUBFLOWS MPS_OFFLOAD=$OFFLOAD MPS_CAPTURE_AT=$CAPTURE_AT MPS_CAPTURE_CMD=$CAPTURE_CMD \
+  MPS_DOWNAFTER=$DOWNAFTER MPS_CLIENT_CMD=$CLIENT_CMD MPS_SERVER_CMD=$SERVER_CMD MPS_CORRUPT=$CORRUPT MPS_SERVER_SUBFLOWS=$SERVER_SUBFLOWS MPS_OFFLOAD=$OFFLOAD MPS_CAPTURE_AT=$CAPTURE_AT MPS_CAPTURE_CMD=$CAPTURE_CMD \
   MPS_TIMEOUT=$TIMEOUT MPS_ADDR_C="${addr_c[*]}" MPS_ADDR_S="${addr_s[*]}" MPS_IFIDX=$ifidx MPS_TAG=$tag MPS_LOSSCTR="$lossctr" MPS_CMDLINE="${cmdline% }" \
   MPS_CAPNS=$capns MPS_T_CLIENT=$t_client MPS_T_DOWN=$t_down MPS_WORK=$work \
   MPS_TCPDUMP="$(tcpdump --version 2>&1 | head -n 2 | tr '\n' ';' || true)" MPS_IPROUTE="$(ip -V 2>&1)"
@@ -352,7 +359,7 @@ if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\x
 knobs = {'paths': paths, 'bytes': int(e('BYTES')), 'DELAYS': e('DELAYS'), 'RATES': e('RATES'), 'LOSS': e('LOSS'),
          'SIGNAL': int(e('SIGNAL')), 'CSUM': int(e('CSUM')), 'V6': int(e('V6')), 'SNAPLEN': int(e('SNAPLEN')),
          'FASTCLOSE': int(e('FASTCLOSE')), 'DOWN': int(e('DOWN')) if e('DOWN') else None,
-         'DOWNAFTER': float(e('DOWNAFTER')), 'CORRUPT': int(e('CORRUPT')) if e('CORRUPT') else None, 'SERVER_SUBFLOWS': int(e('SERVER_SUBFLOWS')), 'OFFLOAD': int(e('OFFLOAD')), 'CAPTURE_AT': e('CAPTURE_AT'),
+         'DOWNAFTER': float(e('DOWNAFTER')), 'CLIENT_CMD': e('CLIENT_CMD') or None, 'SERVER_CMD': e('SERVER_CMD') or None, 'CORRUPT': int(e('CORRUPT')) if e('CORRUPT') else None, 'SERVER_SUBFLOWS': int(e('SERVER_SUBFLOWS')), 'OFFLOAD': int(e('OFFLOAD')), 'CAPTURE_AT': e('CAPTURE_AT'),
          'CAPTURE_CMD': e('CAPTURE_CMD') or None, 'TIMEOUT': int(e('TIMEOUT'))}
 rates = [r + 'mbit' if re.fullmatch(r'[0-9.]+', r) else r for r in words('RATES')]
 lossctr = dict(map(int, kv) for kv in zip(*[iter(e('LOSSCTR').split())] * 2))

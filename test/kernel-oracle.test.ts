@@ -35,7 +35,7 @@ const reason = skipReason();
 const dir = mkdtempSync(path.join(tmpdir(), 'mpcap-kernel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** One run each; small transfers keep the whole file near 25 s. `expect` lists counter => kernel value wanted (a number, or '>0'). */
+/** One run each; small transfers keep the whole file near 35 s. `expect` lists counter => kernel value wanted (a number, or '>0'). */
 const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record<string, string>; expect: Record<string, number | '>0'> }> = [
   // server capture: handshakes, joins, ADD_ADDR echoes, duplicate data, subflow bytes, data-level ack
   { name: 'server-signal', paths: 3, bytes: 200_000, env: { SIGNAL: '1' }, expect: { MPCapableSYNRX: 1, MPJoinSynRx: '>0', MPJoinAckRx: '>0', EchoAdd: 2 } },
@@ -43,6 +43,8 @@ const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record
   { name: 'client-loss', paths: 2, bytes: 300_000, env: { CAPTURE_AT: 'client', SIGNAL: '1', LOSS: '0 3', OFFLOAD: '0' }, expect: { MPCapableSYNACKRX: 1, MPJoinSynAckRx: '>0', AddAddr: 1 } },
   // DSS checksums on, then a fast close: MP_FASTCLOSE received, no checksum error
   { name: 'csum-fastclose', paths: 2, bytes: 200_000, env: { CSUM: '1', FASTCLOSE: '1', OFFLOAD: '0' }, expect: { MPFastcloseRx: '>0', DataCsumErr: 0 } },
+  // client capture: the client marks path 2 backup (MP_PRIO sent), the server withdraws its path-2 address (REMOVE_ADDR received)
+  { name: 'client-prio-rmaddr', paths: 3, bytes: 300_000, env: { CAPTURE_AT: 'client', SIGNAL: '1', RATES: '1 1 1', DOWNAFTER: '0.3', CLIENT_CMD: 'ip mptcp endpoint change id 2 backup', SERVER_CMD: 'ip mptcp endpoint delete id 12' }, expect: { MPPrioTx: 1, RmAddr: 1, AddAddr: 2, EchoAddTx: 2 } },
   // DSS checksums on and two payload bytes zeroed on path 2 by the wire: one DataCsumErr, MP_FAIL, a reset subflow
   { name: 'csum-corrupt', paths: 2, bytes: 200_000, env: { CSUM: '1', CORRUPT: '2', OFFLOAD: '0' }, expect: { DataCsumErr: 1, MPFailTx: 1, MPRstTx: 1 } },
   // the server's subflow limit is 0: every join is refused (MPJoinRejected), the client retransmits at the data level
