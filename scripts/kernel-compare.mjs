@@ -174,40 +174,50 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
   if (!ss || ss.tcp.length === 0) {
     na('subflow bytes / srtt', `no ${at} ss snapshot with the connection's subflows (${at === 'client' && side.knobs.FASTCLOSE ? 'fast close' : 'sockets already gone'})`);
   } else {
-    // subflow counters are the kernel's at the snapshot: compare with the capture up to that instant
-    // (a subflow may still retransmit, at the TCP level, data the data level already acknowledged)
-    let snapConn = conn;
-    if (typeof ss.time === 'number') {
+    // subflow counters are the kernel's while ss read them (between time and time_end): compare with
+    // the capture cut at both instants (a subflow may still send, at the TCP level, data the data level
+    // already had acknowledged on another subflow); the kernel's value must lie between the two
+    const cutAt = (t) => {
       const tmp = mkdtempSync(path.join(tmpdir(), 'kernel-compare-'));
       try {
         const cut = path.join(tmp, 'until-snapshot.pcap');
-        mpcap(['dissect', '-Y', `frame.time_epoch <= ${ss.time.toFixed(6)}`, '-w', cut, pcap]);
-        const r = JSON.parse(mpcap(['analyze', '--json', cut]));
-        snapConn = r.connections.find((c) => c.client.key === conn.client.key) ?? conn;
+        mpcap(['dissect', '-Y', `frame.time_epoch <= ${t.toFixed(6)}`, '-w', cut, pcap]);
+        return JSON.parse(mpcap(['analyze', '--json', cut])).connections.find((c) => c.client.key === conn.client.key) ?? conn;
       } finally { rmSync(tmp, { recursive: true, force: true }); }
-    }
+    };
+    const snapConn = typeof ss.time === 'number' ? cutAt(ss.time) : conn;
+    const endConn = typeof ss.time_end === 'number' ? cutAt(ss.time_end) : snapConn;
+    const findSf = (cn, la, lp, pa, pp) => cn.subflows.find((x) => (at === 'server'
+      ? x.server.address === la && x.server.port === lp && x.client.address === pa && x.client.port === pp
+      : x.client.address === la && x.client.port === lp && x.server.address === pa && x.server.port === pp));
+    /** kernel within [f(capture at time), f(capture at time_end)] */
+    const bracket = (counter, kernel, sfs, f, note) => {
+      const [a, b] = sfs.map((x) => (x ? f(x) : null));
+      const lo = Math.min(a, b ?? a), hi = Math.max(a, b ?? a);
+      row(counter, kernel, lo === hi ? lo : `${lo}..${hi}`, kernel >= lo && kernel <= hi ? 'ok' : 'MISMATCH', note);
+    };
     for (const s of ss.tcp) {
       const [la, lp] = splitAddr(s.local), [pa, pp] = splitAddr(s.peer);
-      const sf = snapConn.subflows.find((x) => (at === 'server'
-        ? x.server.address === la && x.server.port === lp && x.client.address === pa && x.client.port === pp
-        : x.client.address === la && x.client.port === lp && x.server.address === pa && x.server.port === pp));
+      const sf = findSf(snapConn, la, lp, pa, pp);
+      const sfs = [sf, findSf(endConn, la, lp, pa, pp)];
       const name = `subflow ${strip(s.local)}->${strip(s.peer)}`;
       if (!sf) { row(`${name} found`, 'in ss', 'not in capture', 'MISMATCH'); continue; }
-      const unique = sf.payloadBytesByDirection.c2s - sf.retransmittedBytesByDirection.c2s;
+      const unique = (x) => x.payloadBytesByDirection.c2s - x.retransmittedBytesByDirection.c2s;
       if (at === 'server') {
         // bytes_received counts rcv_nxt advances: payload plus one for a FIN already received
         const fin = /CLOSE-WAIT|LAST-ACK|CLOSING|TIME-WAIT/.test(s.state) ? 1 : 0;
-        eq(`${name} bytes_received`, s.info.bytes_received ?? 0, unique + fin, `unique c2s payload${fin ? ' + FIN' : ''} (state ${s.state})`);
+        bracket(`${name} bytes_received`, s.info.bytes_received ?? 0, sfs, (x) => unique(x) + fin, `unique c2s payload${fin ? ' + FIN' : ''} (state ${s.state})`);
       } else {
         // bytes_acked counts snd_una advances: the SYN (one), the payload, and a FIN once acked
         const fin = /FIN-WAIT-2|TIME-WAIT|CLOSING/.test(s.state) ? 1 : 0;
-        eq(`${name} bytes_acked`, s.info.bytes_acked ?? 0, unique + 1 + fin, `unique c2s payload + SYN${fin ? ' + FIN' : ''} (state ${s.state})`);
+        bracket(`${name} bytes_acked`, s.info.bytes_acked ?? 0, sfs, (x) => unique(x) + 1 + fin, `unique c2s payload + SYN${fin ? ' + FIN' : ''} (state ${s.state})`);
         // bytes_sent counts every transmission attempt, also those the sender's own tbf qdisc dropped
         // (tcpdump -i any sees egress packets after the qdisc): more than captured only when it dropped
         const pathNo = side.path_list.find((p) => p.client === la)?.path;
         const drops = kc.qdisc?.find((q) => q.path === pathNo)?.client?.drops ?? null;
         const sent = s.info.bytes_sent ?? 0, seen = sf.payloadBytesByDirection.c2s;
-        row(`${name} bytes_sent`, sent, seen, sent === seen ? 'ok' : sent > seen && drops > 0 ? 'differs (documented)' : 'MISMATCH',
+        const seenEnd = sfs[1]?.payloadBytesByDirection.c2s ?? seen;
+        row(`${name} bytes_sent`, sent, seen === seenEnd ? seen : `${seen}..${seenEnd}`, sent >= seen && sent <= seenEnd ? 'ok' : sent > seenEnd && drops > 0 ? 'differs (documented)' : 'MISMATCH',
           `c2s payload including retransmissions; client qdisc drops on path ${pathNo}: ${drops}`);
         // RTT: the kernel times a segment from before the qdisc to the ACK's arrival, the capture from
         // after the qdisc to the ACK's arrival: every kernel sample contains the capture's. So the
@@ -238,7 +248,7 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
         const abs = BigInt(`0x${String(v)}`);
         const rel = Number((abs - BigInt(conn.client.idsn)) & ((1n << 64n) - 1n));
         // server: rcv_nxt at EOF covers the data and the DATA_FIN; client: snd_una once all is acked, likewise
-        eq(`MPTCP ${field} - IDSN(client)`, rel, snapConn.data.c2s.dataAck, 'data level: bytes and DATA_FIN acknowledged (mpcap: highest c2s DATA_ACK, relative)');
+        bracket(`MPTCP ${field} - IDSN(client)`, rel, [snapConn, endConn], (x) => x.data.c2s.dataAck, 'data level: bytes and DATA_FIN acknowledged (mpcap: highest c2s DATA_ACK, relative)');
       }
     }
   }

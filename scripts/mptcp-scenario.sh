@@ -216,9 +216,9 @@ import json, os, socket, sys, time
 import subprocess
 addr, res, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
 def snap():  # the kernel's view of the MPTCP socket and its subflows (ss runs in this namespace)
-    with open(res + '.ss.tmp', 'w') as f:
-        f.write('%.6f\n===\n' % time.time())
-        for a in (['-nHiM'], ['-nHti']): f.write(subprocess.run(['ss'] + a, capture_output=True, text=True).stdout + '\n===\n')
+    t0 = time.time(); out = [subprocess.run(['ss'] + a, capture_output=True, text=True).stdout for a in (['-nHiM'], ['-nHti'])]
+    with open(res + '.ss.tmp', 'w') as f:   # the kernel was read between t0 and t1
+        f.write('%.6f %.6f\n===\n' % (t0, time.time()) + ''.join(o + '\n===\n' for o in out))
     os.rename(res + '.ss.tmp', res + '.ss')
 fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM, socket.IPPROTO_MPTCP)
@@ -262,9 +262,9 @@ import json, os, socket, struct, sys, time
 import subprocess
 addr, total, fastclose, res, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3] == '1', sys.argv[4], float(sys.argv[5])
 def snap():  # the kernel's view of the MPTCP socket and its subflows (ss runs in this namespace)
-    with open(res + '.ss.tmp', 'w') as f:
-        f.write('%.6f\n===\n' % time.time())
-        for a in (['-nHiM'], ['-nHti']): f.write(subprocess.run(['ss'] + a, capture_output=True, text=True).stdout + '\n===\n')
+    t0 = time.time(); out = [subprocess.run(['ss'] + a, capture_output=True, text=True).stdout for a in (['-nHiM'], ['-nHti'])]
+    with open(res + '.ss.tmp', 'w') as f:   # the kernel was read between t0 and t1
+        f.write('%.6f %.6f\n===\n' % (t0, time.time()) + ''.join(o + '\n===\n' for o in out))
     os.rename(res + '.ss.tmp', res + '.ss')
 fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM, socket.IPPROTO_MPTCP)
@@ -397,7 +397,8 @@ def nstat(who, when):
 def parse_ss(path):  # ss -nHiM then ss -nHti output: one entry per socket, info tokens split into fields
     try: parts = open(path).read().split('\n===\n')
     except OSError: return None
-    res = {'time': float(parts.pop(0))}
+    t0, t1 = map(float, parts.pop(0).split())
+    res = {'time': t0, 'time_end': t1}
     for kind, text in zip(('mptcp', 'tcp'), parts):
         socks = []
         for line in text.split('\n'):
@@ -435,7 +436,7 @@ def qdisc(who, i):
 kernel['qdisc'] = [{'path': i, 'client': qdisc('client', i), 'server': qdisc('server', i)} for i in range(1, paths + 1)]
 kernel['note'] = ('nstat_delta: `nstat -asz` after the run minus before it, per namespace (nonzero differences only; '
                   'the namespaces are the run\'s own, so these are this connection\'s); ss: `ss -nHiM` (mptcp) and '
-                  '`ss -nHti` (tcp: the subflows) for port 5201 at time (epoch seconds), taken by the server once it had read all data '
+                  '`ss -nHti` (tcp: the subflows) for port 5201, read between time and time_end (epoch seconds), taken by the server once it had read all data '
                   '(before replying) and by the client once it had read the reply (before close; with FASTCLOSE '
                   'right after its last send)')
 sidecar['kernel_counters'] = kernel
