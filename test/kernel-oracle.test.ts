@@ -36,7 +36,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'mpcap-kernel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One run each; small transfers keep the whole file near 35 s. `expect` lists counter => kernel value wanted (a number, or '>0'). */
-const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record<string, string>; expect: Record<string, number | '>0'> }> = [
+const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record<string, string>; expect: Record<string, number | '>0'>; attempts?: number }> = [
   // server capture: handshakes, joins, ADD_ADDR echoes, duplicate data, subflow bytes, data-level ack
   { name: 'server-signal', paths: 3, bytes: 200_000, env: { SIGNAL: '1' }, expect: { MPCapableSYNRX: 1, MPJoinSynRx: '>0', MPJoinAckRx: '>0', EchoAdd: 2 } },
   // client capture with loss: ADD_ADDR received, bytes acked/sent, RTT, data-level retransmissions
@@ -44,7 +44,10 @@ const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record
   // DSS checksums on, then a fast close: MP_FASTCLOSE received, no checksum error
   { name: 'csum-fastclose', paths: 2, bytes: 200_000, env: { CSUM: '1', FASTCLOSE: '1', OFFLOAD: '0' }, expect: { MPFastcloseRx: '>0', DataCsumErr: 0 } },
   // client capture: the client marks path 2 backup (MP_PRIO sent), the server withdraws its path-2 address (REMOVE_ADDR received)
-  { name: 'client-prio-rmaddr', paths: 3, bytes: 300_000, env: { CAPTURE_AT: 'client', SIGNAL: '1', RATES: '1 1 1', DOWNAFTER: '0.3', CLIENT_CMD: 'ip mptcp endpoint change id 2 backup', SERVER_CMD: 'ip mptcp endpoint delete id 12' }, expect: { MPPrioTx: 1, RmAddr: 1, AddAddr: 2, EchoAddTx: 2 } },
+  // The kernel does not always send the MP_PRIO (nor always the REMOVE_ADDR) the endpoint commands ask
+  // for (1 run in 2 on 6.18, kernel and capture agreeing either way): each attempt is checked in full,
+  // and the scenario is repeated (up to 6 times) until each of the two has moved in some attempt.
+  { name: 'client-prio-rmaddr', paths: 3, bytes: 300_000, attempts: 6, env: { CAPTURE_AT: 'client', SIGNAL: '1', RATES: '1 1 1', DOWNAFTER: '0.3', CLIENT_CMD: 'ip mptcp endpoint change id 2 backup; sleep 0.1; ip mptcp endpoint change id 2 nobackup', SERVER_CMD: 'ip mptcp endpoint delete id 12' }, expect: { MPPrioTx: '>0', RmAddr: '>0', AddAddr: 2 } },
   // DSS checksums on and two payload bytes zeroed on path 2 by the wire: one DataCsumErr, MP_FAIL, a reset subflow
   { name: 'csum-corrupt', paths: 2, bytes: 200_000, env: { CSUM: '1', CORRUPT: '2', OFFLOAD: '0' }, expect: { DataCsumErr: 1, MPFailTx: 1, MPRstTx: 1 } },
   // the server's subflow limit is 0: every join is refused (MPJoinRejected), the client retransmits at the data level
@@ -52,35 +55,43 @@ const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record
 ];
 
 describe.skipIf(reason !== null)(`kernel counters vs mpcap${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  it.each(SCENARIOS)('$name: every comparable counter agrees with the kernel', async ({ name, paths, bytes, env, expect: want }) => {
-    const out = path.join(dir, `${name}.pcap`);
-    const run = await runScenario(out, paths, bytes, env);
-    expect(run.code, run.stderr).toBe(0);
-    const { rows } = compare(out) as { rows: Row[] };
-    const bad = rows.filter((r) => r.verdict === 'MISMATCH');
-    expect(bad, JSON.stringify(bad, null, 1)).toEqual([]);
-    for (const r of rows) {
-      expect(['ok', 'n/a', 'differs (documented)']).toContain(r.verdict);
-      if (r.verdict !== 'ok') expect(r.note.length, `${r.counter} says why`).toBeGreaterThan(10);
-      // the only documented differences: the sender's own qdisc (drops counted as sent; queueing in srtt)
-      if (r.verdict === 'differs (documented)') expect(r.counter).toMatch(/bytes_sent|srtt/);
+  it.each(SCENARIOS)('$name: every comparable counter agrees with the kernel', async ({ name, paths, bytes, env, expect: want, attempts = 1 }) => {
+    const moved = new Set<string>();
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const out = path.join(dir, `${name}-${attempt}.pcap`);
+      const run = await runScenario(out, paths, bytes, env);
+      expect(run.code, run.stderr).toBe(0);
+      const { rows } = compare(out) as { rows: Row[] };
+      checkRows(rows, env);
+      for (const [counter, v] of Object.entries(want)) {
+        const r = rows.find((x) => x.counter === counter);
+        expect(r, counter).toBeDefined();
+        if (v === '>0' ? Number(r?.kernel) > 0 : r?.kernel === v) moved.add(counter);
+      }
+      if (moved.size === Object.keys(want).length) break;
     }
-    for (const [counter, v] of Object.entries(want)) {
-      const r = rows.find((x) => x.counter === counter);
-      expect(r, counter).toBeDefined();
-      if (v === '>0') expect(Number(r?.kernel), counter).toBeGreaterThan(0);
-      else expect(r?.kernel, counter).toBe(v);
-    }
-    const names = rows.map((r) => r.counter).join('\n');
-    // the counters the issue names are all there, compared or explained
-    for (const c of ['AddAddr', 'EchoAdd', 'RmAddr', 'MPPrioRx', 'MPFastcloseRx', 'DataCsumErr', 'DuplicateData', 'MPTCPRetrans', 'MPFailTx', 'MPRstTx']) expect(names).toContain(c);
-    if (env.CAPTURE_AT === 'client') {
-      expect(names).toMatch(/bytes_acked/);
-      expect(names).toMatch(/minrtt/);
-      expect(rows.filter((r) => /minrtt/.test(r.counter)).every((r) => r.verdict === 'ok')).toBe(true);
-    } else if (env.FASTCLOSE !== '1') {
-      expect(names).toMatch(/bytes_received/);
-      expect(rows.find((r) => r.counter.startsWith('MPTCP rcv_nxt'))?.verdict).toBe('ok');
-    }
+    for (const [counter, v] of Object.entries(want)) expect(moved.has(counter), `${counter} ${v === '>0' ? 'moved' : `= ${v}`} in one of ${attempts} attempt(s)`).toBe(true);
   });
 });
+
+function checkRows(rows: Row[], env: Record<string, string>): void {
+  const bad = rows.filter((r) => r.verdict === 'MISMATCH');
+  expect(bad, JSON.stringify(bad, null, 1)).toEqual([]);
+  for (const r of rows) {
+    expect(['ok', 'n/a', 'differs (documented)']).toContain(r.verdict);
+    if (r.verdict !== 'ok') expect(r.note.length, `${r.counter} says why`).toBeGreaterThan(10);
+    // the only documented differences: the sender's own qdisc (drops counted as sent; queueing in srtt)
+    if (r.verdict === 'differs (documented)') expect(r.counter).toMatch(/bytes_sent|srtt/);
+  }
+  const names = rows.map((r) => r.counter).join('\n');
+  // the counters the issue names are all there, compared or explained
+  for (const c of ['AddAddr', 'EchoAdd', 'RmAddr', 'MPPrioRx', 'MPFastcloseRx', 'DataCsumErr', 'DuplicateData', 'MPTCPRetrans', 'MPFailTx', 'MPRstTx']) expect(names).toContain(c);
+  if (env.CAPTURE_AT === 'client') {
+    expect(names).toMatch(/bytes_acked/);
+    expect(names).toMatch(/minrtt/);
+    expect(rows.filter((r) => /minrtt/.test(r.counter)).every((r) => r.verdict === 'ok')).toBe(true);
+  } else if (env.FASTCLOSE !== '1') {
+    expect(names).toMatch(/bytes_received/);
+    expect(rows.find((r) => r.counter.startsWith('MPTCP rcv_nxt'))?.verdict).toBe('ok');
+  }
+}
