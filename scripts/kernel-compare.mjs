@@ -72,6 +72,27 @@ function dataLevelDuplicates(conn) {
   return d.reinjectedBytes + Math.max(0, d.retransmittedBytes - subflowLevel) + d.duplicateUnattributedBytes;
 }
 
+/** Per client address:port, from mpcap's dissection: the client's ISN and the highest ACK the server
+ * sent, as (ack - ISN) mod 2^32 (what the client's snd_una - ISN is: SYN + payload + FIN), at or before
+ * each instant in `times`. */
+function serverAcks(pcap, port, times) {
+  const f = ['frame.time_epoch', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.seq_raw', 'tcp.ack_raw'];
+  const out = mpcap(['dissect', '-T', 'fields', ...f.flatMap((x) => ['-e', x]), pcap]);
+  const subs = new Map();
+  for (const line of out.split('\n')) {
+    if (!line) continue;
+    const [t, s4, s6, d4, d6, sp, dp, fl, seq, ack] = line.split('\t');
+    const flags = Number(fl);
+    if (Number(dp) === port && (flags & 0x12) === 0x02) { subs.set(`${s4 || s6}:${sp}`, { isn: Number(seq), acked: times.map(() => 0) }); continue; }
+    if (Number(sp) !== port || !(flags & 0x10)) continue;
+    const sub = subs.get(`${d4 || d6}:${dp}`);
+    if (!sub) continue;
+    const rel = (Number(ack) - sub.isn) >>> 0;
+    times.forEach((tt, i) => { if (Number(t) <= tt && rel > sub.acked[i] && rel < 0x80000000) sub.acked[i] = rel; });
+  }
+  return subs;
+}
+
 const strip = (a) => a.replace(/%[^:\]]*/, '');
 function splitAddr(s) { const a = strip(s); const i = a.lastIndexOf(':'); return [a.slice(0, i).replace(/^\[|\]$/g, ''), Number(a.slice(i + 1))]; }
 
@@ -181,6 +202,7 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
     };
     const snapConn = typeof ss.time === 'number' ? cutAt(ss.time) : conn;
     const endConn = typeof ss.time_end === 'number' ? cutAt(ss.time_end) : snapConn;
+    const acks = at === 'client' ? serverAcks(pcap, port, [ss.time ?? Infinity, ss.time_end ?? ss.time ?? Infinity]) : null;
     const findSf = (cn, la, lp, pa, pp) => cn.subflows.find((x) => (at === 'server'
       ? x.server.address === la && x.server.port === lp && x.client.address === pa && x.client.port === pp
       : x.client.address === la && x.client.port === lp && x.server.address === pa && x.server.port === pp));
@@ -202,9 +224,19 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
         const fin = /CLOSE-WAIT|LAST-ACK|CLOSING|TIME-WAIT/.test(s.state) ? 1 : 0;
         bracket(`${name} bytes_received`, s.info.bytes_received ?? 0, sfs, (x) => unique(x) + fin, `unique c2s payload${fin ? ' + FIN' : ''} (state ${s.state})`);
       } else {
-        // bytes_acked counts snd_una advances: the SYN (one), the payload, and a FIN once acked
+        // bytes_acked counts snd_una advances (the SYN, the payload, a FIN): the highest ACK the server
+        // sent on this subflow less the client's ISN, in the capture up to each snapshot instant
+        const a = acks.get(`${la}:${lp}`);
+        if (!a) row(`${name} bytes_acked`, s.info.bytes_acked ?? 0, null, 'MISMATCH', 'no SYN of this subflow in the capture');
+        else {
+          const [lo, hi] = [Math.min(...a.acked), Math.max(...a.acked)];
+          const k = s.info.bytes_acked ?? 0;
+          row(`${name} bytes_acked`, k, lo === hi ? lo : `${lo}..${hi}`, k >= lo && k <= hi ? 'ok' : 'MISMATCH', `highest ACK from the server - client ISN (SYN + payload acknowledged; state ${s.state})`);
+        }
+        // and mpcap's unique c2s payload (payload less retransmitted bytes) covers all that was acknowledged
         const fin = /FIN-WAIT-2|TIME-WAIT|CLOSING/.test(s.state) ? 1 : 0;
-        bracket(`${name} bytes_acked`, s.info.bytes_acked ?? 0, sfs, (x) => unique(x) + 1 + fin, `unique c2s payload + SYN${fin ? ' + FIN' : ''} (state ${s.state})`);
+        const acked = (s.info.bytes_acked ?? 0) - 1 - fin, uq = unique(sfs[1] ?? sf);
+        row(`${name} unique payload`, acked, uq, uq >= acked && uq - acked <= (sfs[1] ?? sf).payloadBytesByDirection.c2s ? 'ok' : 'MISMATCH', 'mpcap payload less retransmitted bytes >= what the kernel had acknowledged (bytes_acked - SYN)');
         // bytes_sent counts every transmission attempt, also those the sender's own tbf qdisc dropped
         // (tcpdump -i any sees egress packets after the qdisc): more than captured only when it dropped
         const pathNo = side.path_list.find((p) => p.client === la)?.path;
