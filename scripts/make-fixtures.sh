@@ -34,7 +34,7 @@ fixtures=(
   "fastclose|2|200000|FASTCLOSE=1"
   "client-side|2|200000|CAPTURE_AT=client"
 )
-knobs=(DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT)
+knobs=(DELAYS RATES LOSS SIGNAL CSUM V6 SNAPLEN FASTCLOSE DOWN DOWNAFTER CLIENT_CMD SERVER_CMD CORRUPT SERVER_SUBFLOWS OFFLOAD CAPTURE_AT CAPTURE_CMD TIMEOUT)
 
 field() { local IFS='|' f; read -r -a f <<<"$1"; echo "${f[$2]:-}"; }
 cmd_of() {  # the command line, relative to the repository root

@@ -51,7 +51,7 @@ export interface JoinInfo {
   ackHmac: string | null;
   synAckHmacValid: HmacVerdict;
   ackHmacValid: HmacVerdict;
-  /** The join SYN was answered with a RST (refused) or never answered. */
+  /** The server reset the join before any payload (refused: at the SYN or at the third ACK). */
   refused: boolean;
 }
 

@@ -45,7 +45,9 @@ export function onTcpFlags(state: ConnectionState, tcp: Segment, sub: Subflow, f
     if (sub.finClient && sub.finServer && sub.end.how === 'open') endSubflow(sub, 'FIN', frame, time, fromClient);
   }
   if (flags & TcpFlag.RST) {
-    if (tcpRst) {
+    // an MP_TCPRST replaces a plain RST's end (it carries the reason), not an earlier MP_TCPRST: the
+    // first reset ended the subflow, a later one is the peer answering it
+    if (tcpRst && sub.end.how !== 'MP_TCPRST') {
       endSubflow(sub, 'MP_TCPRST', frame, time, fromClient);
       sub.end.reason = tcpRst.reason;
       sub.end.reasonText = TCPRST_REASONS[tcpRst.reason] ?? 'unknown reason';
@@ -53,7 +55,9 @@ export function onTcpFlags(state: ConnectionState, tcp: Segment, sub: Subflow, f
     } else if (sub.end.how === 'open' || sub.end.how === 'FIN') {
       endSubflow(sub, 'RST', frame, time, fromClient);
     }
-    if (sub.join && sub.establishedTime === null && !fromClient) {
+    // Refused: the server resets the join before any payload, whether before the third ACK or at it
+    // (Linux checks its subflow limit only when the third ACK arrives, in subflow_syn_recv_sock)
+    if (sub.join && !sub.join.refused && !fromClient && (sub.establishedTime === null || sub.payloadBytes.client + sub.payloadBytes.server === 0)) {
       sub.join.refused = true;
       const conn = state.conn(sub);
       if (conn) state.problem(conn, 'join-refused', frame, `subflow ${sub.tcpStream} (${sub.client.addr}:${sub.client.port} → ${sub.server.addr}:${sub.server.port}): the join was refused with a RST`);
