@@ -637,6 +637,8 @@ const COMMANDS = [
   // display filters over garbage: every kind of field (numbers, addresses, strings, 64-bit, flags)
   { name: 'dissect -Y', argv: (f) => ['dissect', '-Y', 'mptcp.dsn > 10 || ip.addr == 10.0.0.0/8 || tcp.port in {80, 443} || tcp.options.mptcp.subtype == 2 || mptcp.stream', '-T', 'fields', '-e', 'frame.number', f] },
   { name: 'report', argv: (f) => ['report', '--top', '2', '-o', REPORT_PAGE, f] },
+  // the capture against itself: both readers, the subflow pairing and the per-packet matcher
+  { name: 'compare', argv: (f) => ['compare', '--json', f, f], json: 'json' },
 ];
 /** Where `report` writes its page (one per fuzzing process, overwritten by every input). */
 const REPORT_PAGE = path.join(tmpdir(), `mpcap-fuzz-report-${process.pid}.html`);
