@@ -4,20 +4,9 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { csv, type Cell } from '../analysis/csv.js';
 import type { CompareResult } from './model.js';
 import type { PacketRec, PacketSink } from './matcher.js';
-
-type Cell = string | number | boolean | null | undefined;
-
-function cell(v: Cell): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function csv(header: string[], rows: Cell[][]): string {
-  return [header.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
-}
 
 export function compareCsvTables(r: CompareResult): Record<string, string> {
   const files: Record<string, string> = {};

@@ -10,7 +10,7 @@
  * one chunk of frames. For rotated files that is the first chunk of each later file; the rest is
  * handed on without a copy. Equal timestamps go in the order the files were given, as mergecap.
  */
-import type { Frame } from '../frame.js';
+import { FrameRecord, type Frame } from '../frame.js';
 import type { FrameHandler } from './parser.js';
 import { readCapture, type ReadCaptureOptions, type ReadCaptureSummary } from './source.js';
 
@@ -26,16 +26,8 @@ export interface InputSummary {
 /** The whole input's summary (sums, problems named by file), and each file's own. */
 export type MergedSummary = ReadCaptureSummary & { inputs: InputSummary[] };
 
-interface Queued {
-  tsSec: number;
-  tsNsec: number;
-  capLen: number;
-  origLen: number;
-  linkType: number;
-  interfaceId: number;
-  fileOffset: number;
-  data: Uint8Array;
-}
+/** A frame waiting in its file's queue: a copy, its number given when it is handed on. */
+type Queued = Omit<Frame, 'number'>;
 
 class Source {
   readonly queue: Queued[] = [];
@@ -65,7 +57,7 @@ export async function readCaptures(paths: readonly string[], onFrame: FrameHandl
     return { ...summary, inputs: [{ path, summary }] };
   }
   const sources = paths.map((p, i) => new Source(i, p));
-  const out: Frame = { number: 0, tsSec: 0, tsNsec: 0, capLen: 0, origLen: 0, linkType: 0, interfaceId: 0, fileOffset: 0, data: new Uint8Array(0) };
+  const out = new FrameRecord();
   let stopped = false;
   let number = 0;
 
@@ -73,12 +65,14 @@ export async function readCaptures(paths: readonly string[], onFrame: FrameHandl
     out.number = ++number;
     out.tsSec = f.tsSec;
     out.tsNsec = f.tsNsec;
+    // the reader's bytes handed on in place (no view per packet), as a single file's are
+    if (f instanceof FrameRecord) out.setBytes(f.bytes, f.start, f.capLen);
+    else out.data = f.data;
     out.capLen = f.capLen;
     out.origLen = f.origLen;
     out.linkType = f.linkType;
     out.interfaceId = f.interfaceId;
     out.fileOffset = f.fileOffset;
-    out.data = f.data;
     if (onFrame(out) === false) stop();
     return !stopped;
   };
