@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerCompare } from './compare.js';
 import { registerDissect } from './dissect.js';
+import { registerExport } from './export.js';
 import { registerExtract } from './extract.js';
 import { registerFields } from './fields-cmd.js';
 import { registerLive } from './live.js';
@@ -19,4 +20,5 @@ export function registerCommands(program: Command, io: CliIo, setExit: SetExit):
   registerLive(program, io, setExit);
   registerReport(program, io, setExit);
   registerCompare(program, io, setExit);
+  registerExport(program, io, setExit);
 }
