@@ -7,6 +7,7 @@ import { registerExport } from './export.js';
 import { registerExtract } from './extract.js';
 import { registerFields } from './fields-cmd.js';
 import { registerLive } from './live.js';
+import { registerQuery } from './query.js';
 import { registerReport } from './report.js';
 import type { SetExit } from './errors.js';
 import type { CliIo } from './io.js';
@@ -21,4 +22,5 @@ export function registerCommands(program: Command, io: CliIo, setExit: SetExit):
   registerReport(program, io, setExit);
   registerCompare(program, io, setExit);
   registerExport(program, io, setExit);
+  registerQuery(program, io, setExit);
 }
