@@ -17,6 +17,7 @@ interface ExportOptions {
   force?: boolean;
   jobs?: string;
   merge?: boolean;
+  list?: boolean;
 }
 
 export function registerExport(program: Command, io: CliIo, setExit: SetExit): void {
@@ -28,6 +29,7 @@ export function registerExport(program: Command, io: CliIo, setExit: SetExit): v
     .option('--force', 'export again a capture already in the dataset (same content hash)')
     .option('-j, --jobs <n>', 'capture sets exported at once, on worker threads (default: the number of cores)')
     .option('--merge', 'read every file given as one capture (as analyze reads several files)')
+    .option('--list', 'print the capture sets the arguments make, one JSON array of files a line, and export nothing (scripts/dask-export.py uses it)')
     .addHelpText(
       'after',
       `
@@ -55,7 +57,7 @@ export function parseJobs(text: string | undefined): number {
 }
 
 async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promise<number> {
-  if (opts.output === undefined) throw new UsageError('export needs the dataset directory: -o DIR');
+  if (opts.output === undefined && !opts.list) throw new UsageError('export needs the dataset directory: -o DIR');
   if (args.includes('-')) throw new UsageError('export reads capture files, not standard input (a capture is named by the hash of its bytes)');
   const jobs = parseJobs(opts.jobs);
   let sets: string[][];
@@ -64,6 +66,10 @@ async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promis
   } catch (e) {
     if (e instanceof SetError) throw new UsageError(e.message);
     throw e;
+  }
+  if (opts.list || opts.output === undefined) {
+    for (const s of sets) io.stdout.write(JSON.stringify(s) + '\n');
+    return ExitCode.OK;
   }
   await prepareDirectory(opts.output, '-o');
   const duck = await requireDuckdb('export', io.env);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Analysis } from '../analysis/analysis.js';
 import { runPipeline } from '../analysis/pipeline.js';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
@@ -64,7 +65,8 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
   const analysis = new Analysis();
   let summary;
   try {
-    summary = await runPipeline(files, analysis.pipeline, { stdin: process.stdin });
+    // never standard input ('-' is refused: a capture is named by its bytes); no process.stdin in a worker
+    summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]) });
   } catch (e) {
     if (e instanceof InputError || e instanceof CaptureFormatError) return writeFailed(duck, files, out, id, e.message, 3);
     // a bug on one capture is recorded with it (exit 1, as analyze's) and the others go on
