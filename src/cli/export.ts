@@ -18,6 +18,7 @@ interface ExportOptions {
   jobs?: string;
   merge?: boolean;
   list?: boolean;
+  packets?: boolean;
 }
 
 export function registerExport(program: Command, io: CliIo, setExit: SetExit): void {
@@ -28,6 +29,7 @@ export function registerExport(program: Command, io: CliIo, setExit: SetExit): v
     .option('-o, --output <dir>', 'the dataset directory (made if missing; exported captures are added to it)')
     .option('--force', 'export again a capture already in the dataset (same content hash)')
     .option('-j, --jobs <n>', 'capture sets exported at once, on worker threads (default: the number of cores)')
+    .option('--packets', 'also the per-packet MPTCP table `packets` (frame, time, tcp.stream, mptcp.stream, subtypes, flags, DSN, subflow sequence, data length, data ACK, payload length, problems), written as the capture is read')
     .option('--merge', 'read every file given as one capture (as analyze reads several files)')
     .option('--list', 'print the capture sets the arguments make, one JSON array of files a line, and export nothing (scripts/dask-export.py uses it)')
     .addHelpText(
@@ -38,6 +40,7 @@ Examples:
   mpcap export -o ds/ archive/                       # every capture file under archive/, on all cores
   mpcap export -o ds/ 'rotated-0*.pcap'              # rotated files: one capture
   mpcap export -o ds/ --jobs 2 archive/*.pcapng
+  mpcap export -o ds/ --packets big.pcap             # also one row per MPTCP packet
   mpcap query "SELECT count(*) FROM subflows" ds/
 
 Layout: DIR/TABLE/capture=ID/part-0.parquet, ID the first 16 hex digits of the SHA-256 of the
@@ -87,9 +90,9 @@ async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promis
     if (tty) io.stderr.write(`\r\x1b[Kexport: ${counts.exported + counts.skipped + counts.failed}/${sets.length} captures (${counts.failed} failed)`);
   };
   if (jobs === 1 || sets.length === 1) {
-    for (const s of sets) done(await exportCaptureSet(duck, s, out, opts.force === true));
+    for (const s of sets) done(await exportCaptureSet(duck, s, out, { force: opts.force === true, packets: opts.packets === true }));
   } else {
-    await runPool(sets, out, opts.force === true, jobs, done);
+    await runPool(sets, out, { force: opts.force === true, packets: opts.packets === true }, jobs, done);
   }
   await Promise.all(pending);
   if (tty) io.stderr.write('\r\x1b[K');

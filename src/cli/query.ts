@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { cell } from '../analysis/csv.js';
 import { exportCaptureSet } from '../export/capture-set.js';
 import { requireDuckdb } from '../export/duckdb.js';
+import { PACKETS_TABLE } from '../export/packets.js';
 import { captureSets, SetError } from '../export/sets.js';
 import { createViews, isDataset } from '../export/views.js';
 import { OutputSink } from '../analysis/output-sink.js';
@@ -76,7 +77,7 @@ async function runQuery(sql: string, inputs: string[], opts: QueryOptions, io: C
     }
     temp = dir = await mkdtemp(join(tmpdir(), 'mpcap-query-'));
     for (const s of sets) {
-      const r = await exportCaptureSet(duck, s, dir, false);
+      const r = await exportCaptureSet(duck, s, dir, { force: false, packets: true });
       if (r.error !== null) io.stderr.write(`mpcap: ${s.join(' + ')}: ${r.status === 'failed' ? 'not read' : 'warning'}: ${r.error}\n`);
       code = Math.max(code, r.exitCode);
     }
@@ -84,7 +85,7 @@ async function runQuery(sql: string, inputs: string[], opts: QueryOptions, io: C
   const instance = await duck.DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
-    await createViews(conn, dir);
+    await createViews(conn, dir, [PACKETS_TABLE]);
     let reader;
     try {
       reader = await conn.runAndReadAll(sql);

@@ -16,6 +16,7 @@ import { CaptureFormatError, InputError } from '../dissect/errors.js';
 import { version } from '../cli/version.js';
 import { TABLES } from './columns.js';
 import type { DuckApi } from './duckdb.js';
+import { PACKETS_TABLE, PacketRows } from './packets.js';
 import { ParquetCaptureWriter } from './parquet-writer.js';
 import { failedCaptureRow, reportRows } from './rows.js';
 
@@ -51,7 +52,14 @@ export async function isExported(out: string, id: string): Promise<boolean> {
   return (await stat(partitionDir(out, 'captures', id)).catch(() => null))?.isDirectory() === true;
 }
 
-export async function exportCaptureSet(duck: DuckApi, files: string[], out: string, force: boolean): Promise<ExportResult> {
+export interface ExportOptions {
+  force: boolean;
+  /** Also the per-packet table (`--packets`). */
+  packets: boolean;
+}
+
+export async function exportCaptureSet(duck: DuckApi, files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
+  const force = opts.force;
   let id: string;
   try {
     id = await captureId(files);
@@ -63,34 +71,45 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
   }
   if (!force && (await isExported(out, id))) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
   const analysis = new Analysis();
-  let summary;
-  try {
-    // never standard input ('-' is refused: a capture is named by its bytes); no process.stdin in a worker
-    summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]) });
-  } catch (e) {
-    if (e instanceof InputError || e instanceof CaptureFormatError) return writeFailed(duck, files, out, id, e.message, 3);
-    // a bug on one capture is recorded with it (exit 1, as analyze's) and the others go on
-    return writeFailed(duck, files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1);
-  }
-  let exitCode = 0;
-  let error: string | null = null;
-  for (const input of summary.inputs) {
-    const fatal = input.summary.problems.find((p) => p.fatal);
-    if (fatal) {
-      exitCode = 4;
-      error = `${input.path}: the capture is damaged: read up to byte ${fatal.offset} (${fatal.message})`;
-    }
-  }
-  const parts = analysis.parts(files[0] as string, summary, `mpcap ${version()}`);
+  const staging = await makeStaging(out, id);
   const w = await ParquetCaptureWriter.create(duck);
   try {
+    let packets: PacketRows | null = null;
+    if (opts.packets) {
+      await mkdir(join(staging, PACKETS_TABLE.name));
+      packets = await PacketRows.create(duck, w.connection, join(staging, PACKETS_TABLE.name));
+      analysis.pipeline.subscribe(packets);
+    }
+    let summary;
+    try {
+      // never standard input ('-' is refused: a capture is named by its bytes); no process.stdin in a worker
+      const p = packets;
+      summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]), ...(p ? { afterChunk: () => p.maybeFlush() } : {}) });
+    } catch (e) {
+      w.close();
+      if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(duck, files, out, id, e.message, 3);
+      // a bug on one capture is recorded with it (exit 1, as analyze's) and the others go on
+      return await writeFailed(duck, files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1);
+    }
+    await packets?.finish();
+    let exitCode = 0;
+    let error: string | null = null;
+    for (const input of summary.inputs) {
+      const fatal = input.summary.problems.find((p) => p.fatal);
+      if (fatal) {
+        exitCode = 4;
+        error = `${input.path}: the capture is damaged: read up to byte ${fatal.offset} (${fatal.message})`;
+      }
+    }
+    const parts = analysis.parts(files[0] as string, summary, `mpcap ${version()}`);
     reportRows(parts, w, { error, exitCode });
-  } catch (e) {
+    await w.finish(staging);
+    await place(staging, out, id, packets !== null);
+    return { id, files, status: 'exported', exitCode, error, packets: summary.frames };
+  } finally {
     w.close();
-    throw e;
+    await rm(staging, { recursive: true, force: true });
   }
-  await place(w, out, id);
-  return { id, files, status: 'exported', exitCode, error, packets: summary.frames };
 }
 
 /** Record a set that could not be exported (its worker died) under the hash of its names. */
@@ -102,26 +121,32 @@ const unreadableId = (files: readonly string[]): string => createHash('sha256').
 
 async function writeFailed(duck: DuckApi, files: string[], out: string, id: string, error: string, exitCode: number): Promise<ExportResult> {
   const w = await ParquetCaptureWriter.create(duck);
-  failedCaptureRow({ file: files[0] as string, files: files.length, error, exitCode, generator: `mpcap ${version()}` }, w);
-  await place(w, out, id);
+  const staging = await makeStaging(out, id);
+  try {
+    failedCaptureRow({ file: files[0] as string, files: files.length, error, exitCode, generator: `mpcap ${version()}` }, w);
+    await w.finish(staging);
+    await place(staging, out, id, false);
+  } finally {
+    w.close();
+    await rm(staging, { recursive: true, force: true });
+  }
   return { id, files, status: 'failed', exitCode, error, packets: 0 };
 }
 
-/** Write the tables beside the dataset, then rename each into place, `captures` last. */
-async function place(w: ParquetCaptureWriter, out: string, id: string): Promise<void> {
+async function makeStaging(out: string, id: string): Promise<string> {
   const staging = join(out, `.staging-${id}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   await mkdir(staging, { recursive: true });
-  try {
-    await w.finish(staging);
-    await rm(partitionDir(out, 'captures', id), { recursive: true, force: true });
-    const order = [...TABLES.filter((t) => t.name !== 'captures'), ...TABLES.filter((t) => t.name === 'captures')];
-    for (const t of order) {
-      const dest = partitionDir(out, t.name, id);
-      await mkdir(join(out, t.name), { recursive: true });
-      await rm(dest, { recursive: true, force: true });
-      await rename(join(staging, t.name), dest);
-    }
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+  return staging;
+}
+
+/** Rename each table's directory from the staging one into place, `captures` last. */
+async function place(staging: string, out: string, id: string, packets: boolean): Promise<void> {
+  await rm(partitionDir(out, 'captures', id), { recursive: true, force: true });
+  const tables = [...(packets ? [PACKETS_TABLE] : []), ...TABLES.filter((t) => t.name !== 'captures'), ...TABLES.filter((t) => t.name === 'captures')];
+  for (const t of tables) {
+    const dest = partitionDir(out, t.name, id);
+    await mkdir(join(out, t.name), { recursive: true });
+    await rm(dest, { recursive: true, force: true });
+    await rename(join(staging, t.name), dest);
   }
 }

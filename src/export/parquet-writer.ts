@@ -71,6 +71,11 @@ export class ParquetCaptureWriter implements RowSink {
     return w;
   }
 
+  /** The connection the tables are in (the per-packet table stages its rows there too). */
+  get connection(): DuckDBConnection {
+    return this.conn;
+  }
+
   row(table: Table, values: Value[]): void {
     const o = this.open.get(table) as Open;
     const a = o.appender;

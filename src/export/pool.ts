@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ExportResult } from './capture-set.js';
+import type { ExportOptions, ExportResult } from './capture-set.js';
 import type { ResultMessage, TaskMessage } from './worker.js';
 
 /** The compiled worker: beside this file in dist/, or dist/ when this file runs from src/ (tests). */
@@ -15,7 +15,7 @@ function workerUrl(): URL {
   return existsSync(fileURLToPath(here)) ? here : new URL('../../dist/export/worker.js', import.meta.url);
 }
 
-export async function runPool(sets: string[][], out: string, force: boolean, jobs: number, done: (r: ExportResult) => void): Promise<void> {
+export async function runPool(sets: string[][], out: string, opts: ExportOptions, jobs: number, done: (r: ExportResult) => void): Promise<void> {
   let next = 0;
   const url = workerUrl();
   const one = (): Promise<void> =>
@@ -29,7 +29,7 @@ export async function runPool(sets: string[][], out: string, force: boolean, job
           return;
         }
         current = sets[next++] as string[];
-        w.postMessage({ files: current, out, force } satisfies TaskMessage);
+        w.postMessage({ files: current, out, opts } satisfies TaskMessage);
       };
       w.on('message', (m: ResultMessage) => {
         const files = current as string[];
