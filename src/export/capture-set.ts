@@ -1,0 +1,152 @@
+/**
+ * One capture set exported: its content hash (the `capture=ID` partition), analyze's analysis of
+ * it, its rows into a ParquetCaptureWriter, and the files moved into the dataset. A set already in
+ * the dataset (same hash) is skipped unless `force`. Each table's directory is written beside the
+ * dataset first and renamed into place, `captures` last: a capture whose `captures` partition is
+ * there is complete, and a crash leaves no half capture that a later run would skip.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Analysis } from '../analysis/analysis.js';
+import { runPipeline } from '../analysis/pipeline.js';
+import { CaptureFormatError, InputError } from '../dissect/errors.js';
+import { version } from '../cli/version.js';
+import { TABLES } from './columns.js';
+import type { DuckApi } from './duckdb.js';
+import { PACKETS_TABLE, PacketRows } from './packets.js';
+import { ParquetCaptureWriter } from './parquet-writer.js';
+import { failedCaptureRow, reportRows } from './rows.js';
+
+/** Hex digits of the SHA-256 kept as the capture's ID (64 bits: no collision in any archive). */
+const ID_HEX = 16;
+
+export interface ExportResult {
+  id: string;
+  files: string[];
+  status: 'exported' | 'skipped' | 'failed';
+  /** analyze's exit code for it: 0, 3 (unreadable, not a capture), 4 (damaged: read up to the damage). */
+  exitCode: number;
+  error: string | null;
+  packets: number;
+}
+
+/** SHA-256 of the files' contents, in order (each with its length, so that a split point counts). */
+export async function captureId(files: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) {
+    const size = (await stat(f)).size;
+    h.update(`${size}\n`);
+    for await (const chunk of createReadStream(f, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  }
+  return h.digest('hex').slice(0, ID_HEX);
+}
+
+export function partitionDir(out: string, table: string, id: string): string {
+  return join(out, table, `capture=${id}`);
+}
+
+export async function isExported(out: string, id: string): Promise<boolean> {
+  return (await stat(partitionDir(out, 'captures', id)).catch(() => null))?.isDirectory() === true;
+}
+
+export interface ExportOptions {
+  force: boolean;
+  /** Also the per-packet table (`--packets`). */
+  packets: boolean;
+}
+
+export async function exportCaptureSet(duck: DuckApi, files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
+  const force = opts.force;
+  let id: string;
+  try {
+    id = await captureId(files);
+  } catch (e) {
+    // unreadable: recorded under the hash of its names, so that a re-run records it once
+    id = unreadableId(files);
+    const error = e instanceof Error ? e.message : String(e);
+    return writeFailed(duck, files, out, id, error, 3);
+  }
+  if (!force && (await isExported(out, id))) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
+  const analysis = new Analysis();
+  const staging = await makeStaging(out, id);
+  const w = await ParquetCaptureWriter.create(duck);
+  try {
+    let packets: PacketRows | null = null;
+    if (opts.packets) {
+      await mkdir(join(staging, PACKETS_TABLE.name));
+      packets = await PacketRows.create(duck, w.connection, join(staging, PACKETS_TABLE.name));
+      analysis.pipeline.subscribe(packets);
+    }
+    let summary;
+    try {
+      // never standard input ('-' is refused: a capture is named by its bytes); no process.stdin in a worker
+      const p = packets;
+      summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]), ...(p ? { afterChunk: () => p.maybeFlush() } : {}) });
+    } catch (e) {
+      w.close();
+      if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(duck, files, out, id, e.message, 3);
+      // a bug on one capture is recorded with it (exit 1, as analyze's) and the others go on
+      return await writeFailed(duck, files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1);
+    }
+    await packets?.finish();
+    let exitCode = 0;
+    let error: string | null = null;
+    for (const input of summary.inputs) {
+      const fatal = input.summary.problems.find((p) => p.fatal);
+      if (fatal) {
+        exitCode = 4;
+        error = `${input.path}: the capture is damaged: read up to byte ${fatal.offset} (${fatal.message})`;
+      }
+    }
+    const parts = analysis.parts(files[0] as string, summary, `mpcap ${version()}`);
+    reportRows(parts, w, { error, exitCode });
+    await w.finish(staging);
+    await place(staging, out, id, packets !== null);
+    return { id, files, status: 'exported', exitCode, error, packets: summary.frames };
+  } finally {
+    w.close();
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Record a set that could not be exported (its worker died) under the hash of its names. */
+export function recordFailure(duck: DuckApi, files: string[], out: string, error: string, exitCode: number): Promise<ExportResult> {
+  return writeFailed(duck, files, out, unreadableId(files), error, exitCode);
+}
+
+const unreadableId = (files: readonly string[]): string => createHash('sha256').update(`unreadable\n${files.join('\n')}`).digest('hex').slice(0, ID_HEX);
+
+async function writeFailed(duck: DuckApi, files: string[], out: string, id: string, error: string, exitCode: number): Promise<ExportResult> {
+  const w = await ParquetCaptureWriter.create(duck);
+  const staging = await makeStaging(out, id);
+  try {
+    failedCaptureRow({ file: files[0] as string, files: files.length, error, exitCode, generator: `mpcap ${version()}` }, w);
+    await w.finish(staging);
+    await place(staging, out, id, false);
+  } finally {
+    w.close();
+    await rm(staging, { recursive: true, force: true });
+  }
+  return { id, files, status: 'failed', exitCode, error, packets: 0 };
+}
+
+async function makeStaging(out: string, id: string): Promise<string> {
+  const staging = join(out, `.staging-${id}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  await mkdir(staging, { recursive: true });
+  return staging;
+}
+
+/** Rename each table's directory from the staging one into place, `captures` last. */
+async function place(staging: string, out: string, id: string, packets: boolean): Promise<void> {
+  await rm(partitionDir(out, 'captures', id), { recursive: true, force: true });
+  const tables = [...(packets ? [PACKETS_TABLE] : []), ...TABLES.filter((t) => t.name !== 'captures'), ...TABLES.filter((t) => t.name === 'captures')];
+  for (const t of tables) {
+    const dest = partitionDir(out, t.name, id);
+    await mkdir(join(out, t.name), { recursive: true });
+    await rm(dest, { recursive: true, force: true });
+    await rename(join(staging, t.name), dest);
+  }
+}
