@@ -5,11 +5,12 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { exportCaptureSet, recordFailure, type ExportResult } from '../export/capture-set.js';
-import { requireDuckdb } from '../export/duckdb.js';
 import { runPool } from '../export/pool.js';
 import { captureSets, SetError } from '../export/sets.js';
 import { plural } from '../analysis/plural.js';
+import { requireDuckdb } from './duckdb.js';
 import { UsageError, type SetExit } from './errors.js';
+import { version } from './version.js';
 import { ExitCode, prepareDirectory, type CliIo } from './io.js';
 
 interface ExportOptions {
@@ -76,6 +77,7 @@ async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promis
   }
   await prepareDirectory(opts.output, '-o');
   const duck = await requireDuckdb('export', io.env);
+  const generator = `mpcap ${version()}`;
   const out = opts.output;
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && io.env.CI === undefined;
   const counts = { exported: 0, skipped: 0, failed: 0 };
@@ -86,13 +88,13 @@ async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promis
     if (r.exitCode !== 0) code = Math.max(code, r.exitCode);
     if (r.error !== null) io.stderr.write(`${tty ? '\r\x1b[K' : ''}mpcap: ${r.files.join(' + ')}: ${r.status === 'failed' ? 'not exported' : 'warning'}: ${r.error}\n`);
     // a set whose worker died has no row yet: record it here
-    if (r.id === '') pending.push(recordFailure(duck, r.files, out, r.error ?? 'failed', r.exitCode).then(() => undefined));
+    if (r.id === '') pending.push(recordFailure(duck, r.files, out, r.error ?? 'failed', r.exitCode, generator).then(() => undefined));
     if (tty) io.stderr.write(`\r\x1b[Kexport: ${counts.exported + counts.skipped + counts.failed}/${sets.length} captures (${counts.failed} failed)`);
   };
   if (jobs === 1 || sets.length === 1) {
-    for (const s of sets) done(await exportCaptureSet(duck, s, out, { force: opts.force === true, packets: opts.packets === true }));
+    for (const s of sets) done(await exportCaptureSet(duck, s, out, { force: opts.force === true, packets: opts.packets === true, generator }));
   } else {
-    await runPool(sets, out, { force: opts.force === true, packets: opts.packets === true }, jobs, done);
+    await runPool(sets, out, { force: opts.force === true, packets: opts.packets === true, generator }, jobs, done);
   }
   await Promise.all(pending);
   if (tty) io.stderr.write('\r\x1b[K');

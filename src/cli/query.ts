@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cell } from '../analysis/csv.js';
 import { exportCaptureSet } from '../export/capture-set.js';
-import { requireDuckdb } from '../export/duckdb.js';
 import { PACKETS_TABLE } from '../export/packets.js';
 import { captureSets, SetError } from '../export/sets.js';
 import { createViews, isDataset } from '../export/views.js';
 import { OutputSink } from '../analysis/output-sink.js';
+import { requireDuckdb } from './duckdb.js';
 import { UsageError, type SetExit } from './errors.js';
+import { version } from './version.js';
 import { ExitCode, type CliIo } from './io.js';
 import { tableWidth } from './terminal.js';
 
@@ -77,7 +78,7 @@ async function runQuery(sql: string, inputs: string[], opts: QueryOptions, io: C
     }
     temp = dir = await mkdtemp(join(tmpdir(), 'mpcap-query-'));
     for (const s of sets) {
-      const r = await exportCaptureSet(duck, s, dir, { force: false, packets: true });
+      const r = await exportCaptureSet(duck, s, dir, { force: false, packets: true, generator: `mpcap ${version()}` });
       if (r.error !== null) io.stderr.write(`mpcap: ${s.join(' + ')}: ${r.status === 'failed' ? 'not read' : 'warning'}: ${r.error}\n`);
       code = Math.max(code, r.exitCode);
     }

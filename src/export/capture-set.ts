@@ -13,7 +13,6 @@ import { Readable } from 'node:stream';
 import { Analysis } from '../analysis/analysis.js';
 import { runPipeline } from '../analysis/pipeline.js';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
-import { version } from '../cli/version.js';
 import { TABLES } from './columns.js';
 import type { DuckApi } from './duckdb.js';
 import { PACKETS_TABLE, PacketRows } from './packets.js';
@@ -56,6 +55,8 @@ export interface ExportOptions {
   force: boolean;
   /** Also the per-packet table (`--packets`). */
   packets: boolean;
+  /** What wrote the dataset ("mpcap VERSION"), as analyze --json's generator. */
+  generator: string;
 }
 
 export async function exportCaptureSet(duck: DuckApi, files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
@@ -67,7 +68,7 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
     // unreadable: recorded under the hash of its names, so that a re-run records it once
     id = unreadableId(files);
     const error = e instanceof Error ? e.message : String(e);
-    return writeFailed(duck, files, out, id, error, 3);
+    return writeFailed(duck, files, out, id, error, 3, opts.generator);
   }
   if (!force && (await isExported(out, id))) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
   const analysis = new Analysis();
@@ -87,9 +88,9 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
       summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]), ...(p ? { afterChunk: () => p.maybeFlush() } : {}) });
     } catch (e) {
       w.close();
-      if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(duck, files, out, id, e.message, 3);
+      if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(duck, files, out, id, e.message, 3, opts.generator);
       // a bug on one capture is recorded with it (exit 1, as analyze's) and the others go on
-      return await writeFailed(duck, files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1);
+      return await writeFailed(duck, files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1, opts.generator);
     }
     await packets?.finish();
     let exitCode = 0;
@@ -101,7 +102,7 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
         error = `${input.path}: the capture is damaged: read up to byte ${fatal.offset} (${fatal.message})`;
       }
     }
-    const parts = analysis.parts(files[0] as string, summary, `mpcap ${version()}`);
+    const parts = analysis.parts(files[0] as string, summary, opts.generator);
     reportRows(parts, w, { error, exitCode });
     await w.finish(staging);
     await place(staging, out, id, packets !== null);
@@ -113,17 +114,17 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
 }
 
 /** Record a set that could not be exported (its worker died) under the hash of its names. */
-export function recordFailure(duck: DuckApi, files: string[], out: string, error: string, exitCode: number): Promise<ExportResult> {
-  return writeFailed(duck, files, out, unreadableId(files), error, exitCode);
+export function recordFailure(duck: DuckApi, files: string[], out: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
+  return writeFailed(duck, files, out, unreadableId(files), error, exitCode, generator);
 }
 
 const unreadableId = (files: readonly string[]): string => createHash('sha256').update(`unreadable\n${files.join('\n')}`).digest('hex').slice(0, ID_HEX);
 
-async function writeFailed(duck: DuckApi, files: string[], out: string, id: string, error: string, exitCode: number): Promise<ExportResult> {
+async function writeFailed(duck: DuckApi, files: string[], out: string, id: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
   const w = await ParquetCaptureWriter.create(duck);
   const staging = await makeStaging(out, id);
   try {
-    failedCaptureRow({ file: files[0] as string, files: files.length, error, exitCode, generator: `mpcap ${version()}` }, w);
+    failedCaptureRow({ file: files[0] as string, files: files.length, error, exitCode, generator }, w);
     await w.finish(staging);
     await place(staging, out, id, false);
   } finally {

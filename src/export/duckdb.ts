@@ -1,10 +1,9 @@
 /**
  * DuckDB (`@duckdb/node-api`, an optional dependency) loaded only by `export` and `query`, as the
  * libpcap binding is only by `live`: without it the rest of mpcap works, and these two commands
- * say how to install it and exit 6.
+ * say how to install it and exit 6 (src/cli/duckdb.ts).
  */
 import type * as Duck from '@duckdb/node-api';
-import { CommandFailure } from '../cli/errors.js';
 
 export type DuckApi = typeof Duck;
 
@@ -19,19 +18,12 @@ export function loadDuckdb(env: Record<string, string | undefined> = process.env
   // MPCAP_NO_DUCKDB: the tests' way to see the message of a machine without it
   const module = env.MPCAP_NO_DUCKDB === '1' ? `${DUCKDB_MODULE}-absent` : DUCKDB_MODULE;
   if (module !== DUCKDB_MODULE) return import(module) as Promise<DuckApi>;
-  loaded ??= import(module) as Promise<DuckApi>;
-  return loaded;
-}
-
-/** DuckDB, or the CommandFailure (exit 6) that says how to install it. */
-export async function requireDuckdb(command: string, env?: Record<string, string | undefined>): Promise<DuckApi> {
-  try {
-    return await loadDuckdb(env);
-  } catch (e) {
+  // a failed load is not kept: the next call tries again
+  loaded ??= (import(module) as Promise<DuckApi>).catch((e: unknown) => {
     loaded = null;
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new CommandFailure(`${command} needs DuckDB, an optional dependency that is not installed (${why}): install it with 'npm install ${DUCKDB_MODULE}' in mpcap's directory (or 'npm install -g ${DUCKDB_MODULE}' beside a global mpcap)`, NO_DUCKDB_EXIT);
-  }
+    throw e;
+  });
+  return loaded;
 }
 
 /** A SQL string literal. */
