@@ -178,9 +178,20 @@ export function compare(pcap, sidecarPath = pcap.replace(/\.pcap$/, '.json')) {
     row('DuplicateData', kd, `${dupBytes} B`, (kd === 0) === (dupBytes === 0) ? 'ok' : 'MISMATCH', `kernel: skbs dropped as old data-level data; mpcap: c2s data-level duplicates that were not subflow-level retransmissions${fc ? `, before the fast close (frame ${fc.frame})` : ''} (zero iff zero)`);
     na('MPTCPRetrans', 'counted by the sender (the client): a server capture cannot see reinjections lost before the server');
   } else {
+    // MPTCPRetrans (MPTCP_MIB_RETRANSSEGS) is incremented in __mptcp_retrans() once per fragment
+    // mptcp_sendmsg_frag() puts on a subflow, and __mptcp_retrans() runs only when the data-level
+    // retransmit timer fired. Data re-sent because a subflow closed (__mptcp_close_ssk ->
+    // __mptcp_retransmit_pending_data) or went stale (mptcp_pm_nl_subflow_chk_stale, counted as
+    // SubflowStale) is pushed again as new data, uncounted. So: kernel > 0 => mpcap > 0; and mpcap > 0
+    // with kernel 0 only when a subflow closed before the last c2s data or one went stale.
     const kr = k('MPTCPRetrans');
     const re = dataLevelDuplicates(conn);
-    row('MPTCPRetrans', kr, `${re} B`, kr === 0 || re > 0 ? 'ok' : 'MISMATCH', 'kernel: data-level retransmission segments (MPTCP retransmit timer only; reinjection after a subflow closes is not counted); mpcap: c2s data sent again at the data level, not as a subflow-level retransmission; a kernel retransmission must show');
+    const lastData = conn.data.c2s.lastTime ?? Infinity;
+    const closedEarly = conn.subflows.filter((s) => s.end && (/RST/.test(s.end.how) || s.end.time < lastData)).length;
+    const stale = k('SubflowStale');
+    const uncounted = closedEarly > 0 || stale > 0;
+    row('MPTCPRetrans', kr, `${re} B`, kr > 0 ? (re > 0 ? 'ok' : 'MISMATCH') : re === 0 || uncounted ? 'ok' : 'MISMATCH',
+      `kernel: segments the data-level retransmit timer sent again; mpcap: c2s data sent again at the data level, not as a subflow-level retransmission; kernel > 0 => mpcap > 0, and mpcap > 0 with kernel 0 only after a subflow closed early (${closedEarly}) or went stale (SubflowStale ${stale}), whose re-sent data the kernel does not count`);
     na('DuplicateData', 'counted by the receiver (the server): a client capture cannot tell which copies reached the server');
   }
 

@@ -32,10 +32,14 @@
 #   V6=0                  1: IPv6 addresses instead of IPv4
 #   SNAPLEN=262144        tcpdump snap length (the default keeps full payloads)
 #   FASTCLOSE=0           1: the client aborts (SO_LINGER 0 + close) right after its last send()
-#   DOWN=                 k: take the client's path-k link down DOWNAFTER seconds after the client
-#                         starts (the server's link stays up, as when a path fails far from the server)
-#   DOWNAFTER=1           seconds (may be fractional)
-#   CLIENT_CMD=           a command run in the client namespace DOWNAFTER seconds after the client starts,
+#   DOWN=                 k: take the client's path-k link down DOWNAFTER seconds after the client's
+#                         connect() returned (the server's link stays up, as when a path fails far from
+#                         the server)
+#   DOWNAFTER=1           seconds (may be fractional), counted from the moment the client's connection is
+#                         established, not from the start of its process: on a loaded machine Python may
+#                         take seconds to start, and a fixed delay from the start then fell before the
+#                         connection existed or after the transfer ended
+#   CLIENT_CMD=           a command run in the client namespace DOWNAFTER seconds after the client connected,
 #                         e.g. "ip mptcp endpoint delete id 2" (REMOVE_ADDR) or "... change id 2 backup"
 #   SERVER_CMD=           the same in the server namespace (after CLIENT_CMD), e.g. with SIGNAL=1
 #                         "ip mptcp endpoint delete id 12" (the server withdraws path 2: REMOVE_ADDR)
@@ -312,6 +316,7 @@ s = socket.socket(fam, socket.SOCK_STREAM, socket.IPPROTO_MPTCP)
 s.settimeout(timeout)
 t0 = time.time()
 s.connect((addr, 5201))
+open(res + '.connected', 'w').close()   # DOWNAFTER counts from here
 local = s.getsockname()
 pat = memoryview(bytes(range(256)) * 257)
 sent = 0
@@ -343,6 +348,8 @@ PY
 clip=$!; pids+=("$clip")
 t_down=null
 if [ -n "$DOWN" ] || [ -n "$CLIENT_CMD" ] || [ -n "$SERVER_CMD" ]; then
+  # wait for the connection (the client process may take long to start on a loaded machine)
+  for _ in $(seq 1 $((TIMEOUT * 200))); do [ -e "$work/client.json.connected" ] || ! kill -0 "$clip" 2>/dev/null && break; sleep 0.005; done
   sleep "$DOWNAFTER"; t_down=$(date +%s.%N)
   [ -z "$CLIENT_CMD" ] || ip netns exec "$C" bash -c "$CLIENT_CMD" >"$work/client_cmd.log" 2>&1 || die "CLIENT_CMD failed: $(cat "$work/client_cmd.log")"
   [ -z "$SERVER_CMD" ] || ip netns exec "$S" bash -c "$SERVER_CMD" >"$work/server_cmd.log" 2>&1 || die "SERVER_CMD failed: $(cat "$work/server_cmd.log")"

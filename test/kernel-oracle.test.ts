@@ -7,7 +7,7 @@
  * Each scenario also asserts the counter it exists for really moved, so a silent zero cannot pass.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ const reason = skipReason();
 const dir = mkdtempSync(path.join(tmpdir(), 'mpcap-kernel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** One run each; small transfers keep the whole file near 35 s. `expect` lists counter => kernel value wanted (a number, or '>0'). */
+/** One run each (joins-refused may take 3); small transfers keep the whole file near 40 s. `expect` lists counter => kernel value wanted (a number, or '>0'). */
 const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record<string, string>; expect: Record<string, number | '>0'>; attempts?: number }> = [
   // server capture: handshakes, joins, ADD_ADDR echoes, duplicate data, subflow bytes, data-level ack
   { name: 'server-signal', paths: 3, bytes: 200_000, env: { SIGNAL: '1' }, expect: { MPCapableSYNRX: 1, MPJoinSynRx: '>0', MPJoinAckRx: '>0', EchoAdd: 2 } },
@@ -43,11 +43,15 @@ const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record
   { name: 'client-loss', paths: 2, bytes: 300_000, env: { CAPTURE_AT: 'client', SIGNAL: '1', LOSS: '0 3', OFFLOAD: '0' }, expect: { MPCapableSYNACKRX: 1, MPJoinSynAckRx: '>0', AddAddr: 1 } },
   // DSS checksums on, then a fast close: MP_FASTCLOSE received, no checksum error
   { name: 'csum-fastclose', paths: 2, bytes: 200_000, env: { CSUM: '1', FASTCLOSE: '1', OFFLOAD: '0' }, expect: { MPFastcloseRx: '>0', DataCsumErr: 0 } },
-  // client capture: the client marks path 2 backup (MP_PRIO sent), the server withdraws its path-2 address (REMOVE_ADDR received)
-  // The kernel does not always send the MP_PRIO (nor always the REMOVE_ADDR) the endpoint commands ask
-  // for (1 run in 2 on 6.18, kernel and capture agreeing either way): each attempt is checked in full,
-  // and the scenario is repeated (up to 6 times) until each of the two has moved in some attempt.
-  { name: 'client-prio-rmaddr', paths: 3, bytes: 300_000, attempts: 6, env: { CAPTURE_AT: 'client', SIGNAL: '1', RATES: '1 1 1', DOWNAFTER: '0.3', CLIENT_CMD: 'ip mptcp endpoint change id 2 backup; sleep 0.1; ip mptcp endpoint change id 2 nobackup', SERVER_CMD: 'ip mptcp endpoint delete id 12' }, expect: { MPPrioTx: '>0', RmAddr: '>0', AddAddr: 2 } },
+  // client capture, a path taken down mid-transfer: what was in flight on it reaches the server only if
+  // the data level sends it again (the MPTCP retransmit timer: MPTCPRetrans), and mpcap must see that
+  { name: 'client-path-down', paths: 3, bytes: 300_000, env: { CAPTURE_AT: 'client', RATES: '1 1 1', DOWN: '2', DOWNAFTER: '0.3', OFFLOAD: '0' }, expect: { MPTCPRetrans: '>0' } },
+  // client capture, 0.3 s into the transfer: the client marks path 2 backup and back (MP_PRIO sent), the
+  // server withdraws its path-2 address (REMOVE_ADDR received, that subflow closed: its data re-sent
+  // uncounted), and the client's path-3 link goes down (data-level retransmissions). Deterministic since
+  // DOWNAFTER counts from connect(): counted from the client's process start, the commands ran before the
+  // connection existed about one run in two on a loaded machine (Python took 0.2-2 s to start).
+  { name: 'client-prio-rmaddr-down', paths: 3, bytes: 300_000, env: { CAPTURE_AT: 'client', SIGNAL: '1', RATES: '1 1 1', DOWN: '3', DOWNAFTER: '0.3', CLIENT_CMD: 'ip mptcp endpoint change id 2 backup; sleep 0.1; ip mptcp endpoint change id 2 nobackup', SERVER_CMD: 'ip mptcp endpoint delete id 12' }, expect: { MPPrioTx: '>0', RmAddr: '>0', AddAddr: 2, MPTCPRetrans: '>0' } },
   // DSS checksums on and two payload bytes zeroed on path 2 by the wire: one DataCsumErr, MP_FAIL, a reset subflow
   { name: 'csum-corrupt', paths: 2, bytes: 200_000, env: { CSUM: '1', CORRUPT: '2', OFFLOAD: '0' }, expect: { DataCsumErr: 1, MPFailTx: 1, MPRstTx: 1 } },
   // the server's subflow limit is 0: every join is refused (MPJoinRejected), the client retransmits at the data level
@@ -91,9 +95,13 @@ describe('committed fixtures vs the kernel that made them', () => {
     });
   }
   it('kernel-compare refuses a sidecar without kernel counters, saying why', () => {
-    const old = fixtures.find((f) => !f.counters);
-    if (!old) return;
-    expect(() => compare(path.join(fixtureDir, old.name))).toThrow(/no kernel_counters/);
+    // a fixture's sidecar as an older scenario script wrote it: the same, less kernel_counters
+    const name = fixtures[0]?.name ?? 'two-paths.pcap';
+    const side = JSON.parse(readFileSync(path.join(fixtureDir, name.replace(/\.pcap$/, '.json')), 'utf8')) as Record<string, unknown>;
+    delete side.kernel_counters;
+    const old = path.join(dir, 'old-sidecar.json');
+    writeFileSync(old, JSON.stringify(side));
+    expect(() => compare(path.join(fixtureDir, name), old)).toThrow(/no kernel_counters/);
   });
 });
 

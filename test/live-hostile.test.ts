@@ -8,12 +8,12 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
-import { pcapsDir } from './helpers/corpus.ts';
+import { pcapsDir, sidecar } from './helpers/corpus.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const fixture = readFileSync(path.join(pcapsDir, 'three-paths-signal.pcap'));
-const PACKETS = 194;
+const PACKETS = sidecar(path.join(pcapsDir, 'three-paths-signal.pcap')).capture.packets;
 
 class Sink extends Writable {
   text = '';

@@ -10,11 +10,12 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
-import { pcapsDir, repoRoot } from './helpers/corpus.ts';
+import { pcapsDir, repoRoot, sidecar } from './helpers/corpus.ts';
 import { liveEventErrors } from './helpers/live-schema.ts';
 import { binPath, capLoadError, netnsSkipReason, runScenario } from './helpers/netns.ts';
 
 const fixture = path.join(pcapsDir, 'three-paths-signal.pcap');
+const side = sidecar(fixture);
 const hasDist = existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'));
 const tmp = mkdtempSync(path.join(tmpdir(), 'mpcap-live-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -43,7 +44,7 @@ describe('live -r - (a capture on standard input)', () => {
   it('gives the events of three-paths-signal.pcap, and a summary equal to analyze --json', async () => {
     const bytes = readFileSync(fixture);
     const live = await run(['live', '-r', '-', '--json'], { stdin: bytes });
-    expect(live.stderr).toBe('mpcap: 194 packets captured (end of input)\n');
+    expect(live.stderr).toBe(`mpcap: ${side.capture.packets} packets captured (end of input)\n`);
     expect(live.code).toBe(0);
     const events = ndjson(live.stdout);
     const kinds = events.filter((e) => e.event !== 'stats').map((e) => e.event);
@@ -61,7 +62,7 @@ describe('live -r - (a capture on standard input)', () => {
     expect(events.filter((e) => e.event === 'subflow-joined').map((e) => e.tcpStream)).toEqual([1, 2, 3, 4]);
     expect(events.find((e) => e.event === 'connection-closed')).toMatchObject({ connection: 0, how: 'DATA_FIN', subflows: 5 });
     const summary = events.at(-1) as Json;
-    expect(summary).toMatchObject({ event: 'summary', stopReason: 'end of input', packets: 194, timestamps: 'kernel', kernelDropped: null, kernelReceived: null });
+    expect(summary).toMatchObject({ event: 'summary', stopReason: 'end of input', packets: side.capture.packets, timestamps: 'kernel', kernelDropped: null, kernelReceived: null });
     for (const e of events) expect(liveEventErrors(e), e.event).toBeNull();
 
     const analyzed = await run(['analyze', '--json', fixture]);
@@ -75,8 +76,10 @@ describe('live -r - (a capture on standard input)', () => {
   it('prints one line per event and the analyze tables when not asked for JSON', async () => {
     const live = await run(['live', '-r', fixture, '--no-color']);
     expect(live.code).toBe(0);
-    expect(live.stdout).toContain('connection 0 opened: MPTCP v1 10.0.1.1:47306 → 10.0.1.2:5201');
-    expect(live.stdout).toContain('subflow 4 joined: 10.0.3.1:47455 → 10.0.3.2:5201, address ids 3/13, HMAC valid');
+    expect(live.stdout).toContain(`connection 0 opened: MPTCP v1 ${side.client.address}:${side.client.port} → ${side.server.address}:5201`);
+    // the join from 10.0.3.1 to the announced 10.0.3.2: its port is the run's own (tshark finds its SYN)
+    const port = spawnSync('tshark', ['-r', fixture, '-Y', 'ip.src == 10.0.3.1 && ip.dst == 10.0.3.2 && tcp.flags.syn == 1 && tcp.flags.ack == 0', '-T', 'fields', '-e', 'tcp.srcport'], { encoding: 'utf8' }).stdout?.trim() || '\\d+';
+    expect(live.stdout).toMatch(new RegExp(`subflow \\d joined: 10\\.0\\.3\\.1:${port} → 10\\.0\\.3\\.2:5201, address ids 3/13, HMAC valid`));
     expect(live.stdout).toContain('connection 0 closed (DATA_FIN): 5 subflows');
     expect(live.stdout).toContain('1 MPTCP connection, 5 subflows, 5 TCP streams in all');
   });

@@ -312,3 +312,18 @@ export function findMptcpOptions(buf: Uint8Array, match: (opt: Uint8Array) => bo
   }
   return found;
 }
+
+/** The sidecar `NAME.json` that scripts/mptcp-scenario.sh wrote beside a fixture `NAME.pcap`: what the
+ * run itself recorded (packet count, the client's address and port, what the kernel counted), so
+ * tests of the regenerable fixtures need not paste figures of one particular capture. */
+export interface Sidecar {
+  capture: { packets: number; size: number };
+  client: { address: string; port: number; sent_bytes: number };
+  server: { address: string; received_bytes: number };
+  knobs: Record<string, unknown>;
+  path_list: Array<{ path: number; client: string; server: string; wire_dropped_packets: number }>;
+  kernel_counters?: Record<'client' | 'server', { nstat_delta: Record<string, number> }>;
+}
+export function sidecar(pcap: string): Sidecar {
+  return JSON.parse(readFileSync(pcap.replace(/\.pcap$/, '.json'), 'utf8')) as Sidecar;
+}
