@@ -3,6 +3,7 @@
  * turn, so that a report of a million connections is valid JSON in bounded memory. The text is
  * exactly what JSON.stringify(report, null, 2) would give.
  */
+import { LazyList } from './lazy-list.js';
 import type { OutputSink } from './output-sink.js';
 import type { ReportParts } from './report.js';
 
@@ -25,7 +26,7 @@ export async function writeReportJson(parts: ReportParts, out: OutputSink, depth
   out.write(`${first ? '' : ','}\n${pad1}"connections": [`);
   first = false;
   let n = 0;
-  for (const c of parts.connections()) {
+  for (const c of parts.connections(undefined, true)) {
     out.write(`${n === 0 ? '' : ','}\n${pad2}`);
     writeValue(c, pad2, out);
     if (++n % DRAIN_EVERY === 0) await out.drain();
@@ -51,7 +52,7 @@ export async function writeReportJsonLine(parts: ReportParts, out: OutputSink): 
   for (const [k, v] of Object.entries(parts.head)) key(k, v);
   out.write(`${first ? '' : ','}"connections":[`);
   let n = 0;
-  for (const c of parts.connections()) {
+  for (const c of parts.connections(undefined, true)) {
     if (n > 0) out.write(',');
     writeCompact(c, out);
     if (++n % DRAIN_EVERY === 0) await out.drain();
@@ -64,14 +65,14 @@ export async function writeReportJsonLine(parts: ReportParts, out: OutputSink): 
 
 /** JSON.stringify(v), long arrays element by element (see writeValue). */
 function writeCompact(v: unknown, out: OutputSink): void {
-  if (Array.isArray(v) && v.length > LONG_ARRAY) {
+  if (isLong(v)) {
     writeCompactArray(v, out);
     return;
   }
   const { parts, long } = stringifyDetached(v, (x) => JSON.stringify(x));
   for (let i = 0; i < parts.length; i++) {
     if (i % 2 === 0) out.write(parts[i] as string);
-    else writeCompactArray(long[Number(parts[i])] as unknown[], out);
+    else writeCompactArray(long[Number(parts[i])] as Iterable<unknown>, out);
   }
 }
 
@@ -80,8 +81,8 @@ function writeCompact(v: unknown, out: OutputSink): void {
  * (then put back): the text split at the markers (even pieces are text, odd ones the index of the
  * array that stands there) and the arrays.
  */
-function stringifyDetached(v: unknown, stringify: (x: unknown) => string): { parts: string[]; long: unknown[][] } {
-  const found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }> = [];
+function stringifyDetached(v: unknown, stringify: (x: unknown) => string): { parts: string[]; long: Array<Iterable<unknown>> } {
+  const found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: Iterable<unknown> }> = [];
   detachLong(v, found);
   let text: string;
   try {
@@ -92,11 +93,12 @@ function stringifyDetached(v: unknown, stringify: (x: unknown) => string): { par
   return { parts: found.length === 0 ? [text] : text.split(MARK_RE), long: found.map((d) => d.array) };
 }
 
-function writeCompactArray(a: unknown[], out: OutputSink): void {
+function writeCompactArray(a: Iterable<unknown>, out: OutputSink): void {
   out.write('[');
-  for (let i = 0; i < a.length; i++) {
-    if (i > 0) out.write(',');
-    writeCompact(a[i], out);
+  let i = 0;
+  for (const x of a) {
+    if (i++ > 0) out.write(',');
+    writeCompact(x, out);
   }
   out.write(']');
 }
@@ -118,6 +120,11 @@ export async function writeReportsJson(all: ReportParts[], out: OutputSink): Pro
 
 /** Arrays longer than this (time series, endpoints) are written element by element. */
 const LONG_ARRAY = 256;
+
+/** Written element by element: a long array, or a list made as it is written (never empty, see report.ts). */
+function isLong(v: unknown): v is Iterable<unknown> {
+  return (Array.isArray(v) && v.length > LONG_ARRAY) || v instanceof LazyList;
+}
 const MARK = '\u0000long:';
 const MARK_RE = /"\\u0000long:(\d+)"/;
 
@@ -127,7 +134,7 @@ const MARK_RE = /"\\u0000long:(\d+)"/;
  * that a connection with eight 20,000-point series is never one 10 MB string.
  */
 function writeValue(v: unknown, pad: string, out: OutputSink): void {
-  if (Array.isArray(v) && v.length > LONG_ARRAY) {
+  if (isLong(v)) {
     writeArray(v, pad, out);
     return;
   }
@@ -141,12 +148,12 @@ function writeValue(v: unknown, pad: string, out: OutputSink): void {
     // the array's own indentation: that of the line its marker stands on
     const before = parts[i - 1] as string;
     const indent = (/^ */.exec(before.slice(before.lastIndexOf('\n') + 1)) as RegExpExecArray)[0];
-    writeArray(long[Number(piece)] as unknown[], indent, out);
+    writeArray(long[Number(piece)] as Iterable<unknown>, indent, out);
   }
 }
 
 /** Put a marker in place of every long array under `v` (restored by the caller), and list them. */
-function detachLong(v: unknown, found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }>): void {
+function detachLong(v: unknown, found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: Iterable<unknown> }>): void {
   if (v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) visit(v, i, v[i], found);
@@ -155,8 +162,8 @@ function detachLong(v: unknown, found: Array<{ holder: Record<string, unknown> |
   for (const k of Object.keys(v)) visit(v as Record<string, unknown>, k, (v as Record<string, unknown>)[k], found);
 }
 
-function visit(holder: Record<string, unknown> | unknown[], key: string | number, x: unknown, found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: unknown[] }>): void {
-  if (Array.isArray(x) && x.length > LONG_ARRAY) {
+function visit(holder: Record<string, unknown> | unknown[], key: string | number, x: unknown, found: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; array: Iterable<unknown> }>): void {
+  if (isLong(x)) {
     found.push({ holder, key, array: x });
     (holder as Record<string | number, unknown>)[key] = MARK + String(found.length - 1);
   } else if (x !== null && typeof x === 'object') {
@@ -181,12 +188,13 @@ function stringifyAt(v: unknown, depth: number): string {
   return text.slice(head, text.length - tail);
 }
 
-function writeArray(a: unknown[], indent: string, out: OutputSink): void {
+function writeArray(a: Iterable<unknown>, indent: string, out: OutputSink): void {
   const inner = indent + '  ';
   out.write('[');
-  for (let i = 0; i < a.length; i++) {
-    out.write(`${i === 0 ? '' : ','}\n${inner}`);
-    writeValue(a[i], inner, out);
+  let i = 0;
+  for (const x of a) {
+    out.write(`${i++ === 0 ? '' : ','}\n${inner}`);
+    writeValue(x, inner, out);
   }
   out.write(`\n${indent}]`);
 }
