@@ -26,23 +26,23 @@ export async function writeReportJson(parts: ReportParts, out: OutputSink, depth
   const pad2 = pad1 + '  ';
   out.write('{');
   let first = true;
-  const key = (k: string, v: unknown): void => {
+  const key = async (k: string, v: unknown): Promise<void> => {
     out.write(`${first ? '' : ','}\n${pad1}${JSON.stringify(k)}: `);
-    writeValue(v, pad1, out);
+    await writeValue(v, pad1, out);
     first = false;
   };
-  for (const [k, v] of Object.entries(parts.head)) key(k, v);
+  for (const [k, v] of Object.entries(parts.head)) await key(k, v);
   out.write(`${first ? '' : ','}\n${pad1}"connections": [`);
   first = false;
   let n = 0;
   for (const c of parts.connections(undefined, true)) {
     out.write(`${n === 0 ? '' : ','}\n${pad2}`);
-    writeValue(c, pad2, out);
+    await writeValue(c, pad2, out);
     if (drainDue(out, ++n)) await out.drain();
   }
   out.write(n === 0 ? ']' : `\n${pad1}]`);
-  key('endpoints', parts.endpoints);
-  key('unansweredCapable', parts.unansweredCapable);
+  await key('endpoints', parts.endpoints);
+  await key('unansweredCapable', parts.unansweredCapable);
   out.write(`\n${pad0}}`);
 }
 
@@ -53,35 +53,35 @@ export async function writeReportJson(parts: ReportParts, out: OutputSink, depth
 export async function writeReportJsonLine(parts: ReportParts, out: OutputSink): Promise<void> {
   out.write('{');
   let first = true;
-  const key = (k: string, v: unknown): void => {
+  const key = async (k: string, v: unknown): Promise<void> => {
     out.write(`${first ? '' : ','}${JSON.stringify(k)}:`);
-    writeCompact(v, out);
+    await writeCompact(v, out);
     first = false;
   };
-  for (const [k, v] of Object.entries(parts.head)) key(k, v);
+  for (const [k, v] of Object.entries(parts.head)) await key(k, v);
   out.write(`${first ? '' : ','}"connections":[`);
   let n = 0;
   for (const c of parts.connections(undefined, true)) {
     if (n > 0) out.write(',');
-    writeCompact(c, out);
+    await writeCompact(c, out);
     if (drainDue(out, ++n)) await out.drain();
   }
   out.write(']');
-  key('endpoints', parts.endpoints);
-  key('unansweredCapable', parts.unansweredCapable);
+  await key('endpoints', parts.endpoints);
+  await key('unansweredCapable', parts.unansweredCapable);
   out.write('}');
 }
 
 /** JSON.stringify(v), long arrays element by element (see writeValue). */
-function writeCompact(v: unknown, out: OutputSink): void {
+async function writeCompact(v: unknown, out: OutputSink): Promise<void> {
   if (isLong(v)) {
-    writeCompactArray(v, out);
+    await writeCompactArray(v, out);
     return;
   }
   const { parts, long } = stringifyDetached(v, (x) => JSON.stringify(x));
   for (let i = 0; i < parts.length; i++) {
     if (i % 2 === 0) out.write(parts[i] as string);
-    else writeCompactArray(long[Number(parts[i])] as Iterable<unknown>, out);
+    else await writeCompactArray(long[Number(parts[i])] as Iterable<unknown>, out);
   }
 }
 
@@ -102,12 +102,13 @@ function stringifyDetached(v: unknown, stringify: (x: unknown) => string): { par
   return { parts: found.length === 0 ? [text] : text.split(MARK_RE), long: found.map((d) => d.array) };
 }
 
-function writeCompactArray(a: Iterable<unknown>, out: OutputSink): void {
+async function writeCompactArray(a: Iterable<unknown>, out: OutputSink): Promise<void> {
   out.write('[');
   let i = 0;
   for (const x of a) {
     if (i++ > 0) out.write(',');
-    writeCompact(x, out);
+    await writeCompact(x, out);
+    if (out.backedUp !== null) await out.drain();
   }
   out.write(']');
 }
@@ -142,9 +143,9 @@ const MARK_RE = /"\\u0000long:(\d+)"/;
  * one string (a marker stands in their place while it is made) and written element by element, so
  * that a connection with eight 20,000-point series is never one 10 MB string.
  */
-function writeValue(v: unknown, pad: string, out: OutputSink): void {
+async function writeValue(v: unknown, pad: string, out: OutputSink): Promise<void> {
   if (isLong(v)) {
-    writeArray(v, pad, out);
+    await writeArray(v, pad, out);
     return;
   }
   const { parts, long } = stringifyDetached(v, (x) => stringifyAt(x, pad.length / 2));
@@ -157,7 +158,7 @@ function writeValue(v: unknown, pad: string, out: OutputSink): void {
     // the array's own indentation: that of the line its marker stands on
     const before = parts[i - 1] as string;
     const indent = (/^ */.exec(before.slice(before.lastIndexOf('\n') + 1)) as RegExpExecArray)[0];
-    writeArray(long[Number(piece)] as Iterable<unknown>, indent, out);
+    await writeArray(long[Number(piece)] as Iterable<unknown>, indent, out);
   }
 }
 
@@ -197,13 +198,15 @@ function stringifyAt(v: unknown, depth: number): string {
   return text.slice(head, text.length - tail);
 }
 
-function writeArray(a: Iterable<unknown>, indent: string, out: OutputSink): void {
+/** Element by element, waiting for a slow reader between elements (200,000 subflows of one connection). */
+async function writeArray(a: Iterable<unknown>, indent: string, out: OutputSink): Promise<void> {
   const inner = indent + '  ';
   out.write('[');
   let i = 0;
   for (const x of a) {
     out.write(`${i++ === 0 ? '' : ','}\n${inner}`);
-    writeValue(x, inner, out);
+    await writeValue(x, inner, out);
+    if (out.backedUp !== null) await out.drain();
   }
   out.write(`\n${indent}]`);
 }
