@@ -17,6 +17,7 @@ import { closing, type Closing } from './closing.js';
 import type { Samples } from './series.js';
 import type { StatsReducer, SubflowStats } from './subflow-stats.js';
 import { round6 } from './round.js';
+import { LazyList } from './lazy-list.js';
 import { emptyBlame, type HolBlameJson, type HolBlameReducer } from './hol-blame.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -424,7 +425,10 @@ function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; 
   ];
 }
 
-function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null): ConnectionJson {
+/** Subflows past this many are made one by one as they are written (lazy), not all at once. */
+const LAZY_SUBFLOWS = 256;
+
+function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null, lazy = false): ConnectionJson {
   const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
   const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
   return {
@@ -438,7 +442,7 @@ function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsRed
     lastTime: round6(conn.lastTime),
     firstFrame: conn.firstFrame,
     subflowCount: subs.length,
-    subflows: (shown === null ? subs : subs.filter((s) => shown.has(s.tcpStream))).map((s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals)),
+    subflows: subflowList(shown === null ? subs : subs.filter((s) => shown.has(s.tcpStream)), (s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals), lazy),
     addresses: conn.addresses.map((a) => ({
       addrId: a.addrId,
       address: a.address,
@@ -472,6 +476,15 @@ function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsRed
       s2c: blame === null ? emptyBlame() : blame.json(conn, 's2c', endTime),
     },
   };
+}
+
+/** The subflows' JSON: an array, or (lazy, and many of them) a list made as the writer walks it. */
+function subflowList(subs: Subflow[], json: (s: Subflow) => SubflowJson, lazy: boolean): SubflowJson[] {
+  if (!lazy || subs.length <= LAZY_SUBFLOWS) return subs.map(json);
+  // typed as the array it stands for: only report-json.ts's writers ask for lazy lists
+  return new LazyList(subs.length, function* () {
+    for (const s of subs) yield json(s);
+  }) as unknown as SubflowJson[];
 }
 
 /** Connections that nobody answered (a SYN flood, a scan) are listed one by one only up to this many, or when asked. */
@@ -510,8 +523,11 @@ export interface SelectionJson {
  */
 export interface ReportParts {
   head: Omit<Report, 'connections' | 'endpoints' | 'unansweredCapable'>;
-  /** The connections listed (or only those in `only`), built one at a time as the iterator is walked. */
-  connections(only?: ReadonlySet<number>): Iterable<ConnectionJson>;
+  /**
+   * The connections listed (or only those in `only`), built one at a time as the iterator is walked;
+   * `lazy`: a connection's long subflow list is a LazyList (for the streaming JSON writers only).
+   */
+  connections(only?: ReadonlySet<number>, lazy?: boolean): Iterable<ConnectionJson>;
   /** Payload bytes of each listed connection (all its subflows, both ways), by index, without building them. */
   sizes(): Array<{ index: number; bytes: number }>;
   endpoints: Report['endpoints'];
@@ -547,11 +563,11 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
   const list = opts.listAttempts === true || attemptCount + offerCount <= ATTEMPTS_LISTED;
   const attempts = attemptSummary(tracker, offerCount, attemptCount, list);
   const listed = list ? held : held - attemptCount;
-  const connections = function* (only?: ReadonlySet<number>): Iterable<ConnectionJson> {
+  const connections = function* (only?: ReadonlySet<number>, lazy = false): Iterable<ConnectionJson> {
     for (const conn of tracker.heldConnections()) {
       if (only !== undefined && !only.has(conn.index)) continue;
       if (!kept(conn) || (!list && unanswered(tracker, conn))) continue;
-      yield connectionJson(tracker, conn, stats, blame, meta.lastTime, sel?.subflows ?? null);
+      yield connectionJson(tracker, conn, stats, blame, meta.lastTime, sel?.subflows ?? null, lazy);
     }
   };
   const sizes = (): Array<{ index: number; bytes: number }> => {

@@ -1,19 +1,33 @@
 /**
- * Bounded sample sets (and the time series, from src/reassembly), so that per-subflow figures stay
- * in bounded memory on a capture of any length.
+ * Bounded sample sets and time series, so that per-subflow figures stay in bounded memory on a
+ * capture of any length — and cost little on the many subflows of a flood that carry a sample or
+ * two (issue #9: a flood's subflows are most of its memory).
  */
 
 export { MAX_SERIES_POINTS, Series } from '../reassembly/series.js';
+import { MAX_SERIES_POINTS } from '../reassembly/series.js';
 
 /** Samples kept for exact quantiles; past this, a uniform reservoir of this size (Vitter's R). */
 export const MAX_SAMPLES = 100_000;
 
-const NO_VALUES = new Float64Array(0);
+/**
+ * Below this length an array grows by one element at a time (a copy, exactly sized): V8's first
+ * push into an empty array makes room for 17 elements, ~150 bytes for the one or two values most
+ * sets of a flood's subflows ever get.
+ */
+const SMALL = 8;
+
+function appendSmall(a: number[], x: number): number[] {
+  const out = new Array<number>(a.length + 1);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
+  out[a.length] = x;
+  return out;
+}
 
 export class Samples {
-  // small at first: a join flood has thousands of subflows with a sample or two each
-  private values: Float64Array = NO_VALUES;
-  private n = 0;
+  // a plain array of doubles, not a Float64Array (three objects and a separate store, ~400 bytes
+  // for the sample or two most subflows of a flood have); grown by push
+  private values: number[] = [];
   count = 0;
   sum = 0;
   min = Infinity;
@@ -28,13 +42,10 @@ export class Samples {
     this.sum += x;
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
-    if (this.n < MAX_SAMPLES) {
-      if (this.n === this.values.length) {
-        const bigger = new Float64Array(Math.max(4, this.values.length * 2));
-        bigger.set(this.values);
-        this.values = bigger;
-      }
-      this.values[this.n++] = x;
+    const n = this.values.length;
+    if (n < MAX_SAMPLES) {
+      if (n < SMALL) this.values = appendSmall(this.values, x);
+      else this.values.push(x);
       return;
     }
     // xorshift32: deterministic, so two runs on the same capture agree
@@ -47,16 +58,75 @@ export class Samples {
 
   /** Quantile q in [0,1] (linear interpolation between order statistics, as numpy's default). */
   quantile(q: number): number | null {
-    if (this.n === 0) return null;
+    const n = this.values.length;
+    if (n === 0) return null;
     // sorted once for all the quantiles a report asks for, until the next sample
-    const sorted = (this.sorted ??= this.values.slice(0, this.n).sort());
-    const pos = (sorted.length - 1) * q;
+    const sorted = (this.sorted ??= Float64Array.from(this.values).sort());
+    const pos = (n - 1) * q;
     const lo = Math.floor(pos);
     const hi = Math.ceil(pos);
     return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
   }
 
   get exact(): boolean {
-    return this.count === this.n;
+    return this.count === this.values.length;
+  }
+}
+
+/**
+ * The same series as reassembly's `Series` (same points, same halving), kept as one flat array of
+ * doubles (t0, v0, t1, v1, …) instead of a [t, v] array per point: a subflow with two RTT samples
+ * costs one small array, not three. `points` builds the pairs when a report reads them.
+ */
+export class FlatSeries {
+  private flat: number[] = [];
+  private step: number;
+
+  constructor(step = 0.001) {
+    this.step = step;
+  }
+
+  get length(): number {
+    return this.flat.length >> 1;
+  }
+
+  push(t: number, v: number): void {
+    const p = this.flat;
+    const n = p.length;
+    // as Series: within a step of the point before the last, the last point moves
+    if (n >= 4 && t - (p[n - 4] as number) < this.step) {
+      p[n - 2] = t;
+      p[n - 1] = v;
+      return;
+    }
+    if (n < 2 * SMALL) {
+      this.flat = appendSmall(appendSmall(p, t), v);
+      return;
+    }
+    p.push(t, v);
+    if (p.length > 2 * MAX_SERIES_POINTS) {
+      this.step *= 2;
+      const count = p.length >> 1;
+      let w = 0;
+      for (let r = 1; r < count; r += 2) {
+        p[2 * w] = p[2 * r] as number;
+        p[2 * w + 1] = p[2 * r + 1] as number;
+        w++;
+      }
+      if (count % 2 === 1) {
+        p[2 * w] = p[2 * (count - 1)] as number;
+        p[2 * w + 1] = p[2 * (count - 1) + 1] as number;
+        w++;
+      }
+      p.length = 2 * w;
+    }
+  }
+
+  /** The points as [t, value] pairs (made anew on each read). */
+  get points(): Array<[number, number]> {
+    const p = this.flat;
+    const out: Array<[number, number]> = new Array(p.length >> 1);
+    for (let i = 0; i < out.length; i++) out[i] = [p[2 * i] as number, p[2 * i + 1] as number];
+    return out;
   }
 }

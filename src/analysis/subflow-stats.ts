@@ -14,7 +14,7 @@ import type { PacketInfo } from '../reassembly/tracker.js';
 import { seqBefore, seqDiff } from '../reassembly/seq.js';
 import { EndpointTable } from './endpoints.js';
 import type { PacketSubscriber } from './pipeline.js';
-import { Samples, Series } from './series.js';
+import { FlatSeries, Samples } from './series.js';
 import { TsvalRing } from './tsval-ring.js';
 import { UnackedSegments } from './unacked.js';
 
@@ -49,6 +49,10 @@ export class DirectionStats {
       last[1] = end;
       return 0;
     }
+    if (last === undefined) {
+      this.ranges = [[start, end]]; // exactly sized (a push would make room for 17)
+      return 0;
+    }
     let i = r.length;
     while (i > 0 && (r[i - 1] as [number, number])[0] > start) i--;
     // i: first range starting after `start`; the one before may overlap too
@@ -70,21 +74,58 @@ export class DirectionStats {
   retransmittedBytes = 0;
   retransmittedSegments = 0;
   readonly unacked = new UnackedSegments();
-  /** TSvals sent awaiting their echo, for timestamp RTT. */
-  readonly tsSent = new TsvalRing();
+  /** TSvals sent awaiting their echo, for timestamp RTT (made at the first timestamp option). */
+  tsSent: TsvalRing | null = null;
 }
 
+// Read by subflows that have none of their own; never added to.
+const NO_SAMPLES = new Samples();
+const NO_SERIES = new FlatSeries();
+
+/**
+ * Each sample set and series is made when its first value comes: most subflows of a flood have
+ * two RTT samples, no timestamps and no payload.
+ */
 export class SubflowStats {
   readonly dir: [DirectionStats, DirectionStats] = [new DirectionStats(), new DirectionStats()];
-  readonly rtt = new Samples();
-  readonly rttTs = new Samples();
-  readonly rttSeries = new Series(0.001);
-  /** RTT from TCP timestamps over time (drawn by `report`; not in analyze --json). */
-  readonly rttTsSeries = new Series(0.001);
-  readonly cumulative = new Series(0.001);
+  private rttSamples: Samples | null = null;
+  private rttTsSamples: Samples | null = null;
+  private rttPoints: FlatSeries | null = null;
+  private rttTsPoints: FlatSeries | null = null;
+  private cumulativePoints: FlatSeries | null = null;
   cumulativeBytes = 0;
-  /** Connection's delivered data-level bytes when this subflow's handshake completed. */
-  bytesBeforeEstablished: number | null = null;
+
+  get rtt(): Samples {
+    return this.rttSamples ?? NO_SAMPLES;
+  }
+  get rttTs(): Samples {
+    return this.rttTsSamples ?? NO_SAMPLES;
+  }
+  get rttSeries(): FlatSeries {
+    return this.rttPoints ?? NO_SERIES;
+  }
+  /** RTT from TCP timestamps over time (drawn by `report`; not in analyze --json). */
+  get rttTsSeries(): FlatSeries {
+    return this.rttTsPoints ?? NO_SERIES;
+  }
+  get cumulative(): FlatSeries {
+    return this.cumulativePoints ?? NO_SERIES;
+  }
+
+  addRtt(t: number, us: number): void {
+    (this.rttSamples ??= new Samples()).add(us);
+    (this.rttPoints ??= new FlatSeries(0.001)).push(t, us);
+  }
+
+  addRttTs(t: number, us: number): void {
+    (this.rttTsSamples ??= new Samples()).add(us);
+    (this.rttTsPoints ??= new FlatSeries(0.001)).push(t, us);
+  }
+
+  addPayload(t: number, len: number): void {
+    this.cumulativeBytes += len;
+    (this.cumulativePoints ??= new FlatSeries(0.001)).push(t, this.cumulativeBytes);
+  }
 }
 
 export class StatsReducer implements PacketSubscriber {
@@ -116,10 +157,7 @@ export class StatsReducer implements PacketSubscriber {
     const fin = (tcp.flags & TcpFlag.FIN) !== 0;
     const segLen = tcp.payloadLen + (syn ? 1 : 0) + (fin ? 1 : 0);
 
-    if (tcp.payloadLen > 0) {
-      st.cumulativeBytes += tcp.payloadLen;
-      st.cumulative.push(t, st.cumulativeBytes);
-    }
+    if (tcp.payloadLen > 0) st.addPayload(t, tcp.payloadLen);
     if (segLen > 0) {
       const end = (tcp.seq + segLen) >>> 0;
       // A retransmission carries sequence space seen before; a reordered segment does not.
@@ -135,19 +173,13 @@ export class StatsReducer implements PacketSubscriber {
     }
     if (tcp.flags & TcpFlag.ACK) {
       const us = rev.unacked.ack(tcp.ack, t);
-      if (us >= 0) {
-        st.rtt.add(us);
-        st.rttSeries.push(t, us);
-      }
+      if (us >= 0) st.addRtt(t, us);
     }
     if (tcp.hasTimestamps) {
-      fwd.tsSent.sent(tcp.tsVal, t);
-      if (tcp.flags & TcpFlag.ACK) {
+      (fwd.tsSent ??= new TsvalRing()).sent(tcp.tsVal, t);
+      if (tcp.flags & TcpFlag.ACK && rev.tsSent !== null) {
         const us = rev.tsSent.echoed(tcp.tsEcr, t);
-        if (us >= 0) {
-          st.rttTs.add(us);
-          st.rttTsSeries.push(t, us);
-        }
+        if (us >= 0) st.addRttTs(t, us);
       }
     }
   }
@@ -164,6 +196,6 @@ export class StatsReducer implements PacketSubscriber {
     const end = (syn.seq + 1) >>> 0;
     if (c.maxSeqEnd === null || seqBefore(c.maxSeqEnd, end)) c.maxSeqEnd = end;
     c.unacked.push(syn.seq, end, syn.time);
-    if (syn.tsVal !== null) c.tsSent.sent(syn.tsVal, syn.time);
+    if (syn.tsVal !== null) (c.tsSent ??= new TsvalRing()).sent(syn.tsVal, syn.time);
   }
 }

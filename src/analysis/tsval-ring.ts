@@ -8,7 +8,7 @@ import { seqBefore, seqDiff } from '../reassembly/seq.js';
 
 /** TSvals remembered per direction awaiting their echo (the oldest go first). */
 const MAX_TSVALS = 4096;
-const INITIAL = 4;
+const INITIAL = 1;
 // a plain array of doubles, not a Float64Array: a typed array costs three objects and a
 // separately allocated store, ~450 bytes for the 4-entry ring most flows of a flood need
 const EMPTY: number[] = [];

@@ -8,8 +8,8 @@ import { seqBefore } from '../reassembly/seq.js';
 
 /** Unacknowledged segments remembered per direction. */
 const MAX_UNACKED = 65_536;
-/** Room for this many segments at first (a handshake needs one). */
-const INITIAL = 4;
+/** Room for this many segments at first (a handshake needs one; a flood has many handshakes). */
+const INITIAL = 1;
 /** Numbers per entry: seq, next seq, time, retransmitted (0/1). */
 const W = 4;
 // a plain array of doubles, not a Float64Array: a typed array costs three objects and a

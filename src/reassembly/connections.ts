@@ -111,7 +111,9 @@ export class ConnectionState {
       conn.firstFrame = sub.firstFrame;
     }
     if (sub.kind === 'orphan') sub.kind = kind;
-    conn.subflows.push(sub.tcpStream);
+    // exactly sized for the first: a push into [] makes room for 17 (a flood has one subflow per connection)
+    if (conn.subflows.length === 0) conn.subflows = [sub.tcpStream];
+    else conn.subflows.push(sub.tcpStream);
   }
 
   problem(conn: Connection, kind: ConnectionProblem['kind'], frame: number, message: string): void {

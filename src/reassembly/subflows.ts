@@ -93,8 +93,22 @@ export function newSubflow(tcpStream: number, client: { addr: string; port: numb
     packets: { client: 0, server: 0 },
     payloadBytes: { client: 0, server: 0 },
     lastTime: time,
-    mappings: { client: new MappingTable(), server: new MappingTable() },
+    mappings: new SubflowMappings(),
   };
+}
+
+/** Each direction's mapping table, made at its first use: a flood's subflows carry no DSS. */
+class SubflowMappings {
+  private c: MappingTable | null = null;
+  private s: MappingTable | null = null;
+
+  get client(): MappingTable {
+    return (this.c ??= new MappingTable());
+  }
+
+  get server(): MappingTable {
+    return (this.s ??= new MappingTable());
+  }
 }
 
 export function endSubflow(sub: Subflow, how: Subflow['end']['how'], frame: number, time: number, fromClient: boolean): void {
