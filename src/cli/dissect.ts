@@ -14,7 +14,7 @@ import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
 import { PacketState } from '../analysis/packet-state.js';
 import type { TcpAnalysisResult } from '../analysis/tcp-analysis.js';
-import type { DsnResult } from '../analysis/mptcp-dsn.js';
+import type { DsnResult, ReinjectionContext } from '../analysis/mptcp-dsn.js';
 import type { Connection } from '../reassembly/model.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
 import { mptcpAck, type MptcpTracker, type PacketInfo } from '../reassembly/tracker.js';
@@ -150,7 +150,7 @@ export class LazyView implements PacketView {
     this.mptcpStream = info.mptcpStream;
     this.expectedToken = info.expectedToken;
     this.expectedIdsn = info.expectedIdsn;
-    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderDsnBase);
+    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderDsnBase, () => this.reinjectionContext);
   }
 
   get deltaNs(): number {
@@ -196,6 +196,26 @@ export class LazyView implements PacketView {
     if (c.clientEndpoint === null || c.serverEndpoint === null) return { connection: sub.connection, fromClient: client, src: ip?.src ?? '', dst: ip?.dst ?? '' };
     const [a, b] = client ? [c.clientEndpoint, c.serverEndpoint] : [c.serverEndpoint, c.clientEndpoint];
     return { connection: sub.connection, fromClient: client, src: a.addr, dst: b.addr };
+  }
+
+  /** The sender's MPTCP direction and the other subflows tshark lists, newest first (mptcp.reinjection_of). */
+  get reinjectionContext(): ReinjectionContext | null {
+    const c = this.connection;
+    const sub = this.info.subflow;
+    if (c === null || sub === null || this.tracker === null) return null;
+    const others: number[] = [];
+    for (let i = c.subflows.length - 1; i >= 0; i--) {
+      const n = c.subflows[i] as number;
+      if (n !== this.tcpStream && this.listedSubflow(n)) others.push(n);
+    }
+    return { meta: this.tracker.state.role(sub, this.info.fromClient), others };
+  }
+
+  get receiverKey(): bigint | null {
+    const c = this.connection;
+    const sub = this.info.subflow;
+    if (c === null || sub === null || this.tracker === null) return null;
+    return this.tracker.state.side(c, sub, !this.info.fromClient).key;
   }
 
   get senderDsnBase(): bigint | null {
