@@ -10,6 +10,7 @@ import type { Segment } from '../dissect/segment.js';
 import { FIELDS, nearestFields, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
 import { entriesJson, packetTsharkEntries } from '../analysis/packet-tshark-json.js';
+import { packetEk } from '../analysis/packet-ek.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
 import { PacketState } from '../analysis/packet-state.js';
@@ -26,7 +27,7 @@ import { UsageError } from './errors.js';
 import { compileFilterOption } from './filter-option.js';
 import { CaptureOutput } from './write-capture.js';
 
-type Format = 'text' | 'json' | 'ndjson' | 'fields';
+type Format = 'text' | 'json' | 'ndjson' | 'ek' | 'fields';
 
 interface DissectOptions extends Partial<HabitOptions> {
   read?: string;
@@ -52,7 +53,7 @@ export function registerDissect(program: Command, io: CliIo, setExit: SetExit): 
     .option('-r, --read <file>', 'capture file to read (same as the argument)')
     .option('-c, --count <n>', 'stop after n packets')
     .option('-V, --verbose', 'show a tree of every field of each packet')
-    .addOption(new Option('-T, --format <fmt>', 'output format').choices(['text', 'json', 'ndjson', 'fields']).default('text'))
+    .addOption(new Option('-T, --format <fmt>', "output format (ek: tshark's Elasticsearch bulk NDJSON)").choices(['text', 'json', 'ndjson', 'ek', 'fields']).default('text'))
     .option('-e, --field <name>', 'field to print with -T fields (repeatable; see `mpcap fields`)', collect, [])
     .option('-E <option>', 'fields output option, as tshark: header=y|n, separator=/t|/s|<char>, quote=d|s|n, aggregator=/s|<char> (repeatable)', collect, [])
     .option('--no-problems', 'do not print the summary of damaged packets on stderr')
@@ -66,6 +67,7 @@ Examples:
   mpcap dissect -V -c 3 capture.pcap
   mpcap dissect -T fields -E header=y -e frame.number -e tcp.stream -e tcp.options.mptcp.subtype capture.pcap
   mpcap dissect -T ndjson capture.pcap | jq -c 'select(.mptcp | length > 0) | .mptcp'
+  mpcap dissect -T ek capture.pcap | curl -s -H 'Content-Type: application/x-ndjson' --data-binary @- localhost:9200/_bulk
   mpcap dissect -Y 'tcp.options.mptcp.subtype == 1 and ip.addr == 10.0.0.0/8' capture.pcap
   mpcap dissect -Y 'mptcp.stream in {0, 2}' -w two-connections.pcap capture.pcap
   mpcap dissect -T fields -e frame.number capture-*.pcap     # rotated files, read as one capture`,
@@ -328,6 +330,9 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
       case 'json':
         // The '[' waits for the first packet: an input that is not a capture prints nothing.
         out.write((seen ? ',\n' : '[\n') + (opts.tsharkLayout ? entriesJson(packetTsharkEntries(view), 2) : JSON.stringify(packetJson(view), null, 2)));
+        break;
+      case 'ek':
+        out.write(packetEk(view));
         break;
       case 'ndjson':
         out.write((opts.tsharkLayout ? entriesJson(packetTsharkEntries(view), null) : JSON.stringify(packetJson(view))) + '\n');
