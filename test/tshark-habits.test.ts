@@ -3,7 +3,8 @@
  * relative numbers, each against tshark's own output on the same captures.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusFile, corpusFiles, craftedPcaps, fixturePcaps, hasCorpus, hasTshark, pcapsDir, pool, shortName } from './helpers/corpus.ts';
@@ -32,6 +33,7 @@ async function both(files: string[], stat: string): Promise<Array<{ name: string
 }
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+const time6 = (l: string): string => l.trim().split(/\s+/)[1] ?? '';
 
 describe.skipIf(!hasTshark)(`summary line as tshark's${hasTshark ? '' : ' (skipped: no tshark)'}`, () => {
   it.each([TWO_PATHS, LOSS, path.join(pcapsDir, 'ipv6.pcap')].map((f) => [shortName(f), f]))('%s: Seq, Ack and Win (scaled) are tshark\'s on every packet', (_n, file) => {
@@ -56,6 +58,34 @@ describe.skipIf(!hasTshark)(`summary line as tshark's${hasTshark ? '' : ' (skipp
     // the time is what follows the frame number; for ad/ud it is two words
     const time = (l: string): string => l.trim().split(/\s+/).slice(1, t === 'ad' || t === 'ud' ? 3 : 2).join(' ');
     expect(ours.map(time)).toEqual(theirs.map(time));
+  });
+
+  describe('a nanosecond capture: times at its precision, as tshark', () => {
+    // two-paths.pcap shifted by 123 ns into a nanosecond pcap, and that as pcapng (if_tsresol 9)
+    const dir = mkdtempSync(path.join(tmpdir(), 'mpcap-ns-'));
+    const nsPcap = path.join(dir, 'ns.pcap');
+    const nsPcapng = path.join(dir, 'ns.pcapng');
+    spawnSync('editcap', ['-F', 'nsecpcap', '-t', '0.000000123', TWO_PATHS, nsPcap]);
+    spawnSync('editcap', ['-F', 'pcapng', nsPcap, nsPcapng]);
+    it.each(['r', 'a', 'ad', 'u', 'ud', 'e', 'd', 'dd'].flatMap((t) => [[t, 'ns.pcap', nsPcap], [t, 'ns.pcapng', nsPcapng]]))('-t %s on %s: 9 decimals, tshark\'s', (t, _n, file) => {
+      const ours = lines(runBin(['dissect', '-t', t, '-c', '30', file], { env: { TZ: process.env.TZ ?? 'UTC' } }).stdout);
+      const theirs = lines(tshark(['-r', file, '-t', t, '-c', '30']));
+      const time = (l: string): string => l.trim().split(/\s+/).slice(1, t === 'ad' || t === 'ud' ? 3 : 2).join(' ');
+      expect(ours.length).toBe(30);
+      expect(ours.map(time)).toEqual(theirs.map(time));
+      // the 123 ns show (absolute formats), and every time has 9 decimals
+      if (['a', 'ad', 'u', 'ud', 'e'].includes(t)) expect(time(ours[0] as string)).toMatch(/\.\d{6}123$/);
+      for (const l of ours) expect(time(l)).toMatch(/\.\d{9}$/);
+    });
+    it('frame.time_epoch, frame.time_relative, frame.time_delta and tcp.analysis.ack_rtt as tshark prints them', () => {
+      const f = ['frame.time_epoch', 'frame.time_relative', 'frame.time_delta', 'tcp.analysis.ack_rtt'];
+      const ours = runBin(['dissect', '-T', 'fields', ...f.flatMap((x) => ['-e', x]), nsPcap]).stdout;
+      expect(ours).toBe(tshark(['-r', nsPcap, '-T', 'fields', ...f.flatMap((x) => ['-e', x])]));
+      expect(ours.split('\n')[0]).toMatch(/^\d+\.\d{6}123\t/);
+    });
+    it('a microsecond capture keeps 6 decimals', () => {
+      expect(time6(lines(runBin(['dissect', '-c', '1', TWO_PATHS]).stdout)[0] as string)).toBe('0.000000');
+    });
   });
 
   it('-x prints the hex dump tshark prints, byte for byte; after -V, below the tree', () => {

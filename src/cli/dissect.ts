@@ -20,7 +20,7 @@ import type { Connection } from '../reassembly/model.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
 import { mptcpAck, type MptcpTracker, type PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './errors.js';
-import { addHabitOptions, hexDump, parseStats, timeColumn, type HabitOptions, type TimeFormat } from './dissect-habits.js';
+import { addHabitOptions, hexDump, parseStats, timeColumn, timeDigits, type HabitOptions, type TimeFormat } from './dissect-habits.js';
 import { TsharkStats } from '../analysis/tshark-stats.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
@@ -310,7 +310,7 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
       case 'text': {
         let text = '';
         if (opts.verbose) text = packetTree(view) + '\n' + (opts.hex ? '\n' : '');
-        else if (!opts.hex) text = summaryLine(view, timeFmt === 'r' ? undefined : timeColumn(timeFmt, frame, view.state.timeNs, view.state.deltaNs, view.state.timeNs - shownNs)) + '\n';
+        else if (!opts.hex) text = summaryLine(view, timeColumn(timeFmt, frame, view.state.timeNs, view.state.deltaNs, view.state.timeNs - shownNs, digits.get(frame.interfaceId) ?? 6)) + '\n';
         if (opts.hex) text += hexDump(frame.data.subarray(0, frame.capLen));
         out.write(text);
         shownNs = view.state.timeNs;
@@ -342,6 +342,7 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
     if (opts.lineBuffered) out.flush();
   };
   let shownNs = 0;
+  const digits = new Map<number, number>();
   pipeline.subscribe({ packet: print });
 
   // The summary keeps the first problems and the fatal one: a file of millions of odd records
@@ -351,7 +352,11 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
     limit,
     afterFrame: () => !out.closed,
     afterChunk: () => (capture ? capture.flush() : out.drain()),
-    ...(capture ? { onInterface: (i) => capture.interface(i) } : {}),
+    onInterface: (i) => {
+      // tshark shows times at the capture's precision: 9 decimals for a nanosecond file
+      digits.set(i.id, timeDigits(i.tsUnitsPerSec));
+      capture?.interface(i);
+    },
   });
   if (capture !== null) {
     await capture.end();
