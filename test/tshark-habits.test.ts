@@ -114,10 +114,30 @@ describe.skipIf(!hasTshark)('-z statistics as tshark prints them', () => {
     expect(rs.length).toBeGreaterThanOrEqual(all.length - 2);
   }, 120_000);
 
-  it('-z conv,mptcp: the same table on the kernel fixtures and the corpus captures of whole connections', async () => {
-    const files = [...fixturePcaps(), ...(hasCorpus ? ['tcpdump/mptcp-v0.pcap', 'tcpdump/mptcp-v1.pcap', 'tcpdump/mptcp-tcprst.pcap', 'pymptcpanalyzer/client_2.pcap', 'pymptcpanalyzer/server_2.pcap', 'inversekey-multipath/speedtest.pcap', 'inversekey-multipath/websiteloaded.pcap'].map(corpusFile) : [])];
-    for (const r of await both(files, 'conv,mptcp')) expect(r.ours, r.name).toBe(r.theirs);
-  }, 120_000);
+  it('-z conv,mptcp: the same table on every capture but the three with tshark bugs', async () => {
+    // dsn-wrap.pcap, joins.pcap: a join SYN sent by the server (the client's token) is counted by
+    // tshark in the client's direction (bug (h) of tshark-mappings.test.ts); options.pcap: tshark
+    // counts some packets whose MPTCP option is malformed (no mptcp.stream) when it reads them
+    // without throwing, mpcap none (checked below)
+    const KNOWN = new Set(['fixtures/crafted/dsn-wrap.pcap', 'fixtures/crafted/joins.pcap', 'fixtures/crafted/options.pcap']);
+    const rs = await both(all, 'conv,mptcp');
+    for (const r of rs) if (!KNOWN.has(r.name)) expect(r.ours, r.name).toBe(r.theirs);
+    // the captures of connections seen from the middle or only from their joins are among them
+    expect(rs.map((r) => r.name)).toEqual(expect.arrayContaining(hasCorpus ? ['corpus/inversekey-multipath/mpjoin.pcap', 'corpus/dpi-mptcp/short.pcapng', 'corpus/dpi-mptcp/flood.pcap'] : []));
+    const rows = (t: string): string[] => lines(t).filter((l) => l.includes('<->'));
+    for (const name of ['fixtures/crafted/dsn-wrap.pcap', 'fixtures/crafted/joins.pcap']) {
+      const r = rs.find((x) => x.name === name);
+      // the same connections, one 66-byte SYN counted in the other direction
+      const total = (t: string): number => rows(t).reduce((n, l) => n + Number(/(\d+) bytes/.exec([...l.matchAll(/\d+ \d+ bytes/g)].at(-1)?.[0] ?? '')?.[1] ?? 0), 0);
+      expect(rows(r?.ours ?? '').length, name).toBe(rows(r?.theirs ?? '').length);
+      expect(total(r?.ours ?? ''), name).toBe(total(r?.theirs ?? ''));
+    }
+    const opts = rs.find((x) => x.name === 'fixtures/crafted/options.pcap');
+    const ours = new Set(rows(opts?.ours ?? ''));
+    // every row of mpcap's is tshark's; tshark's extra rows are single packets
+    for (const l of ours) expect(rows(opts?.theirs ?? '')).toContain(l);
+    for (const l of rows(opts?.theirs ?? '')) if (!ours.has(l)) expect(l).toMatch(/\s1 \d+ bytes\s+1 \d+ bytes/);
+  }, 180_000);
 
   it('several -z: printed in the order tshark prints them (the last first), after the packets', () => {
     const ours = runBin(['dissect', '-z', 'conv,tcp', '-z', 'endpoints,ip', TWO_PATHS]).stdout;

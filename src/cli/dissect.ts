@@ -192,7 +192,10 @@ export class LazyView implements PacketView {
     if (c === undefined) return null;
     const side = this.tracker.state.side(c, sub, this.info.fromClient);
     // a v1 MP_CAPABLE SYN (no key yet) is not counted by tshark
-    if (side.key === null && (this.seg.flags & 0x12) === 0x02) return null;
+    // (a join SYN is counted, though its sender's key is not known yet)
+    if (side.key === null && (this.seg.flags & 0x12) === 0x02 && this.seg.mptcp.some((o) => o.subtype === 'MP_CAPABLE')) return null;
+    // tshark throws in a malformed MPTCP option, before its tap
+    if (this.seg.mptcp.some((o) => o.problem !== null)) return null;
     const client = this.tracker.state.role(sub, this.info.fromClient) === 'client';
     const ip = this.pkt.ips[this.pkt.ips.length - 1];
     if (c.clientEndpoint === null || c.serverEndpoint === null) return { connection: sub.connection, fromClient: client, src: ip?.src ?? '', dst: ip?.dst ?? '' };
