@@ -23,7 +23,8 @@ export class PacketState {
   dsn: DsnResult | null = null;
   private readonly mappings = new MptcpDsnAnalyzer();
 
-  constructor(private readonly analyzeTcp: boolean) {}
+  /** `reinjections`: keep every data packet's DSN range for mptcp.reinjection_of (memory grows with the capture). */
+  constructor(private readonly analyzeTcp: boolean, private readonly reinjections = false) {}
 
   update(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }, pkt: () => Packet, dsnBase: () => bigint | null = () => null, reinjection: () => ReinjectionContext | null = () => null): void {
     this.timeNs = (frame.tsSec - t0.tsSec) * 1e9 + (frame.tsNsec - t0.tsNsec);
@@ -50,7 +51,7 @@ export class PacketState {
     this.tcp = this.analyzer.process(info.tcpStream, fromA, frame.number, this.timeNs, seg.seq, seg.ack, seg.flags, seg.window, seg.payloadLen, shift, sack);
     if (seg.hasMptcpOption || info.mptcpStream !== null) {
       const t = this.tcp;
-      this.dsn = this.mappings.process(`${info.tcpStream}|${fromA ? 'a' : 'b'}`, frame.number, seg.mptcp, (seg.flags & TcpFlag.SYN) !== 0, t.seq, seg.payloadLen, t.synSeen, dsnBase(), info.mptcpStream !== null, seg.payloadLen > 0 ? reinjection() : null, info.tcpStream);
+      this.dsn = this.mappings.process(`${info.tcpStream}|${fromA ? 'a' : 'b'}`, frame.number, seg.mptcp, (seg.flags & TcpFlag.SYN) !== 0, t.seq, seg.payloadLen, t.synSeen, dsnBase(), info.mptcpStream !== null, this.reinjections && seg.payloadLen > 0 ? reinjection() : null, info.tcpStream);
     }
   }
 }

@@ -281,7 +281,10 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
   const pipeline = new Pipeline(false);
   pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mptcp.dsn') || (filter?.fields.includes('mptcp.dsn') ?? false);
   const view = new LazyView();
-  view.state = new PacketState(format !== 'fields' || fieldDefs.some((d) => d.tcpAnalysis === true));
+  const REINJECTION = ['mptcp.reinjection_of', 'mptcp.reinjected_in'];
+  const reinjections = fieldDefs.some((d) => REINJECTION.includes(d.name)) || (filter?.fields.some((f) => REINJECTION.includes(f)) ?? false);
+  const filterNeedsAnalysis = filter?.fields.some((f) => FIELDS.get(f)?.tcpAnalysis === true) ?? false;
+  view.state = new PacketState(format !== 'fields' || fieldDefs.some((d) => d.tcpAnalysis === true) || filterNeedsAnalysis || reinjections, reinjections);
   view.tracker = pipeline.tracker;
   let seen = 0;
   let damaged = 0;
