@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { corpusFile, corpusFiles, craftedPcaps, fixturePcaps, hasCorpus, hasTshark, pcapsDir, pool, shortName } from './helpers/corpus.ts';
+import { corpusFiles, craftedPcaps, fixturePcaps, hasCorpus, hasTshark, pcapsDir, pool, shortName } from './helpers/corpus.ts';
 import { binPath, runBin, runBinAsync, runMain } from './helpers/cli.ts';
 
 const TWO_PATHS = path.join(pcapsDir, 'two-paths.pcap');
