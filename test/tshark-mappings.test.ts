@@ -161,7 +161,7 @@ describe.skipIf(!hasTshark)('tshark -o mptcp.analyze_mappings:TRUE -o mptcp.inte
     ];
     const all = [...files, ...variants].sort((a, b) => statSync(b).size - statSync(a).size);
     for (const r of await pool(all, 4, compare)) results.set(r.file, r);
-  }, 240_000);
+  }, 420_000);
 
   it.each([...files.map((f) => [shortName(f), f])])('%s: equal to tshark, cell by cell', (_n, file) => {
     const r = res(file);
