@@ -3,10 +3,11 @@
  * relative numbers, each against tshark's own output on the same captures.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { corpusFile, corpusFiles, craftedPcaps, fixturePcaps, hasCorpus, hasTshark, pcapsDir, pool, shortName, sidecar } from './helpers/corpus.ts';
+import { corpusFiles, craftedPcaps, fixturePcaps, hasCorpus, hasTshark, pcapsDir, pool, shortName, sidecar } from './helpers/corpus.ts';
 import { binPath, runBin, runBinAsync, runMain } from './helpers/cli.ts';
 
 const TWO_PATHS = path.join(pcapsDir, 'two-paths.pcap');
@@ -32,6 +33,7 @@ async function both(files: string[], stat: string): Promise<Array<{ name: string
 }
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+const time6 = (l: string): string => l.trim().split(/\s+/)[1] ?? '';
 
 describe.skipIf(!hasTshark)(`summary line as tshark's${hasTshark ? '' : ' (skipped: no tshark)'}`, () => {
   it.each([TWO_PATHS, LOSS, path.join(pcapsDir, 'ipv6.pcap')].map((f) => [shortName(f), f]))('%s: Seq, Ack and Win (scaled) are tshark\'s on every packet', (_n, file) => {
@@ -56,6 +58,34 @@ describe.skipIf(!hasTshark)(`summary line as tshark's${hasTshark ? '' : ' (skipp
     // the time is what follows the frame number; for ad/ud it is two words
     const time = (l: string): string => l.trim().split(/\s+/).slice(1, t === 'ad' || t === 'ud' ? 3 : 2).join(' ');
     expect(ours.map(time)).toEqual(theirs.map(time));
+  });
+
+  describe('a nanosecond capture: times at its precision, as tshark', () => {
+    // two-paths.pcap shifted by 123 ns into a nanosecond pcap, and that as pcapng (if_tsresol 9)
+    const dir = mkdtempSync(path.join(tmpdir(), 'mpcap-ns-'));
+    const nsPcap = path.join(dir, 'ns.pcap');
+    const nsPcapng = path.join(dir, 'ns.pcapng');
+    spawnSync('editcap', ['-F', 'nsecpcap', '-t', '0.000000123', TWO_PATHS, nsPcap]);
+    spawnSync('editcap', ['-F', 'pcapng', nsPcap, nsPcapng]);
+    it.each(['r', 'a', 'ad', 'u', 'ud', 'e', 'd', 'dd'].flatMap((t) => [[t, 'ns.pcap', nsPcap], [t, 'ns.pcapng', nsPcapng]]))('-t %s on %s: 9 decimals, tshark\'s', (t, _n, file) => {
+      const ours = lines(runBin(['dissect', '-t', t, '-c', '30', file], { env: { TZ: process.env.TZ ?? 'UTC' } }).stdout);
+      const theirs = lines(tshark(['-r', file, '-t', t, '-c', '30']));
+      const time = (l: string): string => l.trim().split(/\s+/).slice(1, t === 'ad' || t === 'ud' ? 3 : 2).join(' ');
+      expect(ours.length).toBe(30);
+      expect(ours.map(time)).toEqual(theirs.map(time));
+      // the 123 ns show (absolute formats), and every time has 9 decimals
+      if (['a', 'ad', 'u', 'ud', 'e'].includes(t)) expect(time(ours[0] as string)).toMatch(/\.\d{6}123$/);
+      for (const l of ours) expect(time(l)).toMatch(/\.\d{9}$/);
+    });
+    it('frame.time_epoch, frame.time_relative, frame.time_delta and tcp.analysis.ack_rtt as tshark prints them', () => {
+      const f = ['frame.time_epoch', 'frame.time_relative', 'frame.time_delta', 'tcp.analysis.ack_rtt'];
+      const ours = runBin(['dissect', '-T', 'fields', ...f.flatMap((x) => ['-e', x]), nsPcap]).stdout;
+      expect(ours).toBe(tshark(['-r', nsPcap, '-T', 'fields', ...f.flatMap((x) => ['-e', x])]));
+      expect(ours.split('\n')[0]).toMatch(/^\d+\.\d{6}123\t/);
+    });
+    it('a microsecond capture keeps 6 decimals', () => {
+      expect(time6(lines(runBin(['dissect', '-c', '1', TWO_PATHS]).stdout)[0] as string)).toBe('0.000000');
+    });
   });
 
   it('-x prints the hex dump tshark prints, byte for byte; after -V, below the tree', () => {
@@ -87,10 +117,30 @@ describe.skipIf(!hasTshark)('-z statistics as tshark prints them', () => {
     expect(rs.length).toBeGreaterThanOrEqual(all.length - 2);
   }, 120_000);
 
-  it('-z conv,mptcp: the same table on the kernel fixtures and the corpus captures of whole connections', async () => {
-    const files = [...fixturePcaps(), ...(hasCorpus ? ['tcpdump/mptcp-v0.pcap', 'tcpdump/mptcp-v1.pcap', 'tcpdump/mptcp-tcprst.pcap', 'pymptcpanalyzer/client_2.pcap', 'pymptcpanalyzer/server_2.pcap', 'inversekey-multipath/speedtest.pcap', 'inversekey-multipath/websiteloaded.pcap'].map(corpusFile) : [])];
-    for (const r of await both(files, 'conv,mptcp')) expect(r.ours, r.name).toBe(r.theirs);
-  }, 120_000);
+  it('-z conv,mptcp: the same table on every capture but the three with tshark bugs', async () => {
+    // dsn-wrap.pcap, joins.pcap: a join SYN sent by the server (the client's token) is counted by
+    // tshark in the client's direction (bug (h) of tshark-mappings.test.ts); options.pcap: tshark
+    // counts some packets whose MPTCP option is malformed (no mptcp.stream) when it reads them
+    // without throwing, mpcap none (checked below)
+    const KNOWN = new Set(['fixtures/crafted/dsn-wrap.pcap', 'fixtures/crafted/joins.pcap', 'fixtures/crafted/options.pcap']);
+    const rs = await both(all, 'conv,mptcp');
+    for (const r of rs) if (!KNOWN.has(r.name)) expect(r.ours, r.name).toBe(r.theirs);
+    // the captures of connections seen from the middle or only from their joins are among them
+    expect(rs.map((r) => r.name)).toEqual(expect.arrayContaining(hasCorpus ? ['corpus/inversekey-multipath/mpjoin.pcap', 'corpus/dpi-mptcp/short.pcapng', 'corpus/dpi-mptcp/flood.pcap'] : []));
+    const rows = (t: string): string[] => lines(t).filter((l) => l.includes('<->'));
+    for (const name of ['fixtures/crafted/dsn-wrap.pcap', 'fixtures/crafted/joins.pcap']) {
+      const r = rs.find((x) => x.name === name);
+      // the same connections, one 66-byte SYN counted in the other direction
+      const total = (t: string): number => rows(t).reduce((n, l) => n + Number(/(\d+) bytes/.exec([...l.matchAll(/\d+ \d+ bytes/g)].at(-1)?.[0] ?? '')?.[1] ?? 0), 0);
+      expect(rows(r?.ours ?? '').length, name).toBe(rows(r?.theirs ?? '').length);
+      expect(total(r?.ours ?? ''), name).toBe(total(r?.theirs ?? ''));
+    }
+    const opts = rs.find((x) => x.name === 'fixtures/crafted/options.pcap');
+    const ours = new Set(rows(opts?.ours ?? ''));
+    // every row of mpcap's is tshark's; tshark's extra rows are single packets
+    for (const l of ours) expect(rows(opts?.theirs ?? '')).toContain(l);
+    for (const l of rows(opts?.theirs ?? '')) if (!ours.has(l)) expect(l).toMatch(/\s1 \d+ bytes\s+1 \d+ bytes/);
+  }, 180_000);
 
   it('several -z: printed in the order tshark prints them (the last first), after the packets', () => {
     const ours = runBin(['dissect', '-z', 'conv,tcp', '-z', 'endpoints,ip', TWO_PATHS]).stdout;

@@ -51,6 +51,11 @@ export function relativeDsn(dataSeq: bigint, is64: boolean, base: bigint): bigin
   return BigInt.asUintN(64, full - base);
 }
 
+/** MP_CAPABLE's crypto bits as tshark 4.0 reads them (C to H of RFC 6824; H alone is HMAC-SHA). */
+const MPC_CRYPTO = 0x3f;
+const MPC_HMAC_SHA = 0x01;
+const mpcFlag = (test: (flags: number) => boolean): FieldGetter => perOption((o) => (o.subtype === 'MP_CAPABLE' && test(o.flags) ? '1' : null));
+
 export const MPTCP_FIELDS: FieldDef[] = [
   { name: 'tcp.options.mptcp.checksumreq.flags', description: 'MP_CAPABLE A: checksum required', get: mpc((o) => bit(o.flags, MPC_A)) },
   { name: 'tcp.options.mptcp.extensibility.flag', description: 'MP_CAPABLE B: extensibility', get: mpc((o) => bit(o.flags, MPC_B)) },
@@ -102,6 +107,22 @@ export const MPTCP_FIELDS: FieldDef[] = [
       if (s !== '') out.push(s);
     },
   },
+  { name: 'mptcp.connection.missing_algorithm', description: 'Expert: an MP_CAPABLE names no crypto algorithm (flags C-H all 0)', get: mpcFlag((f) => (f & MPC_CRYPTO) === 0) },
+  { name: 'mptcp.connection.unsupported_algorithm', description: 'Expert: an MP_CAPABLE names another algorithm than HMAC-SHA (flags C-H other than H alone)', get: mpcFlag((f) => (f & MPC_CRYPTO) !== MPC_HMAC_SHA) },
+  {
+    name: 'mptcp.connection.echoed_key_mismatch',
+    description: "Expert: an MP_CAPABLE ACK echoes another receiver's key than the receiver announced",
+    get: (v, out) => {
+      const list = v.seg.mptcp;
+      for (let i = 0; i < list.length; i++) {
+        const o = list[i] as MptcpOption;
+        if (o.subtype !== 'MP_CAPABLE' || o.receiverKey === null) continue;
+        const k = v.receiverKey;
+        if (k !== null && k !== o.receiverKey) out.push('1');
+      }
+    },
+  },
+  { name: 'mptcp.dss.infinite_mapping', description: 'Expert: a DSS mapping of data-level length 0 (infinite mapping)', get: perOption((o) => (o.subtype === 'DSS' && o.dataSeq !== null && o.dataLen === 0 ? '1' : null)) },
   {
     name: 'mptcp.dss.dsn',
     description: "DSS mapping's DSN relative to the sender's IDSN (needs the key)",

@@ -25,5 +25,8 @@ export const TCP_FIELDS: FieldDef[] = [
   { name: 'tcp.analysis.bytes_in_flight', description: 'Bytes sent and not yet acknowledged', tcpAnalysis: true, get: tcp((t) => (t.bytesInFlight !== 0 ? String(t.bytesInFlight) : null)) },
   { name: 'mptcp.rawdsn64', description: "The payload's 64-bit DSN from the subflow's mappings, as tshark -o mptcp.analyze_mappings:TRUE", tcpAnalysis: true, get: (v, o) => void (v.dsnAnalysis?.rawDsn64 != null && o.push(v.dsnAnalysis.rawDsn64.toString())) },
   { name: 'mptcp.related_mapping', description: 'Frames of the DSS mappings that cover the payload (as tshark -o mptcp.analyze_mappings:TRUE)', tcpAnalysis: true, get: (v, o) => void (v.dsnAnalysis && o.push(...v.dsnAnalysis.related.map(String))) },
+  { name: 'mptcp.reinjection_of', description: 'Earlier frames on other subflows that carried some of the same DSNs (tshark -o mptcp.intersubflows_retransmission:TRUE)', tcpAnalysis: true, get: (v, o) => void (v.dsnAnalysis && o.push(...v.dsnAnalysis.reinjectionOf.map(String))) },
+  { name: 'mptcp.reinjected_in', description: 'Later frames that carried the same DSNs again: empty in one pass, as in tshark without -2', tcpAnalysis: true, get: (v, o) => void (v.dsnAnalysis && o.push(...v.dsnAnalysis.reinjectedIn.map(String))) },
+  { name: 'mptcp.dss.missing_mapping', description: 'Expert: no DSS mapping covers the payload (as tshark -o mptcp.analyze_mappings:TRUE)', tcpAnalysis: true, get: (v, o) => void (v.dsnAnalysis?.missingMapping === true && o.push('1')) },
   { name: 'tcp.analysis.retransmission', description: "1 on a segment tshark's heuristics call a retransmission", tcpAnalysis: true, get: tcp((t) => (t.retransmission ? '1' : null)) },
 ];

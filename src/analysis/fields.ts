@@ -30,8 +30,9 @@ const TSHARK_DIFFERENCES: Readonly<Record<string, string>> = {
   'tcp.options.mptcp.checksum': 'tshark never prints a DSS checksum (a length bug); mpcap does',
   'mptcp.ack': 'a 32-bit data ACK past a wrap: mpcap widens it as Linux does, tshark prints a value near 2^64',
   'mptcp.dss.dsn': 'a 4-byte DSN beside an 8-byte data ACK: tshark does not widen it (it reads the ACK flag)',
-  'mptcp.rawdsn64': 'not yet equal: with -o mptcp.analyze_mappings:TRUE tshark differs where a v1 MP_CAPABLE carries data (checksum.pcap) and where it loses mappings late in a long subflow (server_2.pcap)',
-  'mptcp.related_mapping': 'not yet equal: as mptcp.rawdsn64, and tshark lists the mappings in its interval tree\'s order',
+  'mptcp.rawdsn64': "two tshark bugs: its DSNs lag one segment while a v1 MP_CAPABLE's repeated data mapping covers the data, and a join SYN sent by the server gets the client's DSN base",
+  'mptcp.related_mapping': 'the same (in tshark\'s interval-tree order) except where tshark files each repeated v1 MP_CAPABLE data mapping apart',
+  'mptcp.reinjection_of': 'the same except for data whose DSN tshark has one segment behind (v1 MP_CAPABLE data mappings)',
   'mptcp.dsn': "mpcap's own: printed by default, the payload's DSN from mpcap's reassembly (tshark prints mptcp.dsn only with -o mptcp.analyze_mappings:TRUE, from its own mapping lookup)",
 };
 

@@ -2,16 +2,18 @@
  * mptcp.rawdsn64 and mptcp.related_mapping as tshark 4.0 computes them with
  * `-o mptcp.analyze_mappings:TRUE` (packet-tcp.c, mptcp_analysis_dsn_lookup): each DSS mapping
  * of a subflow direction is remembered by its subflow sequence range, and a packet's DSN is read
- * from the mapping that covers its relative sequence number. tshark's quirks are kept: a mapping's
+ * from the mapping that covers its relative sequence number, looked up in Wireshark's own interval
+ * tree (wmem-itree.ts: its order and its stale max edges decide what is found). With
+ * -o mptcp.intersubflows_retransmission:TRUE, each packet's DSN range is kept per subflow and
+ * MPTCP direction, and found on the other subflows: mptcp.reinjection_of. tshark's quirks are kept: a mapping's
  * DSN is widened to 64 bits from the data ACK's width flag, a pure ACK at sequence 1 is IDSN + 1,
  * and nothing is shown without the handshake or the sender's IDSN.
  */
 import type { MptcpOption } from '../dissect/mptcp.js';
+import { WmemItree } from './wmem-itree.js';
 
 interface Mapping {
   frame: number;
-  /** The interval tree's key: the first mapping at this SSN set it, a later one only replaced the data. */
-  keyHigh: number;
   rawDsn: bigint;
   extended: boolean;
   ssnLow: number;
@@ -25,37 +27,56 @@ export interface DsnResult {
   rawDsn64: bigint | null;
   /** Frames of the mappings that cover the payload. */
   related: number[];
+  /** No mapping covers the payload (tshark's expert mptcp.dss.missing_mapping). */
+  missingMapping: boolean;
+  /** Earlier frames on other subflows that carried some of the same DSNs (mptcp.reinjection_of). */
+  reinjectionOf: number[];
+  /** Later frames that did: always empty in one pass, as tshark's single pass (mptcp.reinjected_in). */
+  reinjectedIn: number[];
 }
 
-function put(list: Map<number, Mapping>, m: Mapping): void {
-  const old = list.get(m.ssnLow);
-  m.keyHigh = old ? old.keyHigh : m.ssnHigh;
-  list.set(m.ssnLow, m);
+/**
+ * For mptcp.reinjection_of (tshark -o mptcp.intersubflows_retransmission:TRUE): the MPTCP
+ * direction of the packet (its sender's role) and the other subflows of its connection that tshark
+ * lists, in its order (newest first).
+ */
+export interface ReinjectionContext {
+  meta: string;
+  others: readonly number[];
 }
 
 export class MptcpDsnAnalyzer {
   /** Per subflow direction, by SSN low edge: tshark's interval tree replaces a mapping at the same low edge. */
-  private readonly maps = new Map<string, Map<number, Mapping>>();
-  readonly result: DsnResult = { rawDsn64: null, related: [] };
+  private readonly maps = new Map<string, WmemItree<number, Mapping>>();
+  private readonly found: Mapping[] = [];
+  /** Per subflow and MPTCP direction: the 64-bit DSN range of each packet with data (tshark's dsn2packet_map). */
+  private readonly packets = new Map<string, WmemItree<bigint, number>>();
+  private readonly frames: number[] = [];
+  readonly result: DsnResult = { rawDsn64: null, related: [], missingMapping: false, reinjectionOf: [], reinjectedIn: [] };
 
   /**
    * One packet of a subflow direction: its MPTCP options (mappings are remembered first), its
    * relative sequence number and payload length, whether that direction's SYN was seen, and the
    * sender's DSN base (null when unknown). `analyzed`: tshark's MPTCP analysis covers the packet.
    */
-  process(key: string, frame: number, options: readonly MptcpOption[], syn: boolean, relSeq: number, seglen: number, synSeen: boolean, base: bigint | null, analyzed: boolean): DsnResult {
+  process(key: string, frame: number, options: readonly MptcpOption[], syn: boolean, relSeq: number, seglen: number, synSeen: boolean, base: bigint | null, analyzed: boolean, reinjection: ReinjectionContext | null = null, tcpStream = -1): DsnResult {
     const r = this.result;
     r.rawDsn64 = null;
     r.related = [];
+    r.missingMapping = false;
+    r.reinjectionOf = [];
+    r.reinjectedIn = [];
     let list = this.maps.get(key);
     for (const o of options) {
       if (o.subtype === 'DSS' && o.dataSeq !== null && o.subflowSeq !== null && o.dataLen !== null && o.dataLen !== 0) {
-        if (!list) this.maps.set(key, (list = new Map()));
-        put(list, { frame, keyHigh: 0, rawDsn: o.dataSeq, extended: (o.byte3 & DSS_A8) !== 0, ssnLow: o.subflowSeq >>> 0, ssnHigh: (o.subflowSeq + o.dataLen - 1) >>> 0 });
+        if (!list) this.maps.set(key, (list = new WmemItree<number, Mapping>(0)));
+        const m: Mapping = { frame, rawDsn: o.dataSeq, extended: (o.byte3 & DSS_A8) !== 0, ssnLow: o.subflowSeq >>> 0, ssnHigh: (o.subflowSeq + o.dataLen - 1) >>> 0 };
+        list.insert(m.ssnLow, m.ssnHigh, m);
       } else if (o.subtype === 'MP_CAPABLE' && o.dataLen !== null && o.dataLen !== 0 && base !== null) {
         // a v1 MP_CAPABLE with data maps SSN 1 to the IDSN's next byte
-        if (!list) this.maps.set(key, (list = new Map()));
-        put(list, { frame, keyHigh: 0, rawDsn: BigInt.asUintN(64, base + 1n), extended: true, ssnLow: 1, ssnHigh: o.dataLen });
+        if (!list) this.maps.set(key, (list = new WmemItree<number, Mapping>(0)));
+        const m: Mapping = { frame, rawDsn: BigInt.asUintN(64, base + 1n), extended: true, ssnLow: 1, ssnHigh: o.dataLen };
+        list.insert(m.ssnLow, m.ssnHigh, m);
       }
     }
     if (!analyzed || !synSeen) return r;
@@ -67,17 +88,36 @@ export class MptcpDsnAnalyzer {
     else {
       const lo = relSeq;
       const hi = seglen ? (relSeq + seglen - 1) >>> 0 : relSeq;
-      const found = [...(list?.values() ?? [])].filter((m) => m.ssnLow <= hi && m.keyHigh >= lo);
-      if (found.length === 0) return r;
+      const found = list ? list.find(lo, hi, this.found) : [];
+      if (found.length === 0) {
+        r.missingMapping = true;
+        return r;
+      }
       if (seglen) r.related = found.map((m) => m.frame);
-      // the last mapping that covers the packet
-      const m = found.reduce((a, b) => (b.ssnLow >= a.ssnLow ? b : a));
+      // tshark takes the list's head
+      const m = found[0] as Mapping;
       if (relSeq < m.ssnLow || relSeq > m.ssnHigh) return r;
       const dsn = m.rawDsn + BigInt(relSeq - m.ssnLow);
       if (!m.extended && base === null) return r; // widening needs the IDSN's high half
       raw = m.extended ? dsn : BigInt.asUintN(64, (b & ~LOW32) | dsn);
     }
-    r.rawDsn64 = BigInt.asUintN(64, raw);
+    raw = BigInt.asUintN(64, raw);
+    r.rawDsn64 = raw;
+    if (reinjection !== null && seglen > 0) this.reinjections(reinjection, tcpStream, frame, raw, seglen);
     return r;
+  }
+
+  /** tshark's mptcp_add_duplicated_dsn: remember this packet's DSNs, then look for them on the other subflows. */
+  private reinjections(ctx: ReinjectionContext, tcpStream: number, frame: number, raw: bigint, seglen: number): void {
+    const hi = BigInt.asUintN(64, raw + BigInt(seglen - 1));
+    const own = `${tcpStream}|${ctx.meta}`;
+    let tree = this.packets.get(own);
+    if (!tree) this.packets.set(own, (tree = new WmemItree<bigint, number>(0n)));
+    tree.insert(raw, hi, frame);
+    for (const s of ctx.others) {
+      const t = this.packets.get(`${s}|${ctx.meta}`);
+      if (t === undefined) continue;
+      for (const f of t.find(raw, hi, this.frames)) (f < frame ? this.result.reinjectionOf : this.result.reinjectedIn).push(f);
+    }
   }
 }

@@ -10,7 +10,7 @@ import { FIELDS, type FieldDef } from './fields.js';
 import type { PacketView } from './packet-view.js';
 
 /** A JSON object whose keys may repeat (tshark's layout repeats "mptcp" for each option). */
-type Entries = Array<[string, string | Entries]>;
+export type Entries = Array<[string, string | Entries]>;
 
 const FLAG_FIELDS = new Set(
   ['backup.flag', 'checksumreq.flags', 'extensibility.flag', 'nomoresubflows.flag', 'sha1.flag', 'sha256.flag', 'reserved.flag', 'datafin.flag', 'dseqn8.flag', 'dseqnpresent.flag', 'dataack8.flag', 'dataackpresent.flag'].map((f) => `tcp.options.mptcp.${f}`),

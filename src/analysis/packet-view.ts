@@ -39,6 +39,8 @@ export interface PacketView {
   senderDsnBase: bigint | null;
   /** The packet's MPTCP direction once its sender's key is known, with the MP_CAPABLE subflow's addresses (tshark's meta flow). */
   mptcpDirection: { connection: number; fromClient: boolean; src: string; dst: string } | null;
+  /** The key the packet's receiver announced first (an MP_CAPABLE ACK echoes it), when seen. */
+  receiverKey: bigint | null;
   /** The subflow is one tshark lists in mptcp.analysis.subflows (its handshake was seen). */
   listedSubflow(tcpStream: number): boolean;
 }

@@ -54,29 +54,42 @@ export function parseStats(list: string[]): StatName[] {
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** The time column: microseconds, as tshark's default precision for pcap files. */
-export function timeColumn(fmt: TimeFormat, frame: Frame, relNs: number, deltaNs: number, deltaShownNs: number): string {
-  const us = Math.floor(frame.tsNsec / 1000);
-  const frac = String(us).padStart(6, '0');
+/**
+ * Decimals tshark shows for an interface's timestamps: its resolution, rounded up to a power of
+ * ten (µs pcap 6, nanosecond pcap or pcapng if_tsresol 9 → 9, ms 3), at most 9.
+ */
+export function timeDigits(unitsPerSec: number): number {
+  if (!(unitsPerSec > 1)) return 0;
+  return Math.max(0, Math.min(9, Math.ceil(Math.log10(unitsPerSec) - 1e-9)));
+}
+
+/** The first `digits` decimals of a nanosecond count (truncated, as tshark). */
+function fraction(ns: number, digits: number): string {
+  return digits === 0 ? '' : `.${String(ns).padStart(9, '0').slice(0, digits)}`;
+}
+
+export function timeColumn(fmt: TimeFormat, frame: Frame, relNs: number, deltaNs: number, deltaShownNs: number, digits = 6): string {
+  const frac = fraction(frame.tsNsec, digits);
   switch (fmt) {
     case 'r':
-      return signedSeconds(relNs);
+      return signedSeconds(relNs, digits);
     case 'd':
-      return signedSeconds(deltaNs);
+      return signedSeconds(deltaNs, digits);
     case 'dd':
-      return signedSeconds(deltaShownNs);
+      return signedSeconds(deltaShownNs, digits);
     case 'e':
-      return `${frame.tsSec}.${frac}`;
+      return `${frame.tsSec}${frac}`;
     case 'a':
     case 'ad':
     case 'u':
     case 'ud': {
       const d = new Date(frame.tsSec * 1000);
-      if (Number.isNaN(d.getTime())) return `${frame.tsSec}.${frac}`;
+      if (Number.isNaN(d.getTime())) return `${frame.tsSec}${frac}`;
       const utc = fmt === 'u' || fmt === 'ud';
       const h = utc ? d.getUTCHours() : d.getHours();
       const m = utc ? d.getUTCMinutes() : d.getMinutes();
       const s = utc ? d.getUTCSeconds() : d.getSeconds();
-      const clock = `${two(h)}:${two(m)}:${two(s)}.${frac}`;
+      const clock = `${two(h)}:${two(m)}:${two(s)}${frac}`;
       if (fmt === 'a' || fmt === 'u') return clock;
       const y = utc ? d.getUTCFullYear() : d.getFullYear();
       const mo = (utc ? d.getUTCMonth() : d.getMonth()) + 1;
@@ -86,10 +99,10 @@ export function timeColumn(fmt: TimeFormat, frame: Frame, relNs: number, deltaNs
   }
 }
 
-function signedSeconds(ns: number): string {
+function signedSeconds(ns: number, digits: number): string {
   const neg = ns < 0;
-  const us = Math.floor(Math.abs(ns) / 1000);
-  return `${neg ? '-' : ''}${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`;
+  const abs = Math.round(Math.abs(ns));
+  return `${neg ? '-' : ''}${Math.floor(abs / 1e9)}${fraction(abs % 1e9, digits)}`;
 }
 
 /** tshark -x: offset, 16 bytes in hex, their ASCII; then a blank line. */

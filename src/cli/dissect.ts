@@ -10,23 +10,24 @@ import type { Segment } from '../dissect/segment.js';
 import { FIELDS, nearestFields, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
 import { entriesJson, packetTsharkEntries } from '../analysis/packet-tshark-json.js';
+import { packetEk } from '../analysis/packet-ek.js';
 import { packetTree, summaryLine } from '../analysis/packet-text.js';
 import { relativeTime, type PacketView } from '../analysis/packet-view.js';
 import { PacketState } from '../analysis/packet-state.js';
 import type { TcpAnalysisResult } from '../analysis/tcp-analysis.js';
-import type { DsnResult } from '../analysis/mptcp-dsn.js';
+import type { DsnResult, ReinjectionContext } from '../analysis/mptcp-dsn.js';
 import type { Connection } from '../reassembly/model.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
 import { mptcpAck, type MptcpTracker, type PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './errors.js';
-import { addHabitOptions, hexDump, parseStats, timeColumn, type HabitOptions, type TimeFormat } from './dissect-habits.js';
+import { addHabitOptions, hexDump, parseStats, timeColumn, timeDigits, type HabitOptions, type TimeFormat } from './dissect-habits.js';
 import { TsharkStats } from '../analysis/tshark-stats.js';
 import { ExitCode, OutputSink, type CliIo } from './io.js';
 import { UsageError } from './errors.js';
 import { compileFilterOption } from './filter-option.js';
 import { CaptureOutput } from './write-capture.js';
 
-type Format = 'text' | 'json' | 'ndjson' | 'fields';
+type Format = 'text' | 'json' | 'ndjson' | 'ek' | 'fields';
 
 interface DissectOptions extends Partial<HabitOptions> {
   read?: string;
@@ -52,7 +53,7 @@ export function registerDissect(program: Command, io: CliIo, setExit: SetExit): 
     .option('-r, --read <file>', 'capture file to read (same as the argument)')
     .option('-c, --count <n>', 'stop after n packets')
     .option('-V, --verbose', 'show a tree of every field of each packet')
-    .addOption(new Option('-T, --format <fmt>', 'output format').choices(['text', 'json', 'ndjson', 'fields']).default('text'))
+    .addOption(new Option('-T, --format <fmt>', "output format (ek: tshark's Elasticsearch bulk NDJSON)").choices(['text', 'json', 'ndjson', 'ek', 'fields']).default('text'))
     .option('-e, --field <name>', 'field to print with -T fields (repeatable; see `mpcap fields`)', collect, [])
     .option('-E <option>', 'fields output option, as tshark: header=y|n, separator=/t|/s|<char>, quote=d|s|n, aggregator=/s|<char> (repeatable)', collect, [])
     .option('--no-problems', 'do not print the summary of damaged packets on stderr')
@@ -66,6 +67,7 @@ Examples:
   mpcap dissect -V -c 3 capture.pcap
   mpcap dissect -T fields -E header=y -e frame.number -e tcp.stream -e tcp.options.mptcp.subtype capture.pcap
   mpcap dissect -T ndjson capture.pcap | jq -c 'select(.mptcp | length > 0) | .mptcp'
+  mpcap dissect -T ek capture.pcap | curl -s -H 'Content-Type: application/x-ndjson' --data-binary @- localhost:9200/_bulk
   mpcap dissect -Y 'tcp.options.mptcp.subtype == 1 and ip.addr == 10.0.0.0/8' capture.pcap
   mpcap dissect -Y 'mptcp.stream in {0, 2}' -w two-connections.pcap capture.pcap
   mpcap dissect -T fields -e frame.number capture-*.pcap     # rotated files, read as one capture`,
@@ -150,7 +152,7 @@ export class LazyView implements PacketView {
     this.mptcpStream = info.mptcpStream;
     this.expectedToken = info.expectedToken;
     this.expectedIdsn = info.expectedIdsn;
-    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderDsnBase);
+    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderDsnBase, () => this.reinjectionContext);
   }
 
   get deltaNs(): number {
@@ -190,12 +192,35 @@ export class LazyView implements PacketView {
     if (c === undefined) return null;
     const side = this.tracker.state.side(c, sub, this.info.fromClient);
     // a v1 MP_CAPABLE SYN (no key yet) is not counted by tshark
-    if (side.key === null && (this.seg.flags & 0x12) === 0x02) return null;
+    // (a join SYN is counted, though its sender's key is not known yet)
+    if (side.key === null && (this.seg.flags & 0x12) === 0x02 && this.seg.mptcp.some((o) => o.subtype === 'MP_CAPABLE')) return null;
+    // tshark throws in a malformed MPTCP option, before its tap
+    if (this.seg.mptcp.some((o) => o.problem !== null)) return null;
     const client = this.tracker.state.role(sub, this.info.fromClient) === 'client';
     const ip = this.pkt.ips[this.pkt.ips.length - 1];
     if (c.clientEndpoint === null || c.serverEndpoint === null) return { connection: sub.connection, fromClient: client, src: ip?.src ?? '', dst: ip?.dst ?? '' };
     const [a, b] = client ? [c.clientEndpoint, c.serverEndpoint] : [c.serverEndpoint, c.clientEndpoint];
     return { connection: sub.connection, fromClient: client, src: a.addr, dst: b.addr };
+  }
+
+  /** The sender's MPTCP direction and the other subflows tshark lists, newest first (mptcp.reinjection_of). */
+  get reinjectionContext(): ReinjectionContext | null {
+    const c = this.connection;
+    const sub = this.info.subflow;
+    if (c === null || sub === null || this.tracker === null) return null;
+    const others: number[] = [];
+    for (let i = c.subflows.length - 1; i >= 0; i--) {
+      const n = c.subflows[i] as number;
+      if (n !== this.tcpStream && this.listedSubflow(n)) others.push(n);
+    }
+    return { meta: this.tracker.state.role(sub, this.info.fromClient), others };
+  }
+
+  get receiverKey(): bigint | null {
+    const c = this.connection;
+    const sub = this.info.subflow;
+    if (c === null || sub === null || this.tracker === null) return null;
+    return this.tracker.state.side(c, sub, !this.info.fromClient).key;
   }
 
   get senderDsnBase(): bigint | null {
@@ -256,7 +281,10 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
   const pipeline = new Pipeline(false);
   pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mptcp.dsn') || (filter?.fields.includes('mptcp.dsn') ?? false);
   const view = new LazyView();
-  view.state = new PacketState(format !== 'fields' || fieldDefs.some((d) => d.tcpAnalysis === true));
+  const REINJECTION = ['mptcp.reinjection_of', 'mptcp.reinjected_in'];
+  const reinjections = fieldDefs.some((d) => REINJECTION.includes(d.name)) || (filter?.fields.some((f) => REINJECTION.includes(f)) ?? false);
+  const filterNeedsAnalysis = filter?.fields.some((f) => FIELDS.get(f)?.tcpAnalysis === true) ?? false;
+  view.state = new PacketState(format !== 'fields' || fieldDefs.some((d) => d.tcpAnalysis === true) || filterNeedsAnalysis || reinjections, reinjections);
   view.tracker = pipeline.tracker;
   let seen = 0;
   let damaged = 0;
@@ -288,7 +316,7 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
       case 'text': {
         let text = '';
         if (opts.verbose) text = packetTree(view) + '\n' + (opts.hex ? '\n' : '');
-        else if (!opts.hex) text = summaryLine(view, timeFmt === 'r' ? undefined : timeColumn(timeFmt, frame, view.state.timeNs, view.state.deltaNs, view.state.timeNs - shownNs)) + '\n';
+        else if (!opts.hex) text = summaryLine(view, timeColumn(timeFmt, frame, view.state.timeNs, view.state.deltaNs, view.state.timeNs - shownNs, digits.get(frame.interfaceId) ?? 6)) + '\n';
         if (opts.hex) text += hexDump(frame.data.subarray(0, frame.capLen));
         out.write(text);
         shownNs = view.state.timeNs;
@@ -309,6 +337,9 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
         // The '[' waits for the first packet: an input that is not a capture prints nothing.
         out.write((seen ? ',\n' : '[\n') + (opts.tsharkLayout ? entriesJson(packetTsharkEntries(view), 2) : JSON.stringify(packetJson(view), null, 2)));
         break;
+      case 'ek':
+        out.write(packetEk(view));
+        break;
       case 'ndjson':
         out.write((opts.tsharkLayout ? entriesJson(packetTsharkEntries(view), null) : JSON.stringify(packetJson(view))) + '\n');
         break;
@@ -317,6 +348,7 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
     if (opts.lineBuffered) out.flush();
   };
   let shownNs = 0;
+  const digits = new Map<number, number>();
   pipeline.subscribe({ packet: print });
 
   // The summary keeps the first problems and the fatal one: a file of millions of odd records
@@ -326,7 +358,11 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
     limit,
     afterFrame: () => !out.closed,
     afterChunk: () => (capture ? capture.flush() : out.drain()),
-    ...(capture ? { onInterface: (i) => capture.interface(i) } : {}),
+    onInterface: (i) => {
+      // tshark shows times at the capture's precision: 9 decimals for a nanosecond file
+      digits.set(i.id, timeDigits(i.tsUnitsPerSec));
+      capture?.interface(i);
+    },
   });
   if (capture !== null) {
     await capture.end();

@@ -101,6 +101,17 @@ export const COMPAT_FIELDS: readonly string[] = [
   'ip.addr', 'ipv6.addr', 'tcp.port', 'tcp.flags.fin', 'tcp.flags.syn', 'tcp.flags.reset', 'tcp.flags.push', 'tcp.flags.ack',
 ];
 
+/**
+ * tshark's MPTCP mapping analysis and its expert fields, off by default in tshark: compared by
+ * test/tshark-mappings.test.ts with MAPPING_PREFS (mpcap always computes them).
+ */
+export const MAPPING_FIELDS: readonly string[] = [
+  'mptcp.rawdsn64', 'mptcp.related_mapping', 'mptcp.reinjection_of', 'mptcp.reinjected_in', 'mptcp.dss.missing_mapping',
+  'mptcp.dss.infinite_mapping', 'mptcp.connection.echoed_key_mismatch', 'mptcp.connection.missing_algorithm',
+  'mptcp.connection.unsupported_algorithm',
+];
+export const MAPPING_PREFS: readonly string[] = ['mptcp.analyze_mappings:TRUE', 'mptcp.intersubflows_retransmission:TRUE'];
+
 /** What tshark is run with: COMPAT_FIELDS, then the raw TCP options. */
 export const TSHARK_FIELDS: readonly string[] = [...COMPAT_FIELDS, 'tcp.options'];
 
@@ -114,17 +125,17 @@ export function parseTable(text: string): Table {
 
 const cacheDir = path.join(tmpdir(), 'mpcap-test-tshark-cache');
 
-function cacheKey(file: string, fields: readonly string[]): string {
+function cacheKey(file: string, fields: readonly string[], prefs: readonly string[]): string {
   const st = statSync(file);
   const ts = tsharkPath ? statSync(tsharkPath) : null;
   return createHash('sha256')
-    .update(JSON.stringify([path.resolve(file), st.size, st.mtimeMs, fields, ts?.mtimeMs ?? 0]))
+    .update(JSON.stringify([path.resolve(file), st.size, st.mtimeMs, fields, ts?.mtimeMs ?? 0, ...(prefs.length ? [prefs] : [])]))
     .digest('hex')
     .slice(0, 32);
 }
 
-function runTshark(file: string, fields: readonly string[]): Promise<string> {
-  const args = ['-r', file, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
+function runTshark(file: string, fields: readonly string[], prefs: readonly string[]): Promise<string> {
+  const args = ['-r', file, ...prefs.flatMap((p) => ['-o', p]), '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
   return new Promise((resolve, reject) => {
     // No -o and no -2: the reference is tshark's default single pass (NOTES §5).
     execFile(tsharkPath ?? 'tshark', args, { maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
@@ -137,9 +148,9 @@ function runTshark(file: string, fields: readonly string[]): Promise<string> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** tshark -T fields over `file` with TSHARK_FIELDS (default), cached; one row per frame. */
-export async function tsharkTable(file: string, fields: readonly string[] = TSHARK_FIELDS): Promise<Table> {
+export async function tsharkTable(file: string, fields: readonly string[] = TSHARK_FIELDS, prefs: readonly string[] = []): Promise<Table> {
   mkdirSync(cacheDir, { recursive: true });
-  const key = cacheKey(file, fields);
+  const key = cacheKey(file, fields, prefs);
   const out = path.join(cacheDir, `${key}.tsv`);
   const lock = `${out}.lock`;
   for (;;) {
@@ -157,7 +168,7 @@ export async function tsharkTable(file: string, fields: readonly string[] = TSHA
     }
     closeSync(fd);
     try {
-      const text = await runTshark(file, fields);
+      const text = await runTshark(file, fields, prefs);
       const tmp = `${out}.${process.pid}.tmp`;
       writeFileSync(tmp, text);
       renameSync(tmp, out);
