@@ -226,14 +226,30 @@ export class Matcher {
     }
   }
 
-  /** Decide every packet whose window has closed (call after each chunk, and with `all` at the end). */
+  /**
+   * Decide every packet whose window has closed on both sides (call after each batch, and with
+   * `all` at the end), the two sides' packets in one time order: the order does not depend on how
+   * the two readers' batches interleaved, so neither do the data level and its series.
+   */
   drain(all = false): void {
-    for (const s of [0, 1] as const) {
-      const side = this.sides[s];
-      const other = this.sides[(1 - s) as 0 | 1];
-      const horizon = all || other.done ? Infinity : other.latestNs - this.windowNs;
-      const ring = side.ring;
-      while (ring.pending > 0 && ring.f64[(ring.slot(ring.head) << 3) + F_T]! <= horizon) this.pop(side);
+    const a = this.sides[0];
+    const b = this.sides[1];
+    const ha = all || b.done ? Infinity : b.latestNs - this.windowNs;
+    const hb = all || a.done ? Infinity : a.latestNs - this.windowNs;
+    const horizon = Math.min(ha, hb);
+    const ra = a.ring;
+    const rb = b.ring;
+    for (;;) {
+      const ta = ra.pending > 0 ? ra.f64[(ra.slot(ra.head) << 3) + F_T]! : Infinity;
+      const tb = rb.pending > 0 ? rb.f64[(rb.slot(rb.head) << 3) + F_T]! : Infinity;
+      if (ta === Infinity && tb === Infinity) break;
+      if (ta <= tb) {
+        if (ta > horizon) break;
+        this.pop(a);
+      } else {
+        if (tb > horizon) break;
+        this.pop(b);
+      }
     }
   }
 

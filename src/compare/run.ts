@@ -25,6 +25,8 @@ export interface CompareOptions extends Partial<MatcherOptions> {
   sink?: PacketSink;
   /** Each side's pipeline in a worker_thread (default: when the compiled worker exists; not for stdin). */
   workers?: boolean;
+  /** Read size of each capture (default the reader's, 1 MiB): one batch per chunk. */
+  chunkBytes?: number;
   /** Called with the matcher before reading starts. */
   onMatcher?: (m: Matcher) => void;
 }
@@ -97,7 +99,7 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
       pump();
     }
   };
-  sources = [startSide(fileA, stdin, useWorker, onBatch(0)), startSide(fileB, stdin, useWorker, onBatch(1))];
+  sources = [startSide(fileA, stdin, useWorker, onBatch(0), opts.chunkBytes), startSide(fileB, stdin, useWorker, onBatch(1), opts.chunkBytes)];
   for (const [s, b] of pending) queues[s].push(b);
   pending = [];
   pump();

@@ -101,6 +101,11 @@ export class SideEncoder implements PacketSubscriber {
     this.i32 = new Int32Array(this.buffer);
   }
 
+  /** Records in the current batch. */
+  get size(): number {
+    return this.count;
+  }
+
   packet(frame: Frame, seg: Segment, info: PacketInfo, _pkt: Packet | null): void {
     if ((this.count + 1) * REC_BYTES > this.buffer.byteLength) this.grow();
     const k = this.count++;

@@ -9,7 +9,12 @@ import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import { Pipeline, runPipeline } from '../analysis/pipeline.js';
 import { connectionIds, SideEncoder, type Batch, type ConnectionIds } from './side-records.js';
 
-export const MAX_IN_FLIGHT = 4;
+export const MAX_IN_FLIGHT = 16;
+/**
+ * A batch is handed on once it holds this many records (at the end of the chunk that filled it):
+ * each message costs more than the records it carries, so fewer and larger (~400 kB).
+ */
+export const BATCH_RECORDS = 8192;
 
 export interface SideEnd {
   summary: ReadCaptureSummary;
@@ -52,7 +57,7 @@ export class Credits {
   }
 }
 
-export async function readSide(path: string, stdin: NodeJS.ReadableStream, emit: (b: Batch) => void, credits: Credits): Promise<SideEnd> {
+export async function readSide(path: string, stdin: NodeJS.ReadableStream, emit: (b: Batch) => void, credits: Credits, chunkBytes?: number): Promise<SideEnd> {
   const p = new Pipeline();
   const enc = new SideEncoder(credits.take);
   p.subscribe(enc);
@@ -64,12 +69,14 @@ export async function readSide(path: string, stdin: NodeJS.ReadableStream, emit:
   };
   const summary = await runPipeline(path, p, {
     stdin,
+    ...(chunkBytes === undefined ? {} : { chunkBytes }),
     afterChunk: async () => {
+      if (enc.size < BATCH_RECORDS) return;
       hand();
       await credits.wait();
     },
     afterFrame: () => !credits.stopped,
   });
-  hand();
+  if (enc.size > 0) hand();
   return { summary, connections: connectionIds(p.tracker) };
 }

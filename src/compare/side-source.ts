@@ -27,17 +27,17 @@ export function workersAvailable(): boolean {
   return process.env['MPCAP_COMPARE_WORKERS'] !== '0' && existsSync(fileURLToPath(WORKER_URL));
 }
 
-export function startSide(path: string, stdin: NodeJS.ReadableStream, useWorker: boolean, onBatch: (b: Batch) => void): SideSource {
+export function startSide(path: string, stdin: NodeJS.ReadableStream, useWorker: boolean, onBatch: (b: Batch) => void, chunkBytes?: number): SideSource {
   if (!useWorker || path === STDIN_PATH) {
     const credits = new Credits();
     return {
       release: (b) => credits.give(b.buffer),
       stop: () => credits.stop(),
-      end: readSide(path, stdin, onBatch, credits),
+      end: readSide(path, stdin, onBatch, credits, chunkBytes),
       inWorker: false,
     };
   }
-  const w = new Worker(WORKER_URL, { workerData: { path } });
+  const w = new Worker(WORKER_URL, { workerData: chunkBytes === undefined ? { path } : { path, chunkBytes } });
   let finished = false;
   const end = new Promise<SideEnd>((resolve, reject) => {
     w.on('message', (m: WorkerMessage) => {

@@ -16,7 +16,8 @@ port.on('message', (m: { type: 'credit'; buffer: ArrayBuffer } | { type: 'stop' 
   else credits.stop();
 });
 const emit = (b: Batch): void => port.postMessage({ type: 'batch', batch: b }, [b.buffer]);
-readSide((workerData as { path: string }).path, process.stdin, emit, credits).then(
+const data = workerData as { path: string; chunkBytes?: number };
+readSide(data.path, process.stdin, emit, credits, data.chunkBytes).then(
   (end) => port.postMessage({ type: 'end', end }),
   (e: unknown) => {
     const err = e instanceof Error ? e : new Error(String(e));
