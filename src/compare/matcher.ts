@@ -372,7 +372,9 @@ export class Matcher {
     if (a !== null && b !== null) {
       const gapA = a.tSynAckNs - a.tSynNs;
       const gapB = b.tSynAckNs - b.tSynNs;
-      if (!Number.isNaN(gapA) && !Number.isNaN(gapB) && gapA !== gapB) {
+      // only a handshake every reading order has seen by now: the SYN/ACKs within a window of this packet
+      const seen = a.tSynAckNs <= tNs + this.windowNs && b.tSynAckNs <= tNs + this.windowNs;
+      if (seen && !Number.isNaN(gapA) && !Number.isNaN(gapB) && gapA !== gapB) {
         p.clientSide = gapA > gapB ? 0 : 1;
         p.clientSideBy = 'handshake';
         return;

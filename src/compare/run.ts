@@ -12,7 +12,7 @@ import { buildResult } from './results.js';
 import { alignClocks } from './align.js';
 import type { CompareResult } from './model.js';
 import { applyBatch, type Batch, type RecordConsumer, type SubflowDesc, type SubflowView } from './side-records.js';
-import type { SideEnd } from './side-run.js';
+import type { ReadSideOptions, SideEnd } from './side-run.js';
 import { startSide, workersAvailable, type SideSource } from './side-source.js';
 
 export const DEFAULT_WINDOW_SEC = 2;
@@ -25,8 +25,9 @@ export interface CompareOptions extends Partial<MatcherOptions> {
   sink?: PacketSink;
   /** Each side's pipeline in a worker_thread (default: when the compiled worker exists; not for stdin). */
   workers?: boolean;
-  /** Read size of each capture (default the reader's, 1 MiB): one batch per chunk. */
+  /** Read size of each capture (default the reader's, 1 MiB) and records per batch (tests make them small). */
   chunkBytes?: number;
+  batchRecords?: number;
   /** Called with the matcher before reading starts. */
   onMatcher?: (m: Matcher) => void;
 }
@@ -35,6 +36,8 @@ export interface CompareRun {
   result: CompareResult;
   summaries: [ReadCaptureSummary, ReadCaptureSummary];
   matcher: Matcher;
+  /** How many of the two sides were read in a worker_thread. */
+  workers: number;
 }
 
 export async function compareCaptures(fileA: string, fileB: string, opts: CompareOptions = {}): Promise<CompareRun> {
@@ -99,7 +102,11 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
       pump();
     }
   };
-  sources = [startSide(fileA, stdin, useWorker, onBatch(0), opts.chunkBytes), startSide(fileB, stdin, useWorker, onBatch(1), opts.chunkBytes)];
+  const ro: ReadSideOptions = {
+    ...(opts.chunkBytes === undefined ? {} : { chunkBytes: opts.chunkBytes }),
+    ...(opts.batchRecords === undefined ? {} : { batchRecords: opts.batchRecords }),
+  };
+  sources = [startSide(fileA, stdin, useWorker, onBatch(0), ro), startSide(fileB, stdin, useWorker, onBatch(1), ro)];
   for (const [s, b] of pending) queues[s].push(b);
   pending = [];
   pump();
@@ -123,5 +130,5 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   m.drain(true);
   const summaries: [ReadCaptureSummary, ReadCaptureSummary] = [endA.summary, endB.summary];
   const result = buildResult(m, [endA.connections, endB.connections], { A: fileA, B: fileB }, mopts, opts.relative === true, alignedOn);
-  return { result, summaries, matcher: m };
+  return { result, summaries, matcher: m, workers: sources.filter((x) => x.inWorker).length };
 }

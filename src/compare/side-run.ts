@@ -57,7 +57,15 @@ export class Credits {
   }
 }
 
-export async function readSide(path: string, stdin: NodeJS.ReadableStream, emit: (b: Batch) => void, credits: Credits, chunkBytes?: number): Promise<SideEnd> {
+export interface ReadSideOptions {
+  chunkBytes?: number;
+  /** Records per batch at least (default BATCH_RECORDS; small in tests, to make many batches). */
+  batchRecords?: number;
+}
+
+export async function readSide(path: string, stdin: NodeJS.ReadableStream, emit: (b: Batch) => void, credits: Credits, ro: ReadSideOptions = {}): Promise<SideEnd> {
+  const { chunkBytes } = ro;
+  const batchRecords = ro.batchRecords ?? BATCH_RECORDS;
   const p = new Pipeline();
   const enc = new SideEncoder(credits.take);
   p.subscribe(enc);
@@ -71,7 +79,7 @@ export async function readSide(path: string, stdin: NodeJS.ReadableStream, emit:
     stdin,
     ...(chunkBytes === undefined ? {} : { chunkBytes }),
     afterChunk: async () => {
-      if (enc.size < BATCH_RECORDS) return;
+      if (enc.size < batchRecords) return;
       hand();
       await credits.wait();
     },

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { STDIN_PATH } from '../dissect/capture/source.js';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
-import { Credits, readSide, type SideEnd } from './side-run.js';
+import { Credits, readSide, type ReadSideOptions, type SideEnd } from './side-run.js';
 import type { Batch } from './side-records.js';
 
 export interface SideSource {
@@ -27,17 +27,17 @@ export function workersAvailable(): boolean {
   return process.env['MPCAP_COMPARE_WORKERS'] !== '0' && existsSync(fileURLToPath(WORKER_URL));
 }
 
-export function startSide(path: string, stdin: NodeJS.ReadableStream, useWorker: boolean, onBatch: (b: Batch) => void, chunkBytes?: number): SideSource {
+export function startSide(path: string, stdin: NodeJS.ReadableStream, useWorker: boolean, onBatch: (b: Batch) => void, ro: ReadSideOptions = {}): SideSource {
   if (!useWorker || path === STDIN_PATH) {
     const credits = new Credits();
     return {
       release: (b) => credits.give(b.buffer),
       stop: () => credits.stop(),
-      end: readSide(path, stdin, onBatch, credits, chunkBytes),
+      end: readSide(path, stdin, onBatch, credits, ro),
       inWorker: false,
     };
   }
-  const w = new Worker(WORKER_URL, { workerData: chunkBytes === undefined ? { path } : { path, chunkBytes } });
+  const w = new Worker(WORKER_URL, { workerData: { path, options: ro } });
   let finished = false;
   const end = new Promise<SideEnd>((resolve, reject) => {
     w.on('message', (m: WorkerMessage) => {

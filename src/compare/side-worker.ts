@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
-import { Credits, readSide } from './side-run.js';
+import { Credits, readSide, type ReadSideOptions } from './side-run.js';
 import type { Batch } from './side-records.js';
 
 const port = parentPort;
@@ -16,8 +16,8 @@ port.on('message', (m: { type: 'credit'; buffer: ArrayBuffer } | { type: 'stop' 
   else credits.stop();
 });
 const emit = (b: Batch): void => port.postMessage({ type: 'batch', batch: b }, [b.buffer]);
-const data = workerData as { path: string; chunkBytes?: number };
-readSide(data.path, process.stdin, emit, credits, data.chunkBytes).then(
+const data = workerData as { path: string; options: ReadSideOptions };
+readSide(data.path, process.stdin, emit, credits, data.options).then(
   (end) => port.postMessage({ type: 'end', end }),
   (e: unknown) => {
     const err = e instanceof Error ? e : new Error(String(e));
