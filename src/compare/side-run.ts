@@ -11,10 +11,11 @@ import { connectionIds, SideEncoder, type Batch, type ConnectionIds } from './si
 
 export const MAX_IN_FLIGHT = 16;
 /**
- * A batch is handed on once it holds this many records (at the end of the chunk that filled it):
- * each message costs more than the records it carries, so fewer and larger (~400 kB).
+ * A batch is handed on at the end of the chunk that brought it to this many records (a message
+ * costs more than a few records: fewer, larger batches); half the encoder's first buffer, so that
+ * a chunk's packets seldom make it grow.
  */
-export const BATCH_RECORDS = 8192;
+export const BATCH_RECORDS = 4096;
 
 export interface SideEnd {
   summary: ReadCaptureSummary;
