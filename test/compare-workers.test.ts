@@ -1,6 +1,6 @@
 /**
  * `compare` with each side's pipeline in a worker_thread (the built dist/: the worker is a
- * compiled file) gives exactly the result of the in-thread run from the sources, also when the
+ * compiled file; asked for, as these pairs are below WORKERS_FROM_BYTES) gives exactly the result of the in-thread run from the sources, also when the
  * sides come in many small batches (4 kB reads, 16 records a batch: batches queue while one side
  * is ahead, readers wait for their buffers to come back), and a worker's error reaches the CLI as
  * the same typed error (exit 3).
@@ -29,7 +29,9 @@ describe.skipIf(!hasDist)('compare in worker threads', () => {
       const base = await compareCaptures(pair.A, pair.B);
       expect(base.workers).toBe(0);
       const run = await dist();
-      const w = await run(pair.A, pair.B);
+      // these pairs are small (in-thread by default): workers asked for
+      expect((await run(pair.A, pair.B)).workers).toBe(0);
+      const w = await run(pair.A, pair.B, { workers: true });
       expect(w.workers).toBe(2);
       expect(w.result).toEqual(base.result);
       const small = { chunkBytes: 4096, batchRecords: 16 };
@@ -48,11 +50,11 @@ describe.skipIf(!hasDist)('compare in worker threads', () => {
 
   it('the CLI (workers) prints what the in-process run (in-thread) prints; a side from standard input is read in-thread', async () => {
     const inProc = await runMain(['compare', '--json', fixture.A, fixture.B]);
-    const bin = runBin(['compare', '--json', fixture.A, fixture.B]);
+    const bin = runBin(['compare', '--json', fixture.A, fixture.B], { env: { MPCAP_COMPARE_WORKERS: '1' } });
     expect(bin.code, bin.stderr).toBe(0);
     expect(JSON.parse(bin.stdout)).toEqual(JSON.parse(inProc.stdout));
     const { readFileSync } = await import('node:fs');
-    const stdin = runBin(['compare', '--json', '-', fixture.B], { input: readFileSync(fixture.A) });
+    const stdin = runBin(['compare', '--json', '-', fixture.B], { input: readFileSync(fixture.A), env: { MPCAP_COMPARE_WORKERS: '1' } });
     expect(stdin.code, stdin.stderr).toBe(0);
     const s = JSON.parse(stdin.stdout) as { files: { A: string } };
     expect(s.files.A).toBe('-');
@@ -65,10 +67,10 @@ describe.skipIf(!hasDist)('compare in worker threads', () => {
     const text = path.join(tmp, 'text.pcap');
     writeFileSync(text, 'no capture here\n');
     await expect(run(text, fixture.B, { workers: true })).rejects.toMatchObject({ name: 'CaptureFormatError' });
-    const r = runBin(['compare', fixture.A, path.join(tmp, 'missing.pcap')]);
+    const r = runBin(['compare', fixture.A, path.join(tmp, 'missing.pcap')], { env: { MPCAP_COMPARE_WORKERS: '1' } });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^mpcap: cannot open '.*missing\.pcap': no such file/m);
-    const n = runBin(['compare', text, fixture.B]);
+    const n = runBin(['compare', text, fixture.B], { env: { MPCAP_COMPARE_WORKERS: '1' } });
     expect(n.code).toBe(3);
     expect(n.stderr).toMatch(/not a pcap or pcapng file/);
   });

@@ -6,7 +6,8 @@
  * its reader waits) until the other catches up, so the packets waiting for their copy stay
  * within one window. One pass over each file.
  */
-import type { ReadCaptureSummary } from '../dissect/capture/source.js';
+import { statSync } from 'node:fs';
+import { STDIN_PATH, type ReadCaptureSummary } from '../dissect/capture/source.js';
 import { Matcher, type MatcherOptions, type PacketSink } from './matcher.js';
 import { buildResult } from './results.js';
 import { alignClocks } from './align.js';
@@ -23,7 +24,7 @@ export interface CompareOptions extends Partial<MatcherOptions> {
   relative?: boolean;
   stdin?: NodeJS.ReadableStream;
   sink?: PacketSink;
-  /** Each side's pipeline in a worker_thread (default: when the compiled worker exists; not for stdin). */
+  /** Each side's pipeline in a worker_thread (default: see workersAvailable; never for stdin). */
   workers?: boolean;
   /** Read size of each capture (default the reader's, 1 MiB) and records per batch (tests make them small). */
   chunkBytes?: number;
@@ -38,6 +39,16 @@ export interface CompareRun {
   matcher: Matcher;
   /** How many of the two sides were read in a worker_thread. */
   workers: number;
+}
+
+/** Bytes of a capture file (0 for standard input or what cannot be read: the reader will say why). */
+function fileSize(path: string): number {
+  if (path === STDIN_PATH) return 0;
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 export async function compareCaptures(fileA: string, fileB: string, opts: CompareOptions = {}): Promise<CompareRun> {
@@ -60,7 +71,7 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   const m = new Matcher(mopts);
   if (opts.sink) m.sink = opts.sink;
   opts.onMatcher?.(m);
-  const useWorker = opts.workers ?? workersAvailable();
+  const useWorker = opts.workers ?? workersAvailable(fileSize(fileA) + fileSize(fileB));
   const stdin = opts.stdin ?? process.stdin;
   // per side: its subflows as the matcher sees them, its batches not yet matched
   const views: [Array<SubflowView | undefined>, Array<SubflowView | undefined>] = [[], []];

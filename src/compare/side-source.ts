@@ -22,9 +22,20 @@ export interface SideSource {
 
 const WORKER_URL = new URL('./side-worker.js', import.meta.url);
 
-/** Workers unless told otherwise (MPCAP_COMPARE_WORKERS=0), or impossible. */
-export function workersAvailable(): boolean {
-  return process.env['MPCAP_COMPARE_WORKERS'] !== '0' && existsSync(fileURLToPath(WORKER_URL));
+/**
+ * Below this much capture (both files together) a worker costs more than it saves: starting one
+ * (a V8 isolate, the modules compiled again) takes ~50-100 ms of CPU, a small pair reads in less.
+ */
+export const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Workers for a pair of files of these sizes: MPCAP_COMPARE_WORKERS=0 never, =1 always (when the
+ * compiled worker exists), else from WORKERS_FROM_BYTES together.
+ */
+export function workersAvailable(bytes: number): boolean {
+  const env = process.env['MPCAP_COMPARE_WORKERS'];
+  if (env === '0' || !existsSync(fileURLToPath(WORKER_URL))) return false;
+  return env === '1' || bytes >= WORKERS_FROM_BYTES;
 }
 
 export function startSide(path: string, stdin: NodeJS.ReadableStream, useWorker: boolean, onBatch: (b: Batch) => void, ro: ReadSideOptions = {}): SideSource {
