@@ -8,7 +8,8 @@ import { compareCaptures, DEFAULT_DUPLICATE_SEC, DEFAULT_MAX_PENDING, DEFAULT_WI
 import { PacketCsv, writeCompareCsv } from '../compare/csv.js';
 import { renderCompareText } from '../compare/render.js';
 import { renderDelaySvg } from '../compare/plot.js';
-import { writeFile } from 'node:fs/promises';
+import { writeCompareHtml } from '../report/compare-html.js';
+import { unlink, writeFile } from 'node:fs/promises';
 import type { SetExit } from './errors.js';
 import { UsageError } from './errors.js';
 import { closeStream, ExitCode, openOutput, OutputSink, type CliIo } from './io.js';
@@ -23,6 +24,7 @@ interface CompareOpts {
   window?: string;
   maxPending?: string;
   svg?: string;
+  report?: string;
 }
 
 export function registerCompare(program: Command, io: CliIo, setExit: SetExit): void {
@@ -35,6 +37,7 @@ export function registerCompare(program: Command, io: CliIo, setExit: SetExit): 
     .option('-o, --output <file>', 'write the result to a file instead of standard output')
     .option('--csv <dir>', 'also write CSV tables, delay time series and packets.csv (one row per packet) into this directory')
     .option('--svg <file>', 'also draw the one-way delay of every path over time into this SVG file')
+    .option('--report <file>', 'also write an HTML page (self-contained, offline): one-way delay per path over time, losses and reordering per path, data-level delay')
     .option('--offset <seconds>', "B's clock minus A's clock, in seconds (e.g. 0.0025): delays are absolute after correcting B's timestamps")
     .option('--relative', "clocks not synchronised: show each path's delays relative to its minimum (the clocks are aligned for matching on a SYN seen in both)")
     .option('--window <seconds>', `how long a packet waits for its copy in the other capture (default ${DEFAULT_WINDOW_SEC})`)
@@ -46,14 +49,16 @@ Subflows are matched by the client's ISN (the SYN seen on both sides), confirmed
 (initial subflows) and the MP_JOIN token (joins); without a SYN, by the 4-tuple. Addresses and ports
 may differ between the sides (NAT). Packets are matched by TCP sequence number, payload length,
 IPv4 ID, TSval and flags. Which capture is nearer the client is found from the handshake (the
-SYN to SYN/ACK gap is larger near the client).
+SYN to SYN/ACK gap is larger near the client). Each capture of a pair of 32 MiB or more is read in
+its own worker thread (MPCAP_COMPARE_WORKERS=0: never, =1: always; the result is the same).
 
 Examples:
   mpcap compare client.pcap server.pcap
   mpcap compare --offset 0.0012 client.pcap server.pcap     # B's clock 1.2 ms ahead of A's
   mpcap compare --relative --json client.pcap server.pcap | jq '.connections[].subflows[].directions[].delay'
   mpcap compare --csv out/ client.pcap server.pcap           # out/subflows.csv, out/packets.csv, ...
-  mpcap compare --svg delay.svg client.pcap server.pcap      # one-way delay per path over time`,
+  mpcap compare --svg delay.svg client.pcap server.pcap      # one-way delay per path over time
+  mpcap compare --report cmp.html client.pcap server.pcap    # the same plot, per connection, in a page`,
     )
     .action(async (a: string, b: string, opts: CompareOpts) => {
       setExit(await runCompare(a, b, opts, io));
@@ -74,6 +79,8 @@ async function runCompare(a: string, b: string, opts: CompareOpts, io: CliIo): P
   const windowSec = num(opts.window, '--window', 0.001);
   const maxPending = num(opts.maxPending, '--max-pending', 1);
   const outStream = opts.output === undefined ? io.stdout : await openOutput(opts.output);
+  // a page that cannot be written is found before the captures are read
+  const reportStream = opts.report === undefined ? null : await openOutput(opts.report);
   let packets: PacketCsv | null = null;
   const offsetNs = Math.round((offset ?? 0) * 1e9);
   let baseOf: () => number = () => 0;
@@ -86,15 +93,25 @@ async function runCompare(a: string, b: string, opts: CompareOpts, io: CliIo): P
     }
     packets = new PacketCsv(join(opts.csv, 'packets.csv'), () => baseOf(), offsetNs);
   }
-  const run = await compareCaptures(a, b, {
-    offsetNs,
-    relative: opts.relative === true,
-    stdin: io.stdin as NodeJS.ReadableStream,
-    ...(windowSec !== undefined ? { windowSec } : {}),
-    ...(maxPending !== undefined ? { maxPending: Math.floor(maxPending) } : {}),
-    duplicateSec: DEFAULT_DUPLICATE_SEC,
-    ...(packets ? { sink: packets.sink, onMatcher: (m: { baseSeconds(): number }) => (baseOf = () => m.baseSeconds()) } : {}),
-  });
+  let run;
+  try {
+    run = await compareCaptures(a, b, {
+      offsetNs,
+      relative: opts.relative === true,
+      stdin: io.stdin as NodeJS.ReadableStream,
+      ...(windowSec !== undefined ? { windowSec } : {}),
+      ...(maxPending !== undefined ? { maxPending: Math.floor(maxPending) } : {}),
+      duplicateSec: DEFAULT_DUPLICATE_SEC,
+      ...(packets ? { sink: packets.sink, onMatcher: (m: { baseSeconds(): number }) => (baseOf = () => m.baseSeconds()) } : {}),
+    });
+  } catch (e) {
+    // not a capture, unreadable: leave no empty page behind
+    if (reportStream !== null && opts.report !== undefined) {
+      await closeStream(reportStream).catch(() => {});
+      await unlink(opts.report).catch(() => {});
+    }
+    throw e;
+  }
   let code: number = ExitCode.OK;
   for (const [i, s] of run.summaries.entries()) {
     const name = i === 0 ? a : b;
@@ -113,8 +130,14 @@ async function runCompare(a: string, b: string, opts: CompareOpts, io: CliIo): P
       throw new UsageError(`--svg ${opts.svg}: ${(e as Error).message}`);
     }
   }
+  const doc = { schemaVersion: 1, generator: `mpcap ${version()}`, ...run.result };
+  if (reportStream !== null && opts.report !== undefined) {
+    await writeCompareHtml(JSON.stringify(doc), { A: a, B: b, generator: doc.generator }, reportStream);
+    await closeStream(reportStream);
+    io.stderr.write(`mpcap: wrote ${opts.report}\n`);
+  }
   const out = new OutputSink(outStream);
-  if (opts.json) out.write(JSON.stringify({ schemaVersion: 1, generator: `mpcap ${version()}`, ...run.result }, null, 2) + '\n');
+  if (opts.json) out.write(JSON.stringify(doc, null, 2) + '\n');
   else out.write(renderCompareText(run.result));
   await out.end();
   if (opts.output !== undefined) await closeStream(outStream);

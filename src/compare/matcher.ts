@@ -8,20 +8,16 @@
  * Subflows are paired when first seen: by the client's ISN when the SYN was captured, else by
  * the 4-tuple (no NAT). Keys and tokens confirm the pairing afterwards (results.ts).
  */
-import type { Segment } from '../dissect/segment.js';
-import { FrameRecord, type Frame } from '../dissect/frame.js';
 import { TcpFlag } from '../dissect/tcp.js';
-import type { Subflow } from '../reassembly/model.js';
-import type { PacketInfo } from '../reassembly/tracker.js';
+import type { SubflowDesc, SubflowView } from './side-records.js';
 import { DataDirection } from './data-delay.js';
 import { DelayStats } from './stats.js';
 import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, I_BITS, I_HASH, I_IPFL, I_LEN, I_PAIR, I_SEQ, I_STREAM, I_TSVAL, RecordRing } from './ring.js';
 
-const IPV4_ID_FROM_SRC = 8;
 /** Records a side's ring starts with (it doubles as needed, up to maxPending). */
 const INITIAL_RING = 65536;
 /** Bare SYNs remembered until their subflow is made (a flood of them costs no more). */
-const MAX_STASHED_SYNS = 4096; // the IPv4 Identification field is 8 bytes before the source address (RFC 791)
+const MAX_STASHED_SYNS = 4096;
 
 export class DirAcc {
   sent = 0;
@@ -44,7 +40,7 @@ export class SubState {
   tSynAckNs = NaN;
   constructor(
     readonly side: 0 | 1,
-    readonly sub: Subflow,
+    readonly sub: SubflowView,
   ) {}
 }
 
@@ -139,21 +135,20 @@ export class Matcher {
   /** ns since the base → seconds since the base. */
   readonly toSec = (ns: number): number => ns / 1e9;
 
-  /** One packet of side `s` after its pipeline's tracker. */
-  packet(s: 0 | 1, frame: Frame, seg: Segment, info: PacketInfo): void {
+  /** One packet of side `s` after its pipeline's tracker (a record of side-records.ts). */
+  packet(s: 0 | 1, tsSec: number, tsNsec: number, isTcp: boolean, flags: number, seq: number, len: number, ipId: number, tsVal: number, sub: SubflowView | null, fromClient: boolean, dsn: number, deferredSyn: SubflowDesc['deferredSyn']): void {
     const side = this.sides[s];
     side.packets++;
-    if (this.baseSec === null) this.baseSec = frame.tsSec;
-    let tNs = (frame.tsSec - this.baseSec) * 1e9 + frame.tsNsec;
+    if (this.baseSec === null) this.baseSec = tsSec;
+    let tNs = (tsSec - this.baseSec) * 1e9 + tsNsec;
     if (s === 1) tNs -= this.opts.offsetNs;
     if (Number.isNaN(side.firstNs)) side.firstNs = tNs;
     if (tNs > side.latestNs) side.latestNs = tNs;
-    const sub = info.subflow;
-    if (sub === null || !seg.isTcp) {
-      if (seg.isTcp) {
+    if (sub === null || !isTcp) {
+      if (isTcp) {
         side.plainTcp++;
         // a bare MP_CAPABLE SYN: the tracker makes its subflow at the next packet (deferredSyn)
-        if ((seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) side.stashSyn(seg.seq, readIpId(frame, seg), seg.hasTimestamps ? seg.tsVal : 0, seg.flags, tNs);
+        if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) side.stashSyn(seq, ipId, tsVal, flags, tNs);
       }
       return;
     }
@@ -161,7 +156,7 @@ export class Matcher {
     if (st === undefined) {
       st = side.subs[sub.tcpStream] = new SubState(s, sub);
       this.pairSubflow(st);
-      const d = info.deferredSyn;
+      const d = deferredSyn;
       const syn = d === null ? undefined : side.syns.get(d.seq);
       if (d !== null && syn !== undefined) {
         side.plainTcp--;
@@ -170,12 +165,12 @@ export class Matcher {
         this.record(side, st, true, d.seq, 0, syn[0], syn[1], syn[2], syn[3], -1);
       }
     }
-    if (info.deferredSyn !== null && Number.isNaN(st.tSynNs)) st.tSynNs = side.firstNs + info.deferredSyn.time * 1e9;
-    const syn = (seg.flags & TcpFlag.SYN) !== 0;
-    const ack = (seg.flags & TcpFlag.ACK) !== 0;
+    if (deferredSyn !== null && Number.isNaN(st.tSynNs)) st.tSynNs = side.firstNs + deferredSyn.time * 1e9;
+    const syn = (flags & TcpFlag.SYN) !== 0;
+    const ack = (flags & TcpFlag.ACK) !== 0;
     if (syn && !ack && Number.isNaN(st.tSynNs)) st.tSynNs = tNs;
     if (syn && ack && Number.isNaN(st.tSynAckNs)) st.tSynAckNs = tNs;
-    this.record(side, st, info.fromClient, seg.seq, seg.payloadLen, readIpId(frame, seg), seg.hasTimestamps ? seg.tsVal : 0, seg.flags, tNs, info.dsn ?? -1);
+    this.record(side, st, fromClient, seq, len, ipId, tsVal, flags, tNs, dsn);
   }
 
   private record(side: SideState, st: SubState, fromClient: boolean, seq: number, len: number, ipId: number, tsVal: number, flags: number, tNs: number, dsn: number): void {
@@ -231,14 +226,30 @@ export class Matcher {
     }
   }
 
-  /** Decide every packet whose window has closed (call after each chunk, and with `all` at the end). */
+  /**
+   * Decide every packet whose window has closed on both sides (call after each batch, and with
+   * `all` at the end), the two sides' packets in one time order: the order does not depend on how
+   * the two readers' batches interleaved, so neither do the data level and its series.
+   */
   drain(all = false): void {
-    for (const s of [0, 1] as const) {
-      const side = this.sides[s];
-      const other = this.sides[(1 - s) as 0 | 1];
-      const horizon = all || other.done ? Infinity : other.latestNs - this.windowNs;
-      const ring = side.ring;
-      while (ring.pending > 0 && ring.f64[(ring.slot(ring.head) << 3) + F_T]! <= horizon) this.pop(side);
+    const a = this.sides[0];
+    const b = this.sides[1];
+    const ha = all || b.done ? Infinity : b.latestNs - this.windowNs;
+    const hb = all || a.done ? Infinity : a.latestNs - this.windowNs;
+    const horizon = Math.min(ha, hb);
+    const ra = a.ring;
+    const rb = b.ring;
+    for (;;) {
+      const ta = ra.pending > 0 ? ra.f64[(ra.slot(ra.head) << 3) + F_T]! : Infinity;
+      const tb = rb.pending > 0 ? rb.f64[(rb.slot(rb.head) << 3) + F_T]! : Infinity;
+      if (ta === Infinity && tb === Infinity) break;
+      if (ta <= tb) {
+        if (ta > horizon) break;
+        this.pop(a);
+      } else {
+        if (tb > horizon) break;
+        this.pop(b);
+      }
     }
   }
 
@@ -361,7 +372,9 @@ export class Matcher {
     if (a !== null && b !== null) {
       const gapA = a.tSynAckNs - a.tSynNs;
       const gapB = b.tSynAckNs - b.tSynNs;
-      if (!Number.isNaN(gapA) && !Number.isNaN(gapB) && gapA !== gapB) {
+      // only a handshake every reading order has seen by now: the SYN/ACKs within a window of this packet
+      const seen = a.tSynAckNs <= tNs + this.windowNs && b.tSynAckNs <= tNs + this.windowNs;
+      if (seen && !Number.isNaN(gapA) && !Number.isNaN(gapB) && gapA !== gapB) {
         p.clientSide = gapA > gapB ? 0 : 1;
         p.clientSideBy = 'handshake';
         return;
@@ -406,19 +419,6 @@ export class Matcher {
   baseSeconds(): number {
     return this.baseSec ?? 0;
   }
-}
-
-function readIpId(frame: Frame, seg: Segment): number {
-  return seg.ipVersion === 4 ? readU16(frame, seg.srcOffset - IPV4_ID_FROM_SRC) : 0;
-}
-
-function readU16(frame: Frame, off: number): number {
-  if (frame instanceof FrameRecord) {
-    const at = frame.start + off;
-    return ((frame.bytes[at] as number) << 8) | (frame.bytes[at + 1] as number);
-  }
-  const d = frame.data;
-  return ((d[off] as number) << 8) | (d[off + 1] as number);
 }
 
 function hashOf(pair: number, dir: number, seq: number, len: number, ipId: number, tsVal: number, flags: number): number {

@@ -3,15 +3,14 @@
  * how each was matched (keys, tokens, ISNs, 4-tuples), which capture is nearer which end, and
  * the clock convention applied to every delay.
  */
-import type { Connection, Subflow } from '../reassembly/model.js';
-import type { MptcpTracker } from '../reassembly/tracker.js';
+import type { ConnectionIds, SubflowView } from './side-records.js';
 import { round6 } from './data-delay.js';
 import type { DirAcc, Matcher, MatcherOptions, SubPair } from './matcher.js';
 import type { ClockInfo, CompareResult, ConnectionMatch, DataDirectionResult, DirectionResult, SideName, SubflowMatch } from './model.js';
 
 const SIDE: readonly SideName[] = ['A', 'B'];
 
-export function buildResult(m: Matcher, trackers: [MptcpTracker, MptcpTracker], files: { A: string; B: string }, opts: MatcherOptions, relative: boolean, alignedOn: number | null = null): CompareResult {
+export function buildResult(m: Matcher, conns: [Array<ConnectionIds | null>, Array<ConnectionIds | null>], files: { A: string; B: string }, opts: MatcherOptions, relative: boolean, alignedOn: number | null = null): CompareResult {
   const origin = m.originSec();
   const offsetUs = Math.round(opts.offsetNs / 1000);
   const clock: ClockInfo = {
@@ -34,8 +33,8 @@ export function buildResult(m: Matcher, trackers: [MptcpTracker, MptcpTracker], 
   }
   const connections: ConnectionMatch[] = [];
   for (const g of groups.values()) {
-    const ca = g.a === null ? undefined : trackers[0].connections[g.a];
-    const cb = g.b === null ? undefined : trackers[1].connections[g.b];
+    const ca = g.a === null ? undefined : (conns[0][g.a] ?? undefined);
+    const cb = g.b === null ? undefined : (conns[1][g.b] ?? undefined);
     const matchedBy = connectionMatchedBy(g.a, g.b, ca, cb);
     const subflows = g.pairs.map((p) => subflowMatch(p, matchedBy, relative));
     const initial = g.pairs.find((p) => p.clientSide !== null && (p.sides[0] ?? p.sides[1])?.sub.clientIsConnectionClient !== null) ?? null;
@@ -85,7 +84,7 @@ function rank(c: ConnectionMatch): number {
   return c.connectionA !== null && c.connectionB !== null ? 0 : 1;
 }
 
-function connectionMatchedBy(a: number | null, b: number | null, ca: Connection | undefined, cb: Connection | undefined): ConnectionMatch['matchedBy'] {
+function connectionMatchedBy(a: number | null, b: number | null, ca: ConnectionIds | undefined, cb: ConnectionIds | undefined): ConnectionMatch['matchedBy'] {
   if (a === null || b === null) return 'unmatched';
   if (ca !== undefined && cb !== undefined) {
     if (ca.client.key !== null && ca.client.key === cb.client.key && ca.server.key !== null && ca.server.key === cb.server.key) return 'keys';
@@ -94,7 +93,7 @@ function connectionMatchedBy(a: number | null, b: number | null, ca: Connection 
   return 'subflows';
 }
 
-function tuple(sub: Subflow | undefined): { client: string; server: string } | null {
+function tuple(sub: SubflowView | undefined): { client: string; server: string } | null {
   if (sub === undefined) return null;
   return { client: endpoint(sub.client), server: endpoint(sub.server) };
 }

@@ -1,19 +1,20 @@
 /**
- * Reads the two captures at once, each through its own pipeline (decode + tracker), keeping
- * them within half a window of each other in capture time: a side that runs ahead waits (once
- * per chunk) until the other catches up, so the packets waiting for their copy stay within
- * one window. One pass over each file.
+ * Reads the two captures at once, each through its own pipeline (decode + tracker), in its own
+ * worker_thread (side-source.ts), which hands on a batch of compact records per chunk; this
+ * thread matches them, keeping the two sides within half a window of each other in capture
+ * time: a side that runs ahead waits (its batches queue, at most MAX_IN_FLIGHT of them, then
+ * its reader waits) until the other catches up, so the packets waiting for their copy stay
+ * within one window. One pass over each file.
  */
-import type { ReadCaptureSummary } from '../dissect/capture/source.js';
-import type { Frame } from '../dissect/frame.js';
-import type { Segment } from '../dissect/segment.js';
-import type { Packet } from '../dissect/packet.js';
-import { Pipeline, runPipeline } from '../analysis/pipeline.js';
-import type { PacketInfo } from '../reassembly/tracker.js';
+import { statSync } from 'node:fs';
+import { STDIN_PATH, type ReadCaptureSummary } from '../dissect/capture/source.js';
 import { Matcher, type MatcherOptions, type PacketSink } from './matcher.js';
 import { buildResult } from './results.js';
 import { alignClocks } from './align.js';
 import type { CompareResult } from './model.js';
+import { applyBatch, type Batch, type RecordConsumer, type SubflowDesc, type SubflowView } from './side-records.js';
+import type { ReadSideOptions, SideEnd } from './side-run.js';
+import { startSide, workersAvailable, type SideSource } from './side-source.js';
 
 export const DEFAULT_WINDOW_SEC = 2;
 export const DEFAULT_MAX_PENDING = 1_000_000;
@@ -23,6 +24,11 @@ export interface CompareOptions extends Partial<MatcherOptions> {
   relative?: boolean;
   stdin?: NodeJS.ReadableStream;
   sink?: PacketSink;
+  /** Each side's pipeline in a worker_thread (default: see workersAvailable; never for stdin). */
+  workers?: boolean;
+  /** Read size of each capture (default the reader's, 1 MiB) and records per batch (tests make them small). */
+  chunkBytes?: number;
+  batchRecords?: number;
   /** Called with the matcher before reading starts. */
   onMatcher?: (m: Matcher) => void;
 }
@@ -31,6 +37,18 @@ export interface CompareRun {
   result: CompareResult;
   summaries: [ReadCaptureSummary, ReadCaptureSummary];
   matcher: Matcher;
+  /** How many of the two sides were read in a worker_thread. */
+  workers: number;
+}
+
+/** Bytes of a capture file (0 for standard input or what cannot be read: the reader will say why). */
+function fileSize(path: string): number {
+  if (path === STDIN_PATH) return 0;
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 export async function compareCaptures(fileA: string, fileB: string, opts: CompareOptions = {}): Promise<CompareRun> {
@@ -53,37 +71,75 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   const m = new Matcher(mopts);
   if (opts.sink) m.sink = opts.sink;
   opts.onMatcher?.(m);
-  const waiters: Array<() => void> = [];
-  const wake = (): void => {
-    for (const w of waiters.splice(0)) w();
-  };
-  const pipelines: [Pipeline, Pipeline] = [new Pipeline(), new Pipeline()];
-  // one side failed (unreadable file): the other stops too, rather than read on for nothing
-  let aborted = false;
-  const readSide = async (s: 0 | 1, path: string): Promise<ReadCaptureSummary> => {
-    const p = pipelines[s];
-    p.subscribe({
-      packet(frame: Frame, seg: Segment, info: PacketInfo, _pkt: Packet | null) {
-        m.packet(s, frame, seg, info);
-      },
-    });
-    const afterChunk = async (): Promise<void> => {
-      m.drain();
-      wake();
-      while (m.ahead(s)) await new Promise<void>((r) => waiters.push(r));
-    };
-    try {
-      return await runPipeline(path, p, { stdin: opts.stdin ?? process.stdin, afterChunk, afterFrame: () => !aborted });
-    } catch (e) {
-      aborted = true;
-      throw e;
-    } finally {
-      m.sides[s].done = true;
-      wake();
+  const useWorker = opts.workers ?? workersAvailable(fileSize(fileA) + fileSize(fileB));
+  const stdin = opts.stdin ?? process.stdin;
+  // per side: its subflows as the matcher sees them, its batches not yet matched
+  const views: [Array<SubflowView | undefined>, Array<SubflowView | undefined>] = [[], []];
+  const queues: [Batch[], Batch[]] = [[], []];
+  const consumers = [0, 1].map((s) => ({
+    packet: (tsSec: number, tsNsec: number, isTcp: boolean, flags: number, seq: number, len: number, ipId: number, tsVal: number, sub: SubflowView | null, fromClient: boolean, dsn: number, deferredSyn: SubflowDesc['deferredSyn']) =>
+      m.packet(s as 0 | 1, tsSec, tsNsec, isTcp, flags, seq, len, ipId, tsVal, sub, fromClient, dsn, deferredSyn),
+  }));
+  let finishing = false;
+  const ended = [false, false];
+  let sources: [SideSource, SideSource] | null = null;
+  let pending: Array<[0 | 1, Batch]> = [];
+  // match every batch that may be: a side more than half a window ahead of the other waits
+  const pump = (): void => {
+    if (sources === null || finishing) return;
+    for (let progressed = true; progressed; ) {
+      progressed = false;
+      for (const s of [0, 1] as const) {
+        const q = queues[s];
+        while (q.length > 0 && !m.ahead(s)) {
+          const b = q.shift() as Batch;
+          applyBatch(b, views[s], consumers[s] as RecordConsumer);
+          m.drain();
+          sources[s].release(b);
+          progressed = true;
+        }
+        // a side is done once its last batch is matched (not when its reader ends: batches may wait)
+        if (q.length === 0 && ended[s] && !m.sides[s].done) {
+          m.sides[s].done = true;
+          progressed = true;
+        }
+      }
     }
   };
-  const summaries = (await Promise.all([readSide(0, fileA), readSide(1, fileB)])) as [ReadCaptureSummary, ReadCaptureSummary];
+  const onBatch = (s: 0 | 1) => (b: Batch) => {
+    if (sources === null) pending.push([s, b]);
+    else {
+      queues[s].push(b);
+      pump();
+    }
+  };
+  const ro: ReadSideOptions = {
+    ...(opts.chunkBytes === undefined ? {} : { chunkBytes: opts.chunkBytes }),
+    ...(opts.batchRecords === undefined ? {} : { batchRecords: opts.batchRecords }),
+  };
+  sources = [startSide(fileA, stdin, useWorker, onBatch(0), ro), startSide(fileB, stdin, useWorker, onBatch(1), ro)];
+  for (const [s, b] of pending) queues[s].push(b);
+  pending = [];
+  pump();
+  const ends = [0, 1].map((s) =>
+    (sources as [SideSource, SideSource])[s]!.end.then(
+      (e) => {
+        ended[s] = true;
+        pump();
+        return e;
+      },
+      (e: unknown) => {
+        // one side failed (unreadable file): the other stops too, rather than read on for nothing
+        finishing = true;
+        (sources as [SideSource, SideSource])[1 - s]!.stop();
+        throw e;
+      },
+    ),
+  );
+  const [endA, endB] = (await Promise.all(ends)) as [SideEnd, SideEnd];
+  pump();
   m.drain(true);
-  const result = buildResult(m, [pipelines[0].tracker, pipelines[1].tracker], { A: fileA, B: fileB }, mopts, opts.relative === true, alignedOn);
-  return { result, summaries, matcher: m };
+  const summaries: [ReadCaptureSummary, ReadCaptureSummary] = [endA.summary, endB.summary];
+  const result = buildResult(m, [endA.connections, endB.connections], { A: fileA, B: fileB }, mopts, opts.relative === true, alignedOn);
+  return { result, summaries, matcher: m, workers: sources.filter((x) => x.inWorker).length };
 }
