@@ -4,13 +4,11 @@
  * capture, exactly (one line), and what the plots draw beyond it for the connections given detail
  * pages (collect.ts). Written piece by piece: the connections are serialised one at a time.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { ReportParts } from '../analysis/report.js';
 import { writeReportJsonLine } from '../analysis/report-json.js';
 import { OutputSink } from '../analysis/output-sink.js';
 import type { ConnectionPlotsJson } from './collect.js';
+import { escapeHtml, ownAsset, scriptText, uplotAssets } from './page.js';
 
 /** Points per plotted series at most (the page says so on a plot that was cut down). */
 export const MAX_PLOT_POINTS = 1000;
@@ -27,23 +25,6 @@ export interface PagePlots {
   selection: string;
 }
 
-let assets: { uplotJs: string; uplotCss: string; appJs: string; appCss: string } | null = null;
-
-/** The page's fixed parts, read once from the package (uPlot from its npm package, the rest from assets/report/). */
-function pageAssets(): NonNullable<typeof assets> {
-  if (assets) return assets;
-  const require = createRequire(import.meta.url);
-  const uplotDir = fileURLToPath(new URL('.', `file://${require.resolve('uplot/package.json')}`));
-  const own = (name: string): string => readFileSync(fileURLToPath(new URL(`../../assets/report/${name}`, import.meta.url)), 'utf8');
-  assets = {
-    uplotJs: readFileSync(`${uplotDir}dist/uPlot.iife.min.js`, 'utf8'),
-    uplotCss: readFileSync(`${uplotDir}dist/uPlot.min.css`, 'utf8'),
-    appJs: own('app.js'),
-    appCss: own('app.css'),
-  };
-  return assets;
-}
-
 /** Text inside <script> must not close it: `<` is written as \u003c (the same JSON once parsed). */
 class ScriptSafeSink extends OutputSink {
   override write(s: string): void {
@@ -51,18 +32,13 @@ class ScriptSafeSink extends OutputSink {
   }
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
-
-/** Inline script text: only `</script` could end it early. */
-const scriptText = (s: string): string => s.replace(/<\/(script)/gi, '<\\/$1');
-
 export async function writeReportHtml(parts: ReportParts, plots: PagePlots, stream: NodeJS.WritableStream): Promise<void> {
-  const a = pageAssets();
+  const uplot = uplotAssets();
   const out = new OutputSink(stream as never);
   out.write(
     `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
       `<meta name="generator" content="${escapeHtml(parts.head.generator)}">\n<title>mpcap report: ${escapeHtml(parts.head.capture.file)}</title>\n` +
-      `<style>\n${a.uplotCss}\n${a.appCss}\n</style>\n</head>\n<body>\n` +
+      `<style>\n${uplot.css}\n${ownAsset('app.css')}\n</style>\n</head>\n<body>\n` +
       `<div id="app"><noscript><p>The plots of this report need JavaScript; its data is in the page source (script#mpcap-analysis: analyze --json).</p></noscript></div>\n` +
       `<script type="application/json" id="mpcap-analysis">`,
   );
@@ -75,6 +51,6 @@ export async function writeReportHtml(parts: ReportParts, plots: PagePlots, stre
   await out.drain();
   safe.write(JSON.stringify(plots));
   await safe.drain();
-  out.write(`</script>\n<script>\n${scriptText(a.uplotJs)}\n</script>\n<script>\n${scriptText(a.appJs)}\n</script>\n</body>\n</html>\n`);
+  out.write(`</script>\n<script>\n${scriptText(uplot.js)}\n</script>\n<script>\n${scriptText(ownAsset('app.js'))}\n</script>\n</body>\n</html>\n`);
   await out.end();
 }
