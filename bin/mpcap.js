@@ -7,6 +7,12 @@ if (!/--max-semi-space-size/.test(process.execArgv.join(' ') + (process.env.NODE
   v8.setFlagsFromString('--max-semi-space-size=2');
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
+// Old space grows by half before the next full collection, not by V8's default of up to 4×: when
+// `analyze` writes a flood's connections out early (src/analysis/spool.ts), what it frees is old
+// and would otherwise pile up (50,000 handshakes: 217 → 135 MB peak RSS, ~8 % more CPU).
+if (!/--heap-growing-percent/.test(process.execArgv.join(' ') + (process.env.NODE_OPTIONS ?? ''))) {
+  v8.setFlagsFromString('--heap-growing-percent=50');
+}
 const { main } = await import('../dist/cli/main.js');
 
 // `mpcap … | head`: the reader went away; stop quietly, as tshark and tcpdump do.

@@ -6,6 +6,7 @@
 import { LazyList } from './lazy-list.js';
 import type { OutputSink } from './output-sink.js';
 import type { ReportParts } from './report.js';
+import { ENTRY_DEPTH, RawJson } from './spool.js';
 
 /**
  * Connections written between two waits for a slow reader, at most; and a wait as soon as the
@@ -37,7 +38,13 @@ export async function writeReportJson(parts: ReportParts, out: OutputSink, depth
   let n = 0;
   for (const c of parts.connections(undefined, true)) {
     out.write(`${n === 0 ? '' : ','}\n${pad2}`);
-    await writeValue(c, pad2, out);
+    // a connection written out early, as text made at this nesting (or, nested deeper, parsed again)
+    if (c instanceof RawJson) {
+      if (depth + ENTRY_DEPTH === ENTRY_DEPTH) out.write(c.text);
+      else await writeValue(JSON.parse(c.text), pad2, out);
+    } else {
+      await writeValue(c, pad2, out);
+    }
     if (drainDue(out, ++n)) await out.drain();
   }
   out.write(n === 0 ? ']' : `\n${pad1}]`);
@@ -63,7 +70,7 @@ export async function writeReportJsonLine(parts: ReportParts, out: OutputSink): 
   let n = 0;
   for (const c of parts.connections(undefined, true)) {
     if (n > 0) out.write(',');
-    await writeCompact(c, out);
+    await writeCompact(c instanceof RawJson ? JSON.parse(c.text) : c, out);
     if (drainDue(out, ++n)) await out.drain();
   }
   out.write(']');
@@ -148,7 +155,7 @@ async function writeValue(v: unknown, pad: string, out: OutputSink): Promise<voi
     await writeArray(v, pad, out);
     return;
   }
-  const { parts, long } = stringifyDetached(v, (x) => stringifyAt(x, pad.length / 2));
+  const { parts, long } = stringifyDetached(v, (x) => prettyJsonAt(x, pad.length / 2));
   for (let i = 0; i < parts.length; i++) {
     const piece = parts[i] as string;
     if (i % 2 === 0) {
@@ -185,7 +192,7 @@ function visit(holder: Record<string, unknown> | unknown[], key: string | number
  * JSON.stringify(v, null, 2) as it reads at `depth` levels of nesting: made inside `depth` arrays
  * and cut out, so the engine indents it (no second pass over the text to add the indentation).
  */
-function stringifyAt(v: unknown, depth: number): string {
+export function prettyJsonAt(v: unknown, depth: number): string {
   if (depth === 0) return JSON.stringify(v, null, 2);
   let wrapped: unknown = v;
   for (let i = 0; i < depth; i++) wrapped = [wrapped];

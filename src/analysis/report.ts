@@ -18,6 +18,7 @@ import type { Samples } from './series.js';
 import type { StatsReducer, SubflowStats } from './subflow-stats.js';
 import { round6 } from './round.js';
 import { LazyList } from './lazy-list.js';
+import { RawJson, type ConnectionSpool, type SpooledEntry } from './spool.js';
 import { emptyBlame, type HolBlameJson, type HolBlameReducer } from './hol-blame.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -198,6 +199,16 @@ export interface Report {
     endpointsExact: boolean;
     /** Connections freed before the end (live: closed or idle ones beyond what it keeps); not in `connections`. */
     releasedConnections: number;
+    /**
+     * Connections written out before the end because more subflows were held than `analyze
+     * --max-held` allows (spool.ts); they are in `connections`. `spilledOpen` of them were still open.
+     */
+    spilledConnections: number;
+    spilledOpen: number;
+    /** Join SYNs not tracked: their connection had MAX_SUBFLOWS subflows already (a join flood). */
+    joinsNotTracked: number;
+    /** Packets of released or untracked subflows, counted but not analysed. */
+    packetsNotAnalysed: number;
   };
   /** What kept only some connections (-Y, --connection, --subflow), or null: every connection is listed. */
   selection: SelectionJson | null;
@@ -428,7 +439,7 @@ function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; 
 /** Subflows past this many are made one by one as they are written (lazy), not all at once. */
 const LAZY_SUBFLOWS = 256;
 
-function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null, lazy = false): ConnectionJson {
+export function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null, lazy = false): ConnectionJson {
   const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
   const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
   return {
@@ -525,7 +536,8 @@ export interface ReportParts {
   head: Omit<Report, 'connections' | 'endpoints' | 'unansweredCapable'>;
   /**
    * The connections listed (or only those in `only`), built one at a time as the iterator is walked;
-   * `lazy`: a connection's long subflow list is a LazyList (for the streaming JSON writers only).
+   * `lazy` (for the streaming JSON writers only): a connection's long subflow list is a LazyList,
+   * and a connection written out early is its text (RawJson).
    */
   connections(only?: ReadonlySet<number>, lazy?: boolean): Iterable<ConnectionJson>;
   /** Payload bytes of each listed connection (all its subflows, both ways), by index, without building them. */
@@ -534,13 +546,13 @@ export interface ReportParts {
   unansweredCapable: Report['unansweredCapable'];
 }
 
-export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null): Report {
-  const parts = reportParts(tracker, meta, stats, opts, blame);
+export function buildReport(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null, spool: ConnectionSpool | null = null): Report {
+  const parts = reportParts(tracker, meta, stats, opts, blame, spool);
   return { ...parts.head, connections: [...parts.connections()], endpoints: parts.endpoints, unansweredCapable: parts.unansweredCapable };
 }
 
 /** No packet from the server side on any subflow: an attempt that nobody answered. */
-function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
+export function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
   for (const i of conn.subflows) {
     const s = tracker.subflows[i];
     if (s && s.packets.server > 0) return false;
@@ -548,32 +560,64 @@ function unanswered(tracker: MptcpTracker, conn: Connection): boolean {
   return true;
 }
 
-export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null): ReportParts {
+export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: StatsReducer | null = null, opts: ReportOptions = {}, blame: HolBlameReducer | null = null, spool: ConnectionSpool | null = null): ReportParts {
   const offerCount = tracker.unansweredOfferCount();
   const sel = opts.selection ?? null;
   // a connection the selection leaves out is not counted anywhere in the report
-  const kept = (conn: Connection): boolean => sel === null || sel.connections.has(conn.index);
+  const kept = (index: number): boolean => sel === null || sel.connections.has(index);
   let attemptCount = 0;
   let held = 0;
   for (const conn of tracker.heldConnections()) {
-    if (!kept(conn)) continue;
+    if (!kept(conn.index)) continue;
     held++;
     if (unanswered(tracker, conn)) attemptCount++;
   }
-  const list = opts.listAttempts === true || attemptCount + offerCount <= ATTEMPTS_LISTED;
-  const attempts = attemptSummary(tracker, offerCount, attemptCount, list);
-  const listed = list ? held : held - attemptCount;
-  const connections = function* (only?: ReadonlySet<number>, lazy = false): Iterable<ConnectionJson> {
-    for (const conn of tracker.heldConnections()) {
-      if (only !== undefined && !only.has(conn.index)) continue;
-      if (!kept(conn) || (!list && unanswered(tracker, conn))) continue;
-      yield connectionJson(tracker, conn, stats, blame, meta.lastTime, sel?.subflows ?? null, lazy);
+  if (spool !== null) {
+    for (const e of spool.entries()) {
+      if (!kept(e.index)) continue;
+      held++;
+      if (e.unanswered) attemptCount++;
     }
+  }
+  const list = opts.listAttempts === true || attemptCount + offerCount <= ATTEMPTS_LISTED;
+  const attempts = attemptSummary(tracker, offerCount, attemptCount, list, spool);
+  const listed = list ? held : held - attemptCount;
+  const shown = sel?.subflows ?? null;
+  // connections written out early (spool.ts) are read back, in mptcp.stream order with the held ones
+  const spooled = function* (only: ReadonlySet<number> | undefined): Iterable<{ index: number; json: (raw: boolean) => ConnectionJson; entry: SpooledEntry }> {
+    if (spool === null) return;
+    for (const e of spool.entries()) {
+      if (only !== undefined && !only.has(e.index)) continue;
+      if (!kept(e.index) || (!list && e.unanswered)) continue;
+      yield {
+        index: e.index,
+        entry: e,
+        json: (raw) => {
+          const text = spool.read(e.entry);
+          // the JSON writers take the text as it is (typed as the entry it stands for, as LazyList)
+          if (raw && shown === null) return new RawJson(text) as unknown as ConnectionJson;
+          const j = JSON.parse(text) as ConnectionJson;
+          if (shown !== null) j.subflows = j.subflows.filter((s) => shown.has(s.tcpStream));
+          return j;
+        },
+      };
+    }
+  };
+  const connections = function* (only?: ReadonlySet<number>, lazy = false): Iterable<ConnectionJson> {
+    const early = spooled(only)[Symbol.iterator]();
+    let next = early.next();
+    for (const conn of tracker.heldConnections()) {
+      for (; !next.done && next.value.index < conn.index; next = early.next()) yield next.value.json(lazy);
+      if (only !== undefined && !only.has(conn.index)) continue;
+      if (!kept(conn.index) || (!list && unanswered(tracker, conn))) continue;
+      yield connectionJson(tracker, conn, stats, blame, meta.lastTime, shown, lazy);
+    }
+    for (; !next.done; next = early.next()) yield next.value.json(lazy);
   };
   const sizes = (): Array<{ index: number; bytes: number }> => {
     const out: Array<{ index: number; bytes: number }> = [];
     for (const conn of tracker.heldConnections()) {
-      if (!kept(conn) || (!list && unanswered(tracker, conn))) continue;
+      if (!kept(conn.index) || (!list && unanswered(tracker, conn))) continue;
       let bytes = 0;
       for (const i of conn.subflows) {
         const s = tracker.subflows[i];
@@ -581,6 +625,7 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
       }
       out.push({ index: conn.index, bytes });
     }
+    for (const e of spooled(undefined)) out.push({ index: e.index, bytes: e.entry.bytes });
     return out;
   };
   const unansweredCapable = (list ? tracker.unansweredOffers() : []).filter((o) => sel === null || sel.offers.has(o.tcpStream)).map((o) => ({
@@ -594,9 +639,13 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
   const st = meta.start;
   let subflows = 0;
   for (const conn of tracker.heldConnections()) {
-    if (!kept(conn) || (!list && unanswered(tracker, conn))) continue;
-    const shown = sel?.subflows ?? null;
+    if (!kept(conn.index) || (!list && unanswered(tracker, conn))) continue;
     subflows += shown === null ? conn.subflows.length : conn.subflows.filter((i) => shown.has(tracker.subflows[i]?.tcpStream ?? -1)).length;
+  }
+  for (const e of spooled(undefined)) {
+    const subs = e.entry.subflows;
+    if (shown === null) subflows += subs.length;
+    else for (let i = 0; i < subs.length; i++) if (shown.has(subs[i] as number)) subflows++;
   }
   return {
     head: {
@@ -627,7 +676,11 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
         unansweredCapable: offerCount,
         attempts,
         endpointsExact: stats ? stats.endpoints.exact : true,
-        releasedConnections: tracker.released,
+        releasedConnections: tracker.released - (spool?.count ?? 0),
+        spilledConnections: spool?.count ?? 0,
+        spilledOpen: spool?.spilledOpen ?? 0,
+        joinsNotTracked: tracker.joinsNotTracked,
+        packetsNotAnalysed: tracker.packetsAfterRelease,
       },
       selection: sel === null ? null : sel.json,
     },
@@ -649,7 +702,7 @@ const TOP_ATTEMPT_SOURCES = 10;
 /** Distinct sources counted one by one; past this, new ones are counted only in `sources`' lower bound. */
 const MAX_SOURCES_COUNTED = 65_536;
 
-function attemptSummary(tracker: MptcpTracker, offers: number, connections: number, listed: boolean): AttemptsJson {
+function attemptSummary(tracker: MptcpTracker, offers: number, connections: number, listed: boolean, spool: ConnectionSpool | null): AttemptsJson {
   const bySource = new Map<string, number>();
   let first = Infinity;
   let last = -Infinity;
@@ -662,6 +715,7 @@ function attemptSummary(tracker: MptcpTracker, offers: number, connections: numb
     if (s.startTime > last) last = s.startTime;
   };
   for (const conn of tracker.heldConnections()) if (unanswered(tracker, conn)) count(tracker.subflows[conn.subflows[0] ?? -1]);
+  for (const a of spool?.attemptSources ?? []) count({ client: { addr: a.addr }, startTime: a.startTime });
   if (connections + offers > 0) for (const o of tracker.eachUnansweredOffer()) count(o);
   const topSources = [...bySource]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

@@ -12,6 +12,7 @@ import { writeCsv } from '../analysis/csv.js';
 import { join } from 'node:path';
 import type { MptcpTracker } from '../reassembly/tracker.js';
 import { Analysis } from '../analysis/analysis.js';
+import { DEFAULT_HELD_SUBFLOWS } from '../analysis/spool.js';
 import { parsePacketCount, runPipeline } from '../analysis/pipeline.js';
 import { ATTEMPTS_LISTED, type Report, type ReportOptions } from '../analysis/report.js';
 import { writeReportsJson } from '../analysis/report-json.js';
@@ -39,6 +40,7 @@ interface AnalyzeOptions {
   connection: number[];
   subflow: number[];
   wide?: boolean;
+  maxHeld: string;
 }
 
 export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): void {
@@ -56,6 +58,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: SetExit): 
     .option('-Y, --display-filter <filter>', "keep the connections that have at least one packet matching this Wireshark display filter")
     .option('--connection <n>', 'keep connection n (mptcp.stream; repeatable)', collectIndex('--connection'), [])
     .option('--subflow <n>', "keep the connection of subflow n (tcp.stream; repeatable) and list only the subflows asked for", collectIndex('--subflow'), [])
+    .option('--max-held <subflows>', 'subflows held in memory at once; past it the connections least likely to see another packet (closed, unanswered, then idle) are written out early to a temporary file, so a flood fits in bounded memory', String(DEFAULT_HELD_SUBFLOWS))
     .option('--wide', 'every column of every table, however wide (default: the columns that fit the terminal, or COLUMNS, or 80)')
     .option('--color', 'colour the tables even when not on a terminal')
     .option('--no-color', 'never colour the tables (NO_COLOR in the environment does the same)')
@@ -71,7 +74,8 @@ Examples:
   mpcap analyze -Y 'ip.addr == 10.0.2.0/24' capture.pcap     # connections with a packet to or from 10.0.2.x
   mpcap analyze --connection 0 --connection 3 capture.pcap
   mpcap analyze --subflow 5 capture.pcap                      # subflow tcp.stream 5 and its connection
-  mpcap analyze --json capture-0*.pcap | jq '.connections[]'  # rotated files: one capture, one report`,
+  mpcap analyze --json capture-0*.pcap | jq '.connections[]'  # rotated files: one capture, one report
+  mpcap analyze --json --max-held 100000 busy-server.pcap     # more open subflows in memory before spilling`,
     )
     .action(async (files: string[], opts: AnalyzeOptions) => {
       setExit(await runAnalyze(files, opts, io));
@@ -95,11 +99,12 @@ interface CaptureRun {
 const RECORD_HEADER_ESTIMATE = 16;
 
 /** One pass over a capture (several files: one capture, merged by time): decode, track, reduce. */
-async function analyzeCapture(path: string | string[], io: Pick<CliIo, 'stdin' | 'stderr'>, limit: number, progress: Progress | null, filter: CompiledFilter | null = null): Promise<CaptureRun> {
+async function analyzeCapture(path: string | string[], io: Pick<CliIo, 'stdin' | 'stderr'>, limit: number, progress: Progress | null, filter: CompiledFilter | null = null, maxHeld = Infinity): Promise<CaptureRun> {
   const analysis = new Analysis();
   const pipeline = analysis.pipeline;
   const matches = filter === null ? null : new FilterMatches(filter, new LazyView(), pipeline);
   if (matches !== null) pipeline.subscribe(matches);
+  if (maxHeld !== Infinity) analysis.holdAtMost(maxHeld);
   const paths = typeof path === 'string' ? [path] : path;
   let bytes = 0;
   const at = paths.length === 1 ? (frame: Frame) => frame.fileOffset : (frame: Frame) => (bytes += frame.capLen + RECORD_HEADER_ESTIMATE);
@@ -129,6 +134,8 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   if (paths.length === 0) throw new UsageError('no capture file given (use a file name, -r FILE, or - for standard input)');
   const limit = parsePacketCount(opts.count);
   if (limit === null) throw new UsageError(`-c ${opts.count}: expected a positive whole number of packets`);
+  const maxHeld = parsePacketCount(opts.maxHeld);
+  if (maxHeld === null || maxHeld === Infinity) throw new UsageError(`--max-held ${opts.maxHeld}: expected a positive whole number of subflows`);
   const color = opts.output === undefined && !opts.json && useColor(io.stdout, io.env, opts.color);
   const reportOpts: ReportOptions = { listAttempts: opts.attempts === true };
   // a path that cannot be written is found before the capture is read
@@ -141,7 +148,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   for (const path of paths) if (path !== '-') size += (await stat(path).catch(() => ({ size: 0 }))).size;
   const progress = Progress.maybe(io.stderr, io.env, size, paths.length === 1 ? (paths[0] as string) : `${paths.length} files`);
   // several files are one capture (rotated files, or captures made side by side): one report
-  const run = await analyzeCapture(paths, io, limit, progress, filter);
+  const run = await analyzeCapture(paths, io, limit, progress, filter, maxHeld);
   // the tables list the capture's warnings themselves: on stderr too they would be printed twice
   const inTables = opts.output === undefined && !opts.json;
   for (const input of run.summary.inputs) {
@@ -154,7 +161,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
     }
   }
   try {
-    const selection = buildSelection(run.analysis.tracker, { matches: run.matches, connections: opts.connection, subflows: opts.subflow });
+    const selection = buildSelection(run.analysis.tracker, { matches: run.matches, connections: opts.connection, subflows: opts.subflow }, run.analysis.spooled());
     if (selection !== null) reportOpts.selection = selection;
   } catch (e) {
     if (e instanceof SelectionError) throw new UsageError(e.message);
@@ -173,6 +180,7 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
     await renderReportParts(run.analysis.parts(run.name, run.summary, generator, reportOpts), { color, maxRows: opts.all ? Infinity : 50, width: tableWidth(io.stdout, io.env, opts.wide) }, (text) => out.write(text), () => out.drain());
   }
   await out.end();
+  run.analysis.close();
   if (opts.output !== undefined) await closeStream(outStream);
   return code;
 }

@@ -54,10 +54,18 @@ export class SelectionError extends Error {
 }
 
 /** The selection asked for, or null when nothing was asked (every connection is kept). */
-export function buildSelection(tracker: MptcpTracker, req: SelectionRequest): Selection | null {
+export function buildSelection(tracker: MptcpTracker, req: SelectionRequest, spooled: Iterable<{ index: number; subflows: ArrayLike<number> }> = []): Selection | null {
   if (req.matches === null && req.connections.length === 0 && req.subflows.length === 0) return null;
-  const held = new Map<number, number[]>();
+  const held = new Map<number, ArrayLike<number>>();
   for (const conn of tracker.heldConnections()) held.set(conn.index, conn.subflows.map((i) => tracker.subflows[i]?.tcpStream ?? -1));
+  // connections written out early (analyze --max-held) are kept or left out like the others
+  const subflowOf = new Map<number, number>();
+  for (const e of spooled) {
+    held.set(e.index, e.subflows);
+    if (req.subflows.length > 0) for (let i = 0; i < e.subflows.length; i++) subflowOf.set(e.subflows[i] as number, e.index);
+  }
+  let last = -1;
+  for (const k of held.keys()) if (k > last) last = k;
   let connections: Set<number> | null = null;
   let subflows: Set<number> | null = null;
   if (req.connections.length > 0 || req.subflows.length > 0) {
@@ -65,14 +73,15 @@ export function buildSelection(tracker: MptcpTracker, req: SelectionRequest): Se
     subflows = new Set();
     for (const n of req.connections) {
       const subs = held.get(n);
-      if (subs === undefined) throw new SelectionError(`--connection ${n}: no such connection (mptcp.stream${held.size > 0 ? ` 0 to ${Math.max(...held.keys())}` : ': the capture has none'})`);
+      if (subs === undefined) throw new SelectionError(`--connection ${n}: no such connection (mptcp.stream${held.size > 0 ? ` 0 to ${last}` : ': the capture has none'})`);
       connections.add(n);
-      for (const t of subs) subflows.add(t);
+      for (let i = 0; i < subs.length; i++) subflows.add(subs[i] as number);
     }
     for (const t of req.subflows) {
-      const s = tracker.subflows.find((x) => x !== undefined && x.tcpStream === t);
-      if (s === undefined || s.connection === null || !held.has(s.connection)) throw new SelectionError(`--subflow ${t}: tcp.stream ${t} is no subflow of an MPTCP connection`);
-      connections.add(s.connection);
+      const s = tracker.subflows[t];
+      const conn = s !== undefined && s.tcpStream === t ? s.connection : (subflowOf.get(t) ?? null);
+      if (conn === null || !held.has(conn)) throw new SelectionError(`--subflow ${t}: tcp.stream ${t} is no subflow of an MPTCP connection`);
+      connections.add(conn);
       subflows.add(t);
     }
   }

@@ -29,6 +29,12 @@ export interface CapableInfo {
   expectedIdsn: bigint | null;
 }
 
+/**
+ * Subflows tracked per connection. RFC 8684 address IDs allow 256 addresses per side and Linux
+ * stops at 8 subflows; past this many, a connection is taken to be under a join flood.
+ */
+export const MAX_SUBFLOWS = 1024;
+
 export class ConnectionState {
   /** By mptcp.stream; a released connection leaves a hole. */
   readonly connections: Array<Connection | undefined> = [];
@@ -45,6 +51,8 @@ export class ConnectionState {
   private readonly newDataStream = (): DataStream => new DataStream({ budget: this.dataBudget });
   /** Called when a connection is created (e.g. to attach an extraction sink to its data streams). */
   onConnection: ((conn: Connection) => void) | null = null;
+  /** Subflows of the connections held (not released): what a flood grows. */
+  heldSubflows = 0;
 
   constructor(
     /** The tracker's subflows, by tcp.stream. */
@@ -91,6 +99,7 @@ export class ConnectionState {
       lastTime: time,
       fallback: false,
       data: new ConnectionData(this.newDataStream),
+      joinsNotTracked: null,
     };
     if (this.onConnection) this.onConnection(conn);
     this.connections.push(conn);
@@ -114,6 +123,25 @@ export class ConnectionState {
     // exactly sized for the first: a push into [] makes room for 17 (a flood has one subflow per connection)
     if (conn.subflows.length === 0) conn.subflows = [sub.tcpStream];
     else conn.subflows.push(sub.tcpStream);
+    this.heldSubflows++;
+  }
+
+  /**
+   * A join SYN to `token` that is not tracked, because its connection has MAX_SUBFLOWS already (a
+   * join flood): counted on the connection, reported once. True when so.
+   */
+  joinNotTracked(token: number, frame: number, time: number): boolean {
+    const conn = this.byToken.get(token);
+    if (conn === undefined || conn.subflows.length < MAX_SUBFLOWS) return false;
+    if (conn.joinsNotTracked === null) {
+      conn.joinsNotTracked = { count: 0, firstFrame: frame, lastFrame: frame, lastTime: time };
+      this.problem(conn, 'join-flood', frame, `more than ${MAX_SUBFLOWS} subflows: from this frame on, joins to token ${token} are counted (joinsNotTracked), not tracked`);
+    }
+    const j = conn.joinsNotTracked;
+    j.count++;
+    j.lastFrame = frame;
+    j.lastTime = time;
+    return true;
   }
 
   problem(conn: Connection, kind: ConnectionProblem['kind'], frame: number, message: string): void {
@@ -347,6 +375,7 @@ export class ConnectionState {
   forget(conn: Connection): void {
     for (const side of [conn.client, conn.server]) if (side.token !== null && this.byToken.get(side.token) === conn) this.byToken.delete(side.token);
     this.problemCounts.delete(conn.index);
+    this.heldSubflows -= conn.subflows.length;
     delete this.connections[conn.index];
   }
 }

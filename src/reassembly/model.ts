@@ -137,7 +137,9 @@ export interface ConnectionProblem {
     | 'add-addr-hmac-invalid'
     | 'duplicate-address-id'
     | 'token-collision'
-    | 'malformed-option';
+    | 'malformed-option'
+    | 'join-flood'
+    | 'written-out-open';
   message: string;
 }
 
@@ -171,6 +173,8 @@ export interface Connection {
   fallback: boolean;
   /** The data stream of each direction: c2s is what the connection's client sends. */
   data: ConnectionData;
+  /** Join SYNs beyond MAX_SUBFLOWS (connections.ts), counted only; null when there were none. */
+  joinsNotTracked: { count: number; firstFrame: number; lastFrame: number; lastTime: number } | null;
 }
 
 /** c2s: what the connection's client sends; s2c: what its server sends. */

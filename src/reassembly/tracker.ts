@@ -64,8 +64,9 @@ export class MptcpTracker {
   }
   private readonly listeners: TrackerListener[] = [];
   private detector: ChangeDetector | null = null;
-  /** Connections released (freed) so far, and packets of their subflows seen after it. */
+  /** Connections released (freed) so far; join SYNs not tracked (a flood); packets of either seen after. */
   released = 0;
+  joinsNotTracked = 0;
   packetsAfterRelease = 0;
   /**
    * Place payload bytes at their data sequence numbers (the data level). `dissect -T fields`
@@ -117,13 +118,17 @@ export class MptcpTracker {
       // Plain TCP stays a row of the flow table; the first MPTCP option makes it a subflow. So
       // does the second packet of a stream that began with a bare v1 MP_CAPABLE SYN: a flood of
       // those costs a few bytes each until one is answered.
-      if (this.released > 0 && this.flows.isReleased(hit.stream)) {
+      if ((this.released > 0 || this.joinsNotTracked > 0) && this.flows.isReleased(hit.stream)) {
         this.packetsAfterRelease++;
         return info;
       }
       const offer = this.flows.offer(hit.stream, true);
       if (offer === null) {
         if (!seg.hasMptcpOption) return info;
+        if (hit.isNew && this.isUntrackedJoin(seg, f.number, time)) {
+          this.flows.markReleased(hit.stream);
+          return info;
+        }
         if (hit.isNew && isBareCapableSyn(seg)) {
           const m = seg.mptcp[0] as MpCapable;
           this.flows.setOffer(hit.stream, m.version, m.flags, seg.hasTimestamps ? seg.tsVal : null);
@@ -234,6 +239,14 @@ export class MptcpTracker {
     return info;
   }
 
+  /** A join SYN to a connection that has all the subflows it may have (see MAX_SUBFLOWS): counted, not tracked. */
+  private isUntrackedJoin(seg: Segment, frame: number, time: number): boolean {
+    const m = seg.mptcp[0] as MptcpOption;
+    if (m.subtype !== 'MP_JOIN' || m.phase !== 'SYN' || !this.state.joinNotTracked(m.receiverToken as number, frame, time)) return false;
+    this.joinsNotTracked++;
+    return true;
+  }
+
   /**
    * A stream's first MPTCP option: it becomes a subflow. What the flow table counted before
    * (packets, bytes, first frame) carries over.
@@ -264,15 +277,6 @@ export class MptcpTracker {
     this.subflows[s] = sub;
     return sub;
   }
-
-
-
-
-
-
-
-
-
 
   /** Problems of a kind beyond those kept, per connection. */
   problemOverflow(conn: Connection): Array<{ kind: string; count: number }> {
@@ -331,15 +335,6 @@ export class MptcpTracker {
   isClosed(conn: Connection): boolean {
     return this.detector?.closed(conn) === true;
   }
-
-
-
-
-
-
-
-
-
 
   /** Subflows that offered MP_CAPABLE and got no MPTCP connection (v1 SYN never answered with MPTCP). */
   unansweredOffers(): UnansweredOffer[] {
