@@ -35,6 +35,8 @@ export class Analysis {
    */
   holdAtMost(subflows: number): void {
     const tracker = this.tracker;
+    // a connection alone never holds more than the whole budget: later joins of a flood are counted
+    tracker.state.maxSubflows = subflows;
     const spool = (this.spool = new ConnectionSpool(tracker, {
       entry: (conn, time) => {
         const json = connectionJson(tracker, conn, this.stats, this.blame, time);

@@ -205,7 +205,7 @@ export interface Report {
      */
     spilledConnections: number;
     spilledOpen: number;
-    /** Join SYNs not tracked: their connection had MAX_SUBFLOWS subflows already (a join flood). */
+    /** Join SYNs not tracked: their connection had ConnectionState.maxSubflows already (analyze: --max-held; a join flood). */
     joinsNotTracked: number;
     /** Packets of released or untracked subflows, counted but not analysed. */
     packetsNotAnalysed: number;

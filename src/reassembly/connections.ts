@@ -29,12 +29,6 @@ export interface CapableInfo {
   expectedIdsn: bigint | null;
 }
 
-/**
- * Subflows tracked per connection. RFC 8684 address IDs allow 256 addresses per side and Linux
- * stops at 8 subflows; past this many, a connection is taken to be under a join flood.
- */
-export const MAX_SUBFLOWS = 1024;
-
 export class ConnectionState {
   /** By mptcp.stream; a released connection leaves a hole. */
   readonly connections: Array<Connection | undefined> = [];
@@ -53,6 +47,12 @@ export class ConnectionState {
   onConnection: ((conn: Connection) => void) | null = null;
   /** Subflows of the connections held (not released): what a flood grows. */
   heldSubflows = 0;
+  /**
+   * Subflows tracked per connection; past it, a connection is taken to be under a join flood and
+   * later joins are only counted. Unbounded by default, as Wireshark (dissect's mptcp.stream equals
+   * tshark's); `analyze` bounds it by what it holds at most (--max-held).
+   */
+  maxSubflows = Infinity;
 
   constructor(
     /** The tracker's subflows, by tcp.stream. */
@@ -127,15 +127,15 @@ export class ConnectionState {
   }
 
   /**
-   * A join SYN to `token` that is not tracked, because its connection has MAX_SUBFLOWS already (a
+   * A join SYN to `token` that is not tracked, because its connection has maxSubflows already (a
    * join flood): counted on the connection, reported once. True when so.
    */
   joinNotTracked(token: number, frame: number, time: number): boolean {
     const conn = this.byToken.get(token);
-    if (conn === undefined || conn.subflows.length < MAX_SUBFLOWS) return false;
+    if (conn === undefined || conn.subflows.length < this.maxSubflows) return false;
     if (conn.joinsNotTracked === null) {
       conn.joinsNotTracked = { count: 0, firstFrame: frame, lastFrame: frame, lastTime: time };
-      this.problem(conn, 'join-flood', frame, `more than ${MAX_SUBFLOWS} subflows: from this frame on, joins to token ${token} are counted (joinsNotTracked), not tracked`);
+      this.problem(conn, 'join-flood', frame, `${this.maxSubflows} subflows already: from this frame on, joins to token ${token} are counted (summary.joinsNotTracked), not tracked`);
     }
     const j = conn.joinsNotTracked;
     j.count++;

@@ -173,7 +173,7 @@ export interface Connection {
   fallback: boolean;
   /** The data stream of each direction: c2s is what the connection's client sends. */
   data: ConnectionData;
-  /** Join SYNs beyond MAX_SUBFLOWS (connections.ts), counted only; null when there were none. */
+  /** Join SYNs beyond ConnectionState.maxSubflows, counted only; null when there were none. */
   joinsNotTracked: { count: number; firstFrame: number; lastFrame: number; lastTime: number } | null;
 }
 

@@ -239,7 +239,7 @@ export class MptcpTracker {
     return info;
   }
 
-  /** A join SYN to a connection that has all the subflows it may have (see MAX_SUBFLOWS): counted, not tracked. */
+  /** A join SYN to a connection that has all the subflows it may have (see ConnectionState.maxSubflows): counted, not tracked. */
   private isUntrackedJoin(seg: Segment, frame: number, time: number): boolean {
     const m = seg.mptcp[0] as MptcpOption;
     if (m.subtype !== 'MP_JOIN' || m.phase !== 'SYN' || !this.state.joinNotTracked(m.receiverToken as number, frame, time)) return false;
