@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Analysis } from '../src/analysis/analysis.ts';
 import { runPipeline } from '../src/analysis/pipeline.ts';
+import { buildSelection, SelectionError } from '../src/filter/select.ts';
+import type { MptcpTracker } from '../src/reassembly/tracker.ts';
 import { runMain } from './helpers/cli.ts';
 import { corpusDir, repoRoot } from './helpers/corpus.ts';
 
@@ -108,5 +110,22 @@ describe('analyze --max-held', () => {
     expect(spilled.summary.spilledOpen).toBe(0);
     expect(spilled.summary.packetsNotAnalysed).toBe(0);
     expect(withoutSpill(spilled)).toEqual(withoutSpill(whole));
+  });
+});
+
+describe('--connection on a capture of many connections', () => {
+  it('an unknown number is a SelectionError naming the range, not a stack overflow (200,000 connections)', () => {
+    const n = 200_000;
+    const tracker = {
+      subflows: [],
+      *heldConnections() {
+        for (let i = 0; i < n; i += 2) yield { index: i, subflows: [] };
+      },
+    } as unknown as MptcpTracker;
+    const spooled = Array.from({ length: n / 2 }, (_, k) => ({ index: 2 * k + 1, subflows: new Int32Array(0) }));
+    const ask = (c: number) => () => buildSelection(tracker, { matches: null, connections: [c], subflows: [] }, spooled);
+    expect(ask(n + 5)).toThrow(SelectionError);
+    expect(ask(n + 5)).toThrow(`no such connection (mptcp.stream 0 to ${n - 1})`);
+    expect(ask(7)()?.connections).toEqual(new Set([7]));
   });
 });

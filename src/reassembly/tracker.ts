@@ -125,7 +125,7 @@ export class MptcpTracker {
       const offer = this.flows.offer(hit.stream, true);
       if (offer === null) {
         if (!seg.hasMptcpOption) return info;
-        if (hit.isNew && this.isUntrackedJoin(seg, f.number, time)) {
+        if (hit.isNew && this.state.maxSubflows !== Infinity && this.isUntrackedJoin(seg, f.number, time)) {
           this.flows.markReleased(hit.stream);
           return info;
         }
@@ -241,8 +241,8 @@ export class MptcpTracker {
 
   /** A join SYN to a connection that has all the subflows it may have (see ConnectionState.maxSubflows): counted, not tracked. */
   private isUntrackedJoin(seg: Segment, frame: number, time: number): boolean {
-    const m = seg.mptcp[0] as MptcpOption;
-    if (m.subtype !== 'MP_JOIN' || m.phase !== 'SYN' || !this.state.joinNotTracked(m.receiverToken as number, frame, time)) return false;
+    const m = seg.mptcp[0];
+    if (m === undefined || m.subtype !== 'MP_JOIN' || m.phase !== 'SYN' || !this.state.joinNotTracked(m.receiverToken as number, frame, time)) return false;
     this.joinsNotTracked++;
     return true;
   }
