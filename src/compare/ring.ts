@@ -4,6 +4,11 @@
  * chained hash index over it. No object per packet, so nothing for the garbage collector, and a
  * look-up touches one line per candidate. A record is named by its sequence number (`id`, counted
  * from 0 for the whole capture); its slot is `id & mask`. The ring doubles when full, up to `maxSize`.
+ *
+ * Removal is lazy: `shift` only moves the head. A chain runs newest to oldest, so the first id
+ * below the head ends it, and a walk cuts the chain there (`first` / `nextOf` never return a
+ * removed record). Removing the oldest record this way costs no walk down its chain, whose bucket
+ * is no longer in the cache by the time its window closes.
  */
 
 /** 32-bit fields (index within the record's 16 ints). */
@@ -26,6 +31,8 @@ export const BIT_DIR = 1;
 export const BIT_FROM_CLIENT = 2;
 export const BIT_MATCHED = 4;
 const RECORD_BYTES = 64;
+/** Ids are int32 in the index. */
+const MAX_ID = 0x7fffffff;
 
 export class RecordRing {
   private mask: number;
@@ -34,8 +41,8 @@ export class RecordRing {
   /** Record k's ints are i32[k*16 ...], its doubles f64[k*8 + 4 ...]. */
   i32: Int32Array;
   f64: Float64Array;
-  // index: bucket → newest id (-1: empty)
-  private buckets: Float64Array;
+  // index: bucket → newest id (-1: empty); ids are below 2^31 (MAX_ID)
+  private buckets: Int32Array;
   private bucketMask: number;
   head = 0;
   tail = 0;
@@ -49,7 +56,7 @@ export class RecordRing {
     this.bytes = new Uint8Array(this.size * RECORD_BYTES);
     this.i32 = new Int32Array(this.bytes.buffer);
     this.f64 = new Float64Array(this.bytes.buffer);
-    this.buckets = new Float64Array(this.size * 2).fill(-1);
+    this.buckets = new Int32Array(this.size * 2).fill(-1);
     this.bucketMask = this.size * 2 - 1;
   }
 
@@ -82,34 +89,30 @@ export class RecordRing {
 
   /** The newest id in the bucket of `hash` (-1: none); follow with `nextOf`. */
   first(hash: number): number {
-    return this.buckets[hash & this.bucketMask]!;
-  }
-
-  nextOf(id: number): number {
-    return this.f64[((id & this.mask) << 3) + F_NEXT]!;
-  }
-
-  /** Remove the oldest record from the index and the ring; returns its slot (readable until the next push). */
-  shift(): number {
-    const id = this.head++;
-    const k = id & this.mask;
-    const b = this.i32[(k << 4) + I_HASH]! & this.bucketMask;
-    const after = this.f64[(k << 3) + F_NEXT]!;
-    let cur = this.buckets[b]!;
-    if (cur === id) {
-      this.buckets[b] = after;
-    } else {
-      while (cur !== -1) {
-        const at = ((cur & this.mask) << 3) + F_NEXT;
-        const nx = this.f64[at]!;
-        if (nx === id) {
-          this.f64[at] = after;
-          break;
-        }
-        cur = nx;
-      }
+    const b = hash & this.bucketMask;
+    const id = this.buckets[b]!;
+    if (id !== -1 && id < this.head) {
+      this.buckets[b] = -1;
+      return -1;
     }
-    return k;
+    return id;
+  }
+
+  /** The next (older) id in the chain of live record `id` (-1: none). */
+  nextOf(id: number): number {
+    const at = ((id & this.mask) << 3) + F_NEXT;
+    const nx = this.f64[at]!;
+    if (nx !== -1 && nx < this.head) {
+      this.f64[at] = -1;
+      return -1;
+    }
+    return nx;
+  }
+
+  /** Remove the oldest record (from the index too: lazily); returns its slot (readable until the next push). */
+  shift(): number {
+    if (this.head === MAX_ID) throw new Error('compare: more than 2^31 packets on one side');
+    return this.head++ & this.mask;
   }
 
   private grow(): void {
@@ -123,7 +126,7 @@ export class RecordRing {
     this.f64 = new Float64Array(bytes.buffer);
     this.size = 2 * n;
     this.mask = 2 * n - 1;
-    this.buckets = new Float64Array(4 * n).fill(-1);
+    this.buckets = new Int32Array(4 * n).fill(-1);
     this.bucketMask = 4 * n - 1;
     // rebuild the chains, oldest first so that the newest ends at the front as before
     for (let id = this.head; id < this.tail; id++) this.index(id);
