@@ -12,6 +12,10 @@ import { OrderedIntervals, type IntervalNode } from '../reassembly/ordered-inter
 import { DelayStats } from './stats.js';
 import type { DataDirectionResult, Reinjection, SideName } from './model.js';
 
+/** Slots of a DataDirection's `io`. */
+export const IO_DSN = 0;
+export const IO_T = 1;
+export const IO_PEER = 2;
 /** Reinjections listed one by one per direction (all are counted). */
 export const REINJECTIONS_LISTED = 1000;
 /** First-transmission pieces kept, to find what a later reinjection copies (the oldest are dropped). */
@@ -72,10 +76,19 @@ export class DataDirection {
     private readonly windowNs: number,
     /** ns → seconds since the base (the origin is applied when results are made). */
     private readonly toSec: (ns: number) => number,
+    /** The segment's DSN, time (ns) and arrival (ns) for `sent` / `received`, written by the caller (doubles passed as arguments would be heap numbers). */
+    private readonly io: Float64Array = new Float64Array(3),
   ) {}
 
-  /** A data segment at the sender's capture; `arrivalNs` when its copy reached the receiver's capture (NaN: never). */
-  sent(dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
+  /**
+   * A data segment at the sender's capture: DSN io[IO_DSN], time io[IO_T], and io[IO_PEER] when
+   * its copy reached the receiver's capture (NaN: never).
+   */
+  sent(len: number, stream: number): void {
+    const io = this.io;
+    const dsn = io[IO_DSN]!;
+    const tNs = io[IO_T]!;
+    const arrivalNs = io[IO_PEER]!;
     const end = dsn + len;
     const list = this.pieces;
     let cur = Math.max(dsn, this.floor);
@@ -139,8 +152,10 @@ export class DataDirection {
     this.bytesMeasured += end - start;
   }
 
-  /** A data segment at the receiver's capture. */
-  received(dsn: number, len: number, tNs: number): void {
+  /** A data segment at the receiver's capture: DSN io[IO_DSN], time io[IO_T]. */
+  received(len: number): void {
+    const dsn = this.io[IO_DSN]!;
+    const tNs = this.io[IO_T]!;
     const end = dsn + len;
     // relative DSNs start at 1; a capture that began later starts where it began
     if (Number.isNaN(this.frontier)) this.frontier = dsn <= FROM_START ? 1 : dsn;

@@ -27,15 +27,36 @@ export class DelayStats {
   readonly seriesUs: number[] = [];
   private stride = 1;
   private skipped = 0;
+  /** The current run of equal samples, not yet in `hist`. */
+  private runUs = NaN;
+  private runCount = 0;
 
   add(timeSec: number, delayUs: number): void {
+    if (this.count1(delayUs)) this.point(timeSec, delayUs);
+  }
+
+  /**
+   * Count one sample; true when it also belongs in the series (then call `point`). Split so that
+   * the hot path passes no time (a double: a heap number when passed) for the samples not kept.
+   */
+  count1(delayUs: number): boolean {
     this.count++;
     this.sum += delayUs;
     if (delayUs < this.minUs) this.minUs = delayUs;
     if (delayUs > this.maxUs) this.maxUs = delayUs;
-    this.hist.set(delayUs, (this.hist.get(delayUs) ?? 0) + 1);
-    if (++this.skipped < this.stride) return;
+    // runs of one value are common (a constant path delay): one look-up for the run
+    if (delayUs === this.runUs) this.runCount++;
+    else {
+      this.flushRun();
+      this.runUs = delayUs;
+      this.runCount = 1;
+    }
+    if (++this.skipped < this.stride) return false;
     this.skipped = 0;
+    return true;
+  }
+
+  point(timeSec: number, delayUs: number): void {
     this.seriesTime.push(timeSec);
     this.seriesUs.push(delayUs);
     if (this.seriesTime.length >= SERIES_POINTS) {
@@ -50,9 +71,15 @@ export class DelayStats {
     }
   }
 
+  private flushRun(): void {
+    if (this.runCount > 0) this.hist.set(this.runUs, (this.hist.get(this.runUs) ?? 0) + this.runCount);
+    this.runCount = 0;
+  }
+
   /** Quantile q (0..1) by the nearest-rank method, shifted by `shiftUs`. */
   quantile(q: number, shiftUs = 0): number | null {
     if (this.count === 0) return null;
+    this.flushRun();
     const keys = [...this.hist.keys()].sort((a, b) => a - b);
     const rank = Math.max(1, Math.ceil(q * this.count));
     let seen = 0;
