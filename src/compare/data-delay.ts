@@ -148,7 +148,8 @@ export class DataDirection {
   }
 
   private measured(start: number, end: number, sentNs: number, deliveredNs: number): void {
-    this.delay.add(this.toSec(sentNs), Math.round((deliveredNs - sentNs) / 1000));
+    const us = Math.round((deliveredNs - sentNs) / 1000);
+    if (this.delay.count1(us)) this.delay.point(this.toSec(sentNs), us);
     this.bytesMeasured += end - start;
   }
 
