@@ -12,7 +12,7 @@ import { TcpFlag } from '../dissect/tcp.js';
 import { B_FROM_CLIENT, B_TCP, R_BITS, R_DSN, R_IPFL, R_LEN, R_SEQ, R_TS_NSEC, R_TS_SEC, R_TSVAL, REC_F64, REC_I32, type SubflowDesc, type SubflowView } from './side-records.js';
 import { DataDirection, IO_DSN, IO_PEER, IO_T } from './data-delay.js';
 import { DelayStats } from './stats.js';
-import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, I_BITS, I_HASH, I_IPFL, I_LEN, I_PAIR, I_SEQ, I_STREAM, I_TSVAL, RecordRing } from './ring.js';
+import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, MAX_PAIRS, PAIR_SHIFT, REC_F, REC_I, RecordRing } from './ring.js';
 
 /** Records a side's ring starts with (it doubles as needed, up to maxPending). */
 const INITIAL_RING = 65536;
@@ -228,7 +228,7 @@ export class Matcher {
     // the same packet captured twice on this side (e.g. -i any sees it on two interfaces)
     for (let id = own.first(hash); id !== -1; id = own.nextOf(id)) {
       const k = own.slot(id);
-      if (sameAt(own.i32, k << 4, hash, pid, dir, seq, len, ipfl, tsVal) && tNs - own.f64[(k << 3) + F_T]! <= this.dupNs) {
+      if (sameAt(own.i32, k * REC_I, pid, dir, seq, len, ipfl, tsVal) && tNs - own.f64[k * REC_F + F_T]! <= this.dupNs) {
         pair.dirs[dir]!.dups[s]++;
         return;
       }
@@ -241,30 +241,27 @@ export class Matcher {
     const k = own.slot(id);
     const i32 = own.i32;
     const f64 = own.f64;
-    const ib = k << 4;
-    const fb = k << 3;
-    i32[ib + I_PAIR] = pid;
-    i32[ib + I_STREAM] = st.sub.tcpStream;
-    i32[ib + I_BITS] = dir | (fromClient ? BIT_FROM_CLIENT : 0);
+    const ib = k * REC_I;
+    const fb = k * REC_F;
+    i32[ib + I_PB] = (pid << PAIR_SHIFT) | dir | (fromClient ? BIT_FROM_CLIENT : 0);
     i32[ib + I_SEQ] = seq;
     i32[ib + I_LEN] = len;
     i32[ib + I_IPFL] = ipfl;
     i32[ib + I_TSVAL] = tsVal;
-    i32[ib + I_HASH] = hash;
     f64[fb + F_T] = tNs;
     f64[fb + F_PEER] = NaN;
     f64[fb + F_DSN] = this.curF64[C_DSN]!;
-    own.index(id);
+    own.index(id, hash);
     const other = this.sides[(1 - s) as 0 | 1].ring;
     const oi = other.i32;
     for (let oid = other.first(hash); oid !== -1; oid = other.nextOf(oid)) {
       const ok = other.slot(oid);
-      const ob = ok << 4;
-      if ((oi[ob + I_BITS]! & BIT_MATCHED) === 0 && sameAt(oi, ob, hash, pid, dir, seq, len, ipfl, tsVal)) {
-        oi[ob + I_BITS] = oi[ob + I_BITS]! | BIT_MATCHED;
-        i32[ib + I_BITS] = i32[ib + I_BITS]! | BIT_MATCHED;
-        other.f64[(ok << 3) + F_PEER] = tNs;
-        f64[fb + F_PEER] = other.f64[(ok << 3) + F_T]!;
+      const ob = ok * REC_I;
+      if ((oi[ob + I_PB]! & BIT_MATCHED) === 0 && sameAt(oi, ob, pid, dir, seq, len, ipfl, tsVal)) {
+        oi[ob + I_PB] = oi[ob + I_PB]! | BIT_MATCHED;
+        i32[ib + I_PB] = i32[ib + I_PB]! | BIT_MATCHED;
+        other.f64[ok * REC_F + F_PEER] = tNs;
+        f64[fb + F_PEER] = other.f64[ok * REC_F + F_T]!;
         break;
       }
     }
@@ -284,8 +281,8 @@ export class Matcher {
     const ra = a.ring;
     const rb = b.ring;
     for (;;) {
-      const ta = ra.pending > 0 ? ra.f64[(ra.slot(ra.head) << 3) + F_T]! : Infinity;
-      const tb = rb.pending > 0 ? rb.f64[(rb.slot(rb.head) << 3) + F_T]! : Infinity;
+      const ta = ra.pending > 0 ? ra.f64[ra.slot(ra.head) * REC_F + F_T]! : Infinity;
+      const tb = rb.pending > 0 ? rb.f64[rb.slot(rb.head) * REC_F + F_T]! : Infinity;
       if (ta === Infinity && tb === Infinity) break;
       if (ta <= tb) {
         if (ta > horizon) break;
@@ -336,6 +333,7 @@ export class Matcher {
   }
 
   private newPair(st: SubState): SubPair {
+    if (this.pairs.length >= MAX_PAIRS) throw new Error('compare: more than 2^28 subflows');
     const p = new SubPair(this.pairs.length);
     p.sides[st.side] = st;
     st.pair = p;
@@ -348,11 +346,12 @@ export class Matcher {
     const k = ring.shift();
     const i32 = ring.i32;
     const f64 = ring.f64;
-    const ib = k << 4;
-    const fb = k << 3;
-    const p = this.pairs[i32[ib + I_PAIR]!] as SubPair;
-    const st = side.subs[i32[ib + I_STREAM]!] as SubState;
-    const bits = i32[ib + I_BITS]!;
+    const ib = k * REC_I;
+    const fb = k * REC_F;
+    const bits = i32[ib + I_PB]!;
+    const p = this.pairs[bits >>> PAIR_SHIFT] as SubPair;
+    // a pair has one subflow per side
+    const st = p.sides[side.side] as SubState;
     const dir = (bits & BIT_DIR) as 0 | 1;
     const matched = (bits & BIT_MATCHED) !== 0;
     const fromClient = (bits & BIT_FROM_CLIENT) !== 0;
@@ -475,13 +474,7 @@ export class Matcher {
   }
 }
 
-function hashOf(pair: number, dir: number, seq: number, len: number, ipId: number, tsVal: number, flags: number): number {
-  let h = Math.imul(seq ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ipId + 1, 0xc2b2ae35) ^ Math.imul(tsVal, 0x27d4eb2f);
-  h ^= Math.imul(pair * 2 + dir + 1, 0x165667b1) ^ Math.imul(len + 1, 0x9e3779b1) ^ flags;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  return (h ^ (h >>> 13)) >>> 0;
-}
-
-function sameAt(r: Int32Array, b: number, hash: number, pair: number, dir: number, seq: number, len: number, ipfl: number, tsVal: number): boolean {
-  return r[b + I_HASH] === (hash | 0) && r[b + I_PAIR] === pair && (r[b + I_BITS]! & BIT_DIR) === dir && r[b + I_SEQ] === (seq | 0) && r[b + I_LEN] === len && r[b + I_IPFL] === ipfl && r[b + I_TSVAL] === (tsVal | 0);
+function sameAt(r: Int32Array, b: number, pair: number, dir: number, seq: number, len: number, ipfl: number, tsVal: number): boolean {
+  const pb = r[b + I_PB]!;
+  return r[b + I_SEQ] === (seq | 0) && pb >>> PAIR_SHIFT === pair && (pb & BIT_DIR) === dir && r[b + I_LEN] === len && r[b + I_IPFL] === ipfl && r[b + I_TSVAL] === (tsVal | 0);
 }
