@@ -3,7 +3,10 @@
 // (compare of the pair in at most twice the wall-clock time of analyze of one file).
 //
 // Usage:
-//   node scripts/bench-compare.mjs [--runs N] [--no-in-thread] [--json OUT.json] A.pcap B.pcap
+//   node scripts/bench-compare.mjs [--runs N] [--no-in-thread] [--base DIR] [--json OUT.json] A.pcap B.pcap
+//
+// --base DIR: also `compare A B` with the build in DIR (another checkout, built), in the same
+// rounds, interleaved: for A/B decisions on a shared machine (compare the CPU time, user + sys).
 //
 // Each round runs, one after the other: analyze A (`--json -o /dev/null`, as bench.mjs), compare A B
 // (each side's pipeline in a worker_thread: the default), and compare A B with
@@ -20,13 +23,14 @@ import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-let runs = 3, inThread = true, jsonOut = null;
+let runs = 3, inThread = true, jsonOut = null, base = null;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--runs') runs = Number(args[++i]);
   else if (a === '--no-in-thread') inThread = false;
   else if (a === '--json') jsonOut = args[++i];
+  else if (a === '--base') base = resolve(args[++i]);
   else if (a.startsWith('-')) usage();
   else files.push(a);
 }
@@ -44,9 +48,10 @@ const cmds = [
   { name: 'analyze A', argv: ['analyze', '--json', '-o', '/dev/null', A], env: {} },
   { name: 'compare A B', argv: ['compare', A, B], env: {} },
   ...(inThread ? [{ name: 'compare A B, in-thread', argv: ['compare', A, B], env: { MPCAP_COMPARE_WORKERS: '0' } }] : []),
+  ...(base === null ? [] : [{ name: 'compare A B, base build', argv: ['compare', A, B], env: {}, bin: join(base, 'bin', 'mpcap.js') }]),
 ];
 function run(c) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, mpcap, ...c.argv], { env: { ...process.env, ...c.env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, c.bin ?? mpcap, ...c.argv], { env: { ...process.env, ...c.env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) { console.error(`bench-compare: ${c.name} exited ${r.status}\n${r.stderr}`); process.exit(1); }
   const last = r.stderr.trim().split('\n').pop().split(' ').map(Number);
   return { wall: last[0], user: last[1], sys: last[2], rssMB: Math.round(last[3] / 1024) };
@@ -58,7 +63,9 @@ for (let i = 0; i < runs; i++) {
   for (const c of cmds) row[c.name] = run(c);
   rounds.push(row);
   const ratio = (row['compare A B'].wall / row['analyze A'].wall).toFixed(2);
-  console.error(`round ${i + 1}: load ${row.load}, ` + cmds.map((c) => `${c.name} ${row[c.name].wall} s wall / ${row[c.name].user} s user / ${row[c.name].rssMB} MB`).join('; ') + `; compare ÷ analyze ${ratio}`);
+  const cpu = (x) => x.user + x.sys;
+  const cpuRatio = (cpu(row['compare A B']) / cpu(row['analyze A'])).toFixed(2);
+  console.error(`round ${i + 1}: load ${row.load}, ` + cmds.map((c) => `${c.name} ${row[c.name].wall} s wall / ${row[c.name].user} s user / ${row[c.name].sys} s sys / ${row[c.name].rssMB} MB`).join('; ') + `; compare ÷ analyze ${ratio} (wall), ${cpuRatio} (user + sys)`);
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 const summary = { files, cpus: cpus().length, runs, commands: {} };

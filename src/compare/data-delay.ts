@@ -12,6 +12,10 @@ import { OrderedIntervals, type IntervalNode } from '../reassembly/ordered-inter
 import { DelayStats } from './stats.js';
 import type { DataDirectionResult, Reinjection, SideName } from './model.js';
 
+/** Slots of a DataDirection's `io`. */
+export const IO_DSN = 0;
+export const IO_T = 1;
+export const IO_PEER = 2;
 /** Reinjections listed one by one per direction (all are counted). */
 export const REINJECTIONS_LISTED = 1000;
 /** First-transmission pieces kept, to find what a later reinjection copies (the oldest are dropped). */
@@ -59,7 +63,7 @@ export class DataDirection {
   // receiver
   /** The receiver's in-order point (NaN until its first data): a number field, never null, so storing it allocates nothing. */
   private frontier = NaN;
-  private readonly ooo: number[] = []; // flat [start, end, start, end, ...], sorted
+  private readonly ooo: number[] = []; // flat [start, end, opened, start, end, opened, ...], sorted
   private readonly evFrontier: number[] = [];
   private readonly evTime: number[] = [];
   private gapSinceNs = 0;
@@ -72,10 +76,19 @@ export class DataDirection {
     private readonly windowNs: number,
     /** ns → seconds since the base (the origin is applied when results are made). */
     private readonly toSec: (ns: number) => number,
+    /** The segment's DSN, time (ns) and arrival (ns) for `sent` / `received`, written by the caller (doubles passed as arguments would be heap numbers). */
+    private readonly io: Float64Array = new Float64Array(3),
   ) {}
 
-  /** A data segment at the sender's capture; `arrivalNs` when its copy reached the receiver's capture (NaN: never). */
-  sent(dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
+  /**
+   * A data segment at the sender's capture: DSN io[IO_DSN], time io[IO_T], and io[IO_PEER] when
+   * its copy reached the receiver's capture (NaN: never).
+   */
+  sent(len: number, stream: number): void {
+    const io = this.io;
+    const dsn = io[IO_DSN]!;
+    const tNs = io[IO_T]!;
+    const arrivalNs = io[IO_PEER]!;
     const end = dsn + len;
     const list = this.pieces;
     let cur = Math.max(dsn, this.floor);
@@ -135,12 +148,15 @@ export class DataDirection {
   }
 
   private measured(start: number, end: number, sentNs: number, deliveredNs: number): void {
-    this.delay.add(this.toSec(sentNs), Math.round((deliveredNs - sentNs) / 1000));
+    const us = Math.round((deliveredNs - sentNs) / 1000);
+    if (this.delay.count1(us)) this.delay.point(this.toSec(sentNs), us);
     this.bytesMeasured += end - start;
   }
 
-  /** A data segment at the receiver's capture. */
-  received(dsn: number, len: number, tNs: number): void {
+  /** A data segment at the receiver's capture: DSN io[IO_DSN], time io[IO_T]. */
+  received(len: number): void {
+    const dsn = this.io[IO_DSN]!;
+    const tNs = this.io[IO_T]!;
     const end = dsn + len;
     // relative DSNs start at 1; a capture that began later starts where it began
     if (Number.isNaN(this.frontier)) this.frontier = dsn <= FROM_START ? 1 : dsn;
@@ -149,23 +165,25 @@ export class DataDirection {
       if (end > this.frontier) this.frontier = end;
     } else {
       if (this.ooo.length === 0) this.gapSinceNs = tNs;
-      this.insertOoo(dsn, end);
+      this.insertOoo(dsn, end, tNs);
     }
-    // a gap the receiver's capture has not filled within the window never will be: skip it
-    if (this.ooo.length > 0 && (tNs - this.gapSinceNs > this.windowNs || this.ooo.length > MAX_OOO * 2)) {
+    this.absorb();
+    const byData = this.frontier > before;
+    // a gap the receiver's capture has not filled within the window never will be: skip it, and
+    // every later one already older than the window (one skip per window would let the frontier
+    // fall ever further behind when the receiver's capture misses packets, and the queues grow)
+    let skipped = false;
+    while (this.ooo.length > 0 && (tNs - this.gapSinceNs > this.windowNs || this.ooo.length > MAX_OOO * 3)) {
       this.skippedGaps++;
-      this.frontier = this.ooo[0] as number;
-      this.gapSinceNs = tNs;
+      skipped = true;
+      this.frontier = Math.max(this.frontier, this.ooo[0] as number);
+      this.absorb();
+      // the next gap has been known since the range after it was first received
+      if (this.ooo.length > 0) this.gapSinceNs = this.ooo[2] as number;
     }
-    const ooo = this.ooo;
-    let k = 0;
-    while (k < ooo.length && (ooo[k] as number) <= this.frontier) {
-      if ((ooo[k + 1] as number) > this.frontier) this.frontier = ooo[k + 1] as number;
-      k += 2;
-    }
-    if (k > 0) ooo.splice(0, k);
+    // the receiver's data moved it: what is still missing waits a window from now
+    if (byData && !skipped) this.gapSinceNs = tNs;
     if (this.frontier > before) {
-      this.gapSinceNs = tNs;
       this.evFrontier.push(this.frontier);
       this.evTime.push(tNs);
       if (this.evFrontier.length > KEPT_EVENTS * 2) {
@@ -179,36 +197,51 @@ export class DataDirection {
     }
   }
 
-  /** Add [start, end) to the sorted, disjoint out-of-order ranges (most often at or past the last one). */
-  private insertOoo(start: number, end: number): void {
+  /** The frontier moved: take in the out-of-order ranges it reached. */
+  private absorb(): void {
+    const ooo = this.ooo;
+    let k = 0;
+    while (k < ooo.length && (ooo[k] as number) <= this.frontier) {
+      if ((ooo[k + 1] as number) > this.frontier) this.frontier = ooo[k + 1] as number;
+      k += 3;
+    }
+    if (k > 0) ooo.splice(0, k);
+  }
+
+  /**
+   * Add [start, end), received at `tNs`, to the sorted, disjoint out-of-order ranges (most often at
+   * or past the last one); a merged range keeps the earlier time.
+   */
+  private insertOoo(start: number, end: number, tNs: number): void {
     const ooo = this.ooo;
     const n = ooo.length;
-    if (n === 0 || start > (ooo[n - 1] as number)) {
-      ooo.push(start, end);
+    if (n === 0 || start > (ooo[n - 2] as number)) {
+      ooo.push(start, end, tNs);
       return;
     }
-    if (start >= (ooo[n - 2] as number)) {
-      if (end > (ooo[n - 1] as number)) ooo[n - 1] = end;
+    if (start >= (ooo[n - 3] as number)) {
+      if (end > (ooo[n - 2] as number)) ooo[n - 2] = end;
       return;
     }
     // binary search for the first range starting at or after `start`
     let lo = 0;
-    let hi = n / 2;
+    let hi = n / 3;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((ooo[mid * 2] as number) < start) lo = mid + 1;
+      if ((ooo[mid * 3] as number) < start) lo = mid + 1;
       else hi = mid;
     }
-    const i = lo * 2;
-    ooo.splice(i, 0, start, end);
+    const i = lo * 3;
+    ooo.splice(i, 0, start, end, tNs);
     // merge with the neighbours it touches
-    let j = Math.max(0, i - 2);
-    while (j + 2 < ooo.length) {
-      if ((ooo[j + 2] as number) <= (ooo[j + 1] as number)) {
-        ooo[j + 1] = Math.max(ooo[j + 1] as number, ooo[j + 3] as number);
-        ooo.splice(j + 2, 2);
+    let j = Math.max(0, i - 3);
+    while (j + 3 < ooo.length) {
+      if ((ooo[j + 3] as number) <= (ooo[j + 1] as number)) {
+        ooo[j + 1] = Math.max(ooo[j + 1] as number, ooo[j + 4] as number);
+        ooo[j + 2] = Math.min(ooo[j + 2] as number, ooo[j + 5] as number);
+        ooo.splice(j + 3, 3);
       } else if (j > i) break;
-      else j += 2;
+      else j += 3;
     }
   }
 

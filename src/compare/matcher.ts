@@ -9,13 +9,20 @@
  * the 4-tuple (no NAT). Keys and tokens confirm the pairing afterwards (results.ts).
  */
 import { TcpFlag } from '../dissect/tcp.js';
-import type { SubflowDesc, SubflowView } from './side-records.js';
-import { DataDirection } from './data-delay.js';
+import { B_FROM_CLIENT, B_TCP, R_BITS, R_DSN, R_IPFL, R_LEN, R_SEQ, R_TS_NSEC, R_TS_SEC, R_TSVAL, REC_F64, REC_I32, type SubflowDesc, type SubflowView } from './side-records.js';
+import { DataDirection, IO_DSN, IO_PEER, IO_T } from './data-delay.js';
 import { DelayStats } from './stats.js';
-import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, I_BITS, I_HASH, I_IPFL, I_LEN, I_PAIR, I_SEQ, I_STREAM, I_TSVAL, RecordRing } from './ring.js';
+import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, MAX_PAIRS, PAIR_SHIFT, REC_F, REC_I, RecordRing } from './ring.js';
 
 /** Records a side's ring starts with (it doubles as needed, up to maxPending). */
 const INITIAL_RING = 65536;
+/** Slots of Matcher.curI32 / curF64. */
+const C_SEQ = 0;
+const C_LEN = 1;
+const C_IPFL = 2;
+const C_TSVAL = 3;
+const C_T = 0;
+const C_DSN = 1;
 /** Bare SYNs remembered until their subflow is made (a flood of them costs no more). */
 const MAX_STASHED_SYNS = 4096;
 
@@ -122,6 +129,11 @@ export class Matcher {
   evicted = 0;
   private readonly windowNs: number;
   private readonly dupNs: number;
+  /** The packet `record` works on (packetAt fills it): seq, len, ipfl, TSval and time, DSN. */
+  private readonly curI32 = new Int32Array(4);
+  private readonly curF64 = new Float64Array(2);
+  /** What a data-level call is given (see DataDirection's `io`). */
+  private readonly dataIo = new Float64Array(3);
   /** Data level by `connA:connB:dir`. */
   readonly data = new Map<string, DataDirection>();
   sink: PacketSink | null = null;
@@ -135,23 +147,37 @@ export class Matcher {
   /** ns since the base → seconds since the base. */
   readonly toSec = (ns: number): number => ns / 1e9;
 
-  /** One packet of side `s` after its pipeline's tracker (a record of side-records.ts). */
-  packet(s: 0 | 1, tsSec: number, tsNsec: number, isTcp: boolean, flags: number, seq: number, len: number, ipId: number, tsVal: number, sub: SubflowView | null, fromClient: boolean, dsn: number, deferredSyn: SubflowDesc['deferredSyn']): void {
+  /**
+   * Record `k` of a batch of side `s` (side-records.ts) after its pipeline's tracker. The values
+   * travel in typed arrays (the batch's, then `curI32` / `curF64` to `record`), not as arguments:
+   * a double or a 32-bit value passed to a call that is not inlined becomes a heap number, and a
+   * few of them per packet were most of this thread's garbage.
+   */
+  packetAt(s: 0 | 1, rf: Float64Array, ri: Int32Array, k: number, sub: SubflowView | null, deferredSyn: SubflowDesc['deferredSyn']): void {
+    const f = k * REC_F64;
+    const b = k * REC_I32;
     const side = this.sides[s];
     side.packets++;
+    const tsSec = rf[f + R_TS_SEC]!;
     if (this.baseSec === null) this.baseSec = tsSec;
-    let tNs = (tsSec - this.baseSec) * 1e9 + tsNsec;
+    let tNs = (tsSec - this.baseSec) * 1e9 + ri[b + R_TS_NSEC]!;
     if (s === 1) tNs -= this.opts.offsetNs;
     if (Number.isNaN(side.firstNs)) side.firstNs = tNs;
     if (tNs > side.latestNs) side.latestNs = tNs;
+    const bits = ri[b + R_BITS]!;
+    const isTcp = (bits & B_TCP) !== 0;
+    const ipfl = ri[b + R_IPFL]!;
+    const flags = ipfl & 0xffff;
     if (sub === null || !isTcp) {
       if (isTcp) {
         side.plainTcp++;
         // a bare MP_CAPABLE SYN: the tracker makes its subflow at the next packet (deferredSyn)
-        if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) side.stashSyn(seq, ipId, tsVal, flags, tNs);
+        if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) side.stashSyn(ri[b + R_SEQ]! >>> 0, ipfl >>> 16, ri[b + R_TSVAL]! >>> 0, flags, tNs);
       }
       return;
     }
+    const ci = this.curI32;
+    const cf = this.curF64;
     let st = side.subs[sub.tcpStream];
     if (st === undefined) {
       st = side.subs[sub.tcpStream] = new SubState(s, sub);
@@ -162,7 +188,13 @@ export class Matcher {
         side.plainTcp--;
         side.syns.delete(d.seq);
         st.tSynNs = syn[3];
-        this.record(side, st, true, d.seq, 0, syn[0], syn[1], syn[2], syn[3], -1);
+        ci[C_SEQ] = d.seq;
+        ci[C_LEN] = 0;
+        ci[C_IPFL] = (syn[0] << 16) | syn[2];
+        ci[C_TSVAL] = syn[1];
+        cf[C_T] = syn[3];
+        cf[C_DSN] = -1;
+        this.record(side, st, true);
       }
     }
     if (deferredSyn !== null && Number.isNaN(st.tSynNs)) st.tSynNs = side.firstNs + deferredSyn.time * 1e9;
@@ -170,21 +202,33 @@ export class Matcher {
     const ack = (flags & TcpFlag.ACK) !== 0;
     if (syn && !ack && Number.isNaN(st.tSynNs)) st.tSynNs = tNs;
     if (syn && ack && Number.isNaN(st.tSynAckNs)) st.tSynAckNs = tNs;
-    this.record(side, st, fromClient, seq, len, ipId, tsVal, flags, tNs, dsn);
+    ci[C_SEQ] = ri[b + R_SEQ]!;
+    ci[C_LEN] = ri[b + R_LEN]!;
+    ci[C_IPFL] = ipfl;
+    ci[C_TSVAL] = ri[b + R_TSVAL]!;
+    cf[C_T] = tNs;
+    cf[C_DSN] = rf[f + R_DSN]!;
+    this.record(side, st, (bits & B_FROM_CLIENT) !== 0);
   }
 
-  private record(side: SideState, st: SubState, fromClient: boolean, seq: number, len: number, ipId: number, tsVal: number, flags: number, tNs: number, dsn: number): void {
+  /** The packet in `curI32` / `curF64`, of subflow `st` on `side`: index it, find its copy. */
+  private record(side: SideState, st: SubState, fromClient: boolean): void {
+    const ci = this.curI32;
+    const seq = ci[C_SEQ]!;
+    const len = ci[C_LEN]!;
+    const ipfl = ci[C_IPFL]!;
+    const tsVal = ci[C_TSVAL]!;
+    const tNs = this.curF64[C_T]!;
     const s = side.side;
     const pair = st.pair as SubPair;
     const pid = pair.id;
     const dir = (fromClient ? 0 : 1) ^ st.flip;
-    const hash = hashOf(pid, dir, seq, len, ipId, tsVal, flags);
+    const hash = hashOf(pid, dir, seq, len, ipfl >>> 16, tsVal, ipfl & 0xffff);
     const own = side.ring;
-    const ipfl = (ipId << 16) | flags;
     // the same packet captured twice on this side (e.g. -i any sees it on two interfaces)
     for (let id = own.first(hash); id !== -1; id = own.nextOf(id)) {
       const k = own.slot(id);
-      if (sameAt(own.i32, k << 4, hash, pid, dir, seq, len, ipfl, tsVal) && tNs - own.f64[(k << 3) + F_T]! <= this.dupNs) {
+      if (sameAt(own.i32, k * REC_I, pid, dir, seq, len, ipfl, tsVal) && tNs - own.f64[k * REC_F + F_T]! <= this.dupNs) {
         pair.dirs[dir]!.dups[s]++;
         return;
       }
@@ -197,30 +241,27 @@ export class Matcher {
     const k = own.slot(id);
     const i32 = own.i32;
     const f64 = own.f64;
-    const ib = k << 4;
-    const fb = k << 3;
-    i32[ib + I_PAIR] = pid;
-    i32[ib + I_STREAM] = st.sub.tcpStream;
-    i32[ib + I_BITS] = dir | (fromClient ? BIT_FROM_CLIENT : 0);
+    const ib = k * REC_I;
+    const fb = k * REC_F;
+    i32[ib + I_PB] = (pid << PAIR_SHIFT) | dir | (fromClient ? BIT_FROM_CLIENT : 0);
     i32[ib + I_SEQ] = seq;
     i32[ib + I_LEN] = len;
     i32[ib + I_IPFL] = ipfl;
     i32[ib + I_TSVAL] = tsVal;
-    i32[ib + I_HASH] = hash;
     f64[fb + F_T] = tNs;
     f64[fb + F_PEER] = NaN;
-    f64[fb + F_DSN] = dsn;
-    own.index(id);
+    f64[fb + F_DSN] = this.curF64[C_DSN]!;
+    own.index(id, hash);
     const other = this.sides[(1 - s) as 0 | 1].ring;
     const oi = other.i32;
     for (let oid = other.first(hash); oid !== -1; oid = other.nextOf(oid)) {
       const ok = other.slot(oid);
-      const ob = ok << 4;
-      if ((oi[ob + I_BITS]! & BIT_MATCHED) === 0 && sameAt(oi, ob, hash, pid, dir, seq, len, ipfl, tsVal)) {
-        oi[ob + I_BITS] = oi[ob + I_BITS]! | BIT_MATCHED;
-        i32[ib + I_BITS] = i32[ib + I_BITS]! | BIT_MATCHED;
-        other.f64[(ok << 3) + F_PEER] = tNs;
-        f64[fb + F_PEER] = other.f64[(ok << 3) + F_T]!;
+      const ob = ok * REC_I;
+      if ((oi[ob + I_PB]! & BIT_MATCHED) === 0 && sameAt(oi, ob, pid, dir, seq, len, ipfl, tsVal)) {
+        oi[ob + I_PB] = oi[ob + I_PB]! | BIT_MATCHED;
+        i32[ib + I_PB] = i32[ib + I_PB]! | BIT_MATCHED;
+        other.f64[ok * REC_F + F_PEER] = tNs;
+        f64[fb + F_PEER] = other.f64[ok * REC_F + F_T]!;
         break;
       }
     }
@@ -240,8 +281,8 @@ export class Matcher {
     const ra = a.ring;
     const rb = b.ring;
     for (;;) {
-      const ta = ra.pending > 0 ? ra.f64[(ra.slot(ra.head) << 3) + F_T]! : Infinity;
-      const tb = rb.pending > 0 ? rb.f64[(rb.slot(rb.head) << 3) + F_T]! : Infinity;
+      const ta = ra.pending > 0 ? ra.f64[ra.slot(ra.head) * REC_F + F_T]! : Infinity;
+      const tb = rb.pending > 0 ? rb.f64[rb.slot(rb.head) * REC_F + F_T]! : Infinity;
       if (ta === Infinity && tb === Infinity) break;
       if (ta <= tb) {
         if (ta > horizon) break;
@@ -292,6 +333,7 @@ export class Matcher {
   }
 
   private newPair(st: SubState): SubPair {
+    if (this.pairs.length >= MAX_PAIRS) throw new Error('compare: more than 2^28 subflows');
     const p = new SubPair(this.pairs.length);
     p.sides[st.side] = st;
     st.pair = p;
@@ -304,11 +346,12 @@ export class Matcher {
     const k = ring.shift();
     const i32 = ring.i32;
     const f64 = ring.f64;
-    const ib = k << 4;
-    const fb = k << 3;
-    const p = this.pairs[i32[ib + I_PAIR]!] as SubPair;
-    const st = side.subs[i32[ib + I_STREAM]!] as SubState;
-    const bits = i32[ib + I_BITS]!;
+    const ib = k * REC_I;
+    const fb = k * REC_F;
+    const bits = i32[ib + I_PB]!;
+    const p = this.pairs[bits >>> PAIR_SHIFT] as SubPair;
+    // a pair has one subflow per side
+    const st = p.sides[side.side] as SubState;
     const dir = (bits & BIT_DIR) as 0 | 1;
     const matched = (bits & BIT_MATCHED) !== 0;
     const fromClient = (bits & BIT_FROM_CLIENT) !== 0;
@@ -348,13 +391,18 @@ export class Matcher {
       }
       if (data !== null) {
         data.senderSide = senderSide === 0 ? 'A' : 'B';
-        data.sent(dsn, len, tNs, st.sub.tcpStream, peerNs);
+        const io = this.dataIo;
+        io[IO_DSN] = dsn;
+        io[IO_T] = tNs;
+        io[IO_PEER] = peerNs;
+        data.sent(len, st.sub.tcpStream);
       }
     } else {
       d.received++;
       if (matched) {
         d.matched++;
-        d.delay.add(this.toSec(peerNs), Math.round((tNs - peerNs) / 1000));
+        const us = Math.round((tNs - peerNs) / 1000);
+        if (d.delay.count1(us)) d.delay.point(this.toSec(peerNs), us);
         if (peerNs < d.maxSendNs) d.reordered++;
         else d.maxSendNs = peerNs;
         sink?.(this.view, senderSide, 'delivered');
@@ -362,7 +410,12 @@ export class Matcher {
         d.receivedOnly++;
         sink?.(this.view, senderSide, 'received-only');
       }
-      if (data !== null) data.received(dsn, len, tNs);
+      if (data !== null) {
+        const io = this.dataIo;
+        io[IO_DSN] = dsn;
+        io[IO_T] = tNs;
+        data.received(len);
+      }
     }
   }
 
@@ -401,7 +454,7 @@ export class Matcher {
     const key = `${a.sub.connection}:${b.sub.connection}:${c2s ? 'c2s' : 's2c'}`;
     let d = this.data.get(key);
     if (d === undefined) {
-      d = new DataDirection(c2s ? 'c2s' : 's2c', this.windowNs, this.toSec);
+      d = new DataDirection(c2s ? 'c2s' : 's2c', this.windowNs, this.toSec, this.dataIo);
       this.data.set(key, d);
     }
     p.data[slot] = d;
@@ -421,13 +474,7 @@ export class Matcher {
   }
 }
 
-function hashOf(pair: number, dir: number, seq: number, len: number, ipId: number, tsVal: number, flags: number): number {
-  let h = Math.imul(seq ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ipId + 1, 0xc2b2ae35) ^ Math.imul(tsVal, 0x27d4eb2f);
-  h ^= Math.imul(pair * 2 + dir + 1, 0x165667b1) ^ Math.imul(len + 1, 0x9e3779b1) ^ flags;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  return (h ^ (h >>> 13)) >>> 0;
-}
-
-function sameAt(r: Int32Array, b: number, hash: number, pair: number, dir: number, seq: number, len: number, ipfl: number, tsVal: number): boolean {
-  return r[b + I_HASH] === (hash | 0) && r[b + I_PAIR] === pair && (r[b + I_BITS]! & BIT_DIR) === dir && r[b + I_SEQ] === (seq | 0) && r[b + I_LEN] === len && r[b + I_IPFL] === ipfl && r[b + I_TSVAL] === (tsVal | 0);
+function sameAt(r: Int32Array, b: number, pair: number, dir: number, seq: number, len: number, ipfl: number, tsVal: number): boolean {
+  const pb = r[b + I_PB]!;
+  return r[b + I_SEQ] === (seq | 0) && pb >>> PAIR_SHIFT === pair && (pb & BIT_DIR) === dir && r[b + I_LEN] === len && r[b + I_IPFL] === ipfl && r[b + I_TSVAL] === (tsVal | 0);
 }

@@ -12,7 +12,7 @@ import { Matcher, type MatcherOptions, type PacketSink } from './matcher.js';
 import { buildResult } from './results.js';
 import { alignClocks } from './align.js';
 import type { CompareResult } from './model.js';
-import { applyBatch, type Batch, type RecordConsumer, type SubflowDesc, type SubflowView } from './side-records.js';
+import { applyBatch, type Batch, type RecordConsumer, type SubflowView } from './side-records.js';
 import type { ReadSideOptions, SideEnd } from './side-run.js';
 import { startSide, workersAvailable, type SideSource } from './side-source.js';
 
@@ -76,10 +76,10 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   // per side: its subflows as the matcher sees them, its batches not yet matched
   const views: [Array<SubflowView | undefined>, Array<SubflowView | undefined>] = [[], []];
   const queues: [Batch[], Batch[]] = [[], []];
-  const consumers = [0, 1].map((s) => ({
-    packet: (tsSec: number, tsNsec: number, isTcp: boolean, flags: number, seq: number, len: number, ipId: number, tsVal: number, sub: SubflowView | null, fromClient: boolean, dsn: number, deferredSyn: SubflowDesc['deferredSyn']) =>
-      m.packet(s as 0 | 1, tsSec, tsNsec, isTcp, flags, seq, len, ipId, tsVal, sub, fromClient, dsn, deferredSyn),
-  }));
+  const consumers: [RecordConsumer, RecordConsumer] = [
+    { packetAt: (f64, i32, k, sub, deferredSyn) => m.packetAt(0, f64, i32, k, sub, deferredSyn) },
+    { packetAt: (f64, i32, k, sub, deferredSyn) => m.packetAt(1, f64, i32, k, sub, deferredSyn) },
+  ];
   let finishing = false;
   const ended = [false, false];
   let sources: [SideSource, SideSource] | null = null;
@@ -93,7 +93,7 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
         const q = queues[s];
         while (q.length > 0 && !m.ahead(s)) {
           const b = q.shift() as Batch;
-          applyBatch(b, views[s], consumers[s] as RecordConsumer);
+          applyBatch(b, views[s], consumers[s]);
           m.drain();
           sources[s].release(b);
           progressed = true;

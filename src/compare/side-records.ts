@@ -18,20 +18,20 @@ export const REC_F64 = 6;
 export const REC_I32 = 12;
 export const REC_BYTES = 48;
 /** Doubles. */
-const R_TS_SEC = 0;
-const R_DSN = 1;
+export const R_TS_SEC = 0;
+export const R_DSN = 1;
 /** Int32s (4..11, after the two doubles). */
-const R_TS_NSEC = 4;
-const R_SEQ = 5;
-const R_LEN = 6;
+export const R_TS_NSEC = 4;
+export const R_SEQ = 5;
+export const R_LEN = 6;
 /** ipId << 16 | TCP flags */
-const R_IPFL = 7;
-const R_TSVAL = 8;
+export const R_IPFL = 7;
+export const R_TSVAL = 8;
 /** tcp.stream of the packet's subflow, -1 when it is no subflow's. */
 const R_STREAM = 9;
-const R_BITS = 10;
-const B_TCP = 1;
-const B_FROM_CLIENT = 2;
+export const R_BITS = 10;
+export const B_TCP = 1;
+export const B_FROM_CLIENT = 2;
 const B_TS = 4;
 /** the IPv4 Identification field is 8 bytes before the source address (RFC 791) */
 const IPV4_ID_FROM_SRC = 8;
@@ -204,9 +204,12 @@ function readIpId(frame: Frame, seg: Segment): number {
   return ((d[off] as number) << 8) | (d[off + 1] as number);
 }
 
-/** What the matcher is given per record (see Matcher.packet). */
+/**
+ * What the matcher is given per record (see Matcher.packetAt): the batch's arrays and the record's
+ * index, so that no double or 32-bit field is passed as an argument (each would be a heap number).
+ */
 export interface RecordConsumer {
-  packet(tsSec: number, tsNsec: number, isTcp: boolean, flags: number, seq: number, len: number, ipId: number, tsVal: number, sub: SubflowView | null, fromClient: boolean, dsn: number, deferredSyn: SubflowDesc['deferredSyn']): void;
+  packetAt(f64: Float64Array, i32: Int32Array, k: number, sub: SubflowView | null, deferredSyn: SubflowDesc['deferredSyn']): void;
 }
 
 /** Feed a batch's records to the matcher of side `views` (its subflow copies, by tcp.stream). */
@@ -216,10 +219,7 @@ export function applyBatch(batch: Batch, views: Array<SubflowView | undefined>, 
   let nextSub = 0;
   const subs = batch.subflows;
   for (let k = 0; k < batch.count; k++) {
-    const f = k * REC_F64;
-    const b = k * REC_I32;
-    const bits = i32[b + R_BITS]!;
-    const stream = i32[b + R_STREAM]!;
+    const stream = i32[k * REC_I32 + R_STREAM]!;
     let view: SubflowView | null = null;
     let deferred: SubflowDesc['deferredSyn'] = null;
     if (stream >= 0) {
@@ -231,8 +231,7 @@ export function applyBatch(batch: Batch, views: Array<SubflowView | undefined>, 
       }
       view = views[stream] ?? null;
     }
-    const ipfl = i32[b + R_IPFL]!;
-    c.packet(f64[f + R_TS_SEC]!, i32[b + R_TS_NSEC]!, (bits & B_TCP) !== 0, ipfl & 0xffff, i32[b + R_SEQ]! >>> 0, i32[b + R_LEN]!, ipfl >>> 16, i32[b + R_TSVAL]! >>> 0, view, (bits & B_FROM_CLIENT) !== 0, f64[f + R_DSN]!, deferred);
+    c.packetAt(f64, i32, k, view, deferred);
   }
   for (const u of batch.updates) {
     const v = views[u.tcpStream];
