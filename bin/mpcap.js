@@ -2,20 +2,18 @@
 import v8 from 'node:v8';
 
 // A small young generation: the hot path makes next to no garbage, and V8's default (semi-spaces
-// growing to 16 MB) was a third of the resident memory (docs/benchmarks.md). Before anything loads.
+// growing to 16 MB) was a third of the resident memory (docs/benchmarks.md). Old space grows by half
+// before the next full collection, not by V8's default of up to 4×: when `analyze` writes a flood's
+// connections out early (src/analysis/spool.ts), what it frees is old and would otherwise pile up
+// (50,000 handshakes: 217 → 135 MB peak RSS, ~8 % more CPU). Before anything loads.
 // Starting a worker_thread puts V8's flags back as the command line had them: the code that starts
 // one applies the flags listed here again (src/compare/side-source.ts).
-if (!/--max-semi-space-size/.test(process.execArgv.join(' ') + (process.env.NODE_OPTIONS ?? ''))) {
-  const flags = ['--max-semi-space-size=2', '--semi-space-growth-factor=1'];
-  for (const f of flags) v8.setFlagsFromString(f);
-  globalThis[Symbol.for('mpcap.v8Flags')] = flags;
-}
-// Old space grows by half before the next full collection, not by V8's default of up to 4×: when
-// `analyze` writes a flood's connections out early (src/analysis/spool.ts), what it frees is old
-// and would otherwise pile up (50,000 handshakes: 217 → 135 MB peak RSS, ~8 % more CPU).
-if (!/--heap-growing-percent/.test(process.execArgv.join(' ') + (process.env.NODE_OPTIONS ?? ''))) {
-  v8.setFlagsFromString('--heap-growing-percent=50');
-}
+const given = process.execArgv.join(' ') + (process.env.NODE_OPTIONS ?? '');
+const flags = [];
+if (!/--max-semi-space-size/.test(given)) flags.push('--max-semi-space-size=2', '--semi-space-growth-factor=1');
+if (!/--heap-growing-percent/.test(given)) flags.push('--heap-growing-percent=50');
+for (const f of flags) v8.setFlagsFromString(f);
+globalThis[Symbol.for('mpcap.v8Flags')] = flags;
 const { main } = await import('../dist/cli/main.js');
 
 // `mpcap … | head`: the reader went away; stop quietly, as tshark and tcpdump do.
