@@ -93,6 +93,12 @@ describe('crafted capture: analyze', () => {
     const c2s = withData.filter((x) => Number(x[0]) !== s.f.reply && x[4] !== '');
     expect(c2s.map((x) => BigInt(x[4] as string) - CLIENT.idsn)).toEqual(c2s.map((x) => BigInt(x[2] as string)));
     expect(c2s).toHaveLength(7);
+    // -Y compares both as 64-bit integers
+    const sel = async (f: string): Promise<string> => (await mpcap('dissect', '-Y', f, '-T', 'fields', '-e', 'frame.number', file)).stdout.trim().split('\n').join(' ');
+    const late = withData.filter((x) => Number(x[2]) >= 2001 && Number(x[0]) !== s.f.reply).map((x) => x[0]);
+    expect(late).toHaveLength(4);
+    expect(await sel('mpcap.dsn >= 2001 && tcp.len > 0 && tcp.srcport == 40000')).toBe(late.join(' '));
+    expect(await sel('mptcp.dsn >= 2001 && mptcp.dsn < 3001 && tcp.len > 0')).toBe(late.filter((f) => !bare.includes(Number(f))).join(' '));
   });
 });
 

@@ -24,6 +24,8 @@ export interface FieldDef {
    * mpcap and tshark differ", each with a test), or for an mpcap-only field what it is instead.
    */
   tshark?: string;
+  /** For an mpcap-only field, the tshark type code -Y compares it as (src/filter/tshark-types.ts); default: numbers as numbers, else text. */
+  filterType?: string;
 }
 
 /** mpcap's own fields are named mpcap.*: tshark has no field of that name. */
@@ -231,7 +233,7 @@ const defs: FieldDef[] = [
   { name: 'mptcp.expected_token', description: "Token expected from the sender's key", get: (v, o) => void (v.expectedToken !== null && o.push(String(v.expectedToken))) },
   { name: 'mptcp.expected_idsn', description: "IDSN expected from the sender's key", get: (v, o) => void (v.expectedIdsn !== null && o.push(v.expectedIdsn.toString())) },
   { name: 'mptcp.ack', description: 'Data ACK (relative)', get: (v, o) => void (v.dataAck !== null && o.push(v.dataAck.toString())) },
-  { name: 'mpcap.dsn', description: "DSN of the payload's first byte (relative: the IDSN's next byte is 1), from mpcap's reassembly of the connection", get: (v, o) => void (v.dsn !== null && o.push(v.dsn.toString())) },
+  { name: 'mpcap.dsn', description: "DSN of the payload's first byte (relative: the IDSN's next byte is 1), from mpcap's reassembly of the connection", filterType: 'U', get: (v, o) => void (v.dsn !== null && o.push(v.dsn.toString())) },
 ];
 
 export const FIELDS: ReadonlyMap<string, FieldDef> = new Map(
