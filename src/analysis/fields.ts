@@ -75,7 +75,6 @@ const defs: FieldDef[] = [
   { name: 'frame.number', description: 'Frame number (1-based)', get: (v, o) => void o.push(String(v.frame.number)) },
   { name: 'frame.len', description: 'Frame length on the wire', get: (v, o) => void o.push(String(v.frame.origLen)) },
   { name: 'frame.cap_len', description: 'Frame length captured', get: (v, o) => void o.push(String(v.frame.capLen)) },
-  { name: 'frame.interface_id', description: 'Interface the frame was captured on (numbered across files as mergecap numbers them)', get: (v, o) => void o.push(String(v.frame.interfaceId)) },
   { name: 'frame.time_epoch', description: 'Arrival time, seconds since the epoch', get: (v, o) => void o.push(frameTimeEpoch(v.frame.tsSec, v.frame.tsNsec)) },
   { name: 'frame.time_relative', description: 'Seconds since the first frame', get: (v, o) => void o.push(v.relTime) },
   { name: 'ip.src', description: 'IPv4 source (every IPv4 layer, outermost first)', get: (v, o) => v.pkt.ips.forEach((ip) => ip.version === 4 && o.push(ip.src)) },

@@ -14,7 +14,7 @@ import type { PacketView } from './packet-view.js';
 
 /** Fields copied as numbers rather than strings. */
 const NUMERIC = new Set([
-  'frame.number', 'frame.len', 'frame.cap_len', 'frame.interface_id', 'tcp.srcport', 'tcp.dstport', 'tcp.stream', 'tcp.len', 'tcp.seq_raw', 'tcp.ack_raw',
+  'frame.number', 'frame.len', 'frame.cap_len', 'tcp.srcport', 'tcp.dstport', 'tcp.stream', 'tcp.len', 'tcp.seq_raw', 'tcp.ack_raw',
   'tcp.seq', 'tcp.ack', 'tcp.nxtseq', 'tcp.window_size', 'tcp.window_size_value', 'tcp.analysis.acks_frame', 'tcp.analysis.bytes_in_flight',
   'mptcp.stream', 'mptcp.expected_token', 'mptcp.rm_addr.count', 'mptcp.master', 'mptcp.analysis',
 ]);
@@ -59,6 +59,7 @@ export function packetJson(v: PacketView): Record<string, unknown> {
     out[def.name] = NUMERIC.has(def.name) && !s.includes(',') ? Number(s) : s;
   }
   const p = v.pkt;
+  out['frame.interface_id'] = p.frame.interfaceId;
   out['frame.link_type'] = p.frame.linkType;
   out.link = p.link;
   if (p.vlanIds.length) out['vlan.id'] = p.vlanIds;
