@@ -149,6 +149,14 @@ describe.skipIf(!hasTshark || !hasEditcap)('several files are one capture', () =
       const t = ['-t', 'e'];
       expect(lines(runBin(['dissect', ...t, ns6, merged], { env }).stdout).map(time('e'))).toEqual(lines(tshark(['-r', merged3, ...t])).map(time('e')));
     });
+
+    it('-w of both: one nanosecond pcap with the packets of the mergecap\'d file, times to the nanosecond', () => {
+      const out = path.join(dir, 'us-ns-w.pcap');
+      expect(runBin(['dissect', '-w', out, us, ns]).code).toBe(0);
+      const f = ['-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'tcp.seq_raw'];
+      expect(tshark(['-r', out, ...f])).toBe(tshark(['-r', merged, ...f]));
+      expect(readFileSync(out).readUInt32LE(0)).toBe(0xa1b23c4d); // nanosecond pcap magic
+    });
   });
 
   it('analyze --json has one shape for one file and for several: .connections[] works for both', async () => {
