@@ -93,6 +93,10 @@ describe('crafted capture: analyze', () => {
     const c2s = withData.filter((x) => Number(x[0]) !== s.f.reply && x[4] !== '');
     expect(c2s.map((x) => BigInt(x[4] as string) - CLIENT.idsn)).toEqual(c2s.map((x) => BigInt(x[2] as string)));
     expect(c2s).toHaveLength(7);
+    // -V shows both under "Multipath TCP analysis": tshark's field, then mpcap's
+    expect(dsnOf.get(12)).toBe('2001'); // the first segment past the wrap
+    const tree = (await mpcap('dissect', '-V', '-Y', 'frame.number == 12', file)).stdout;
+    expect(tree).toContain('        [Data Sequence Number (relative): 2001]\n        [Payload DSN in mpcap\'s reassembly (mpcap.dsn): 2001]\n');
     // -Y compares both as 64-bit integers
     const sel = async (f: string): Promise<string> => (await mpcap('dissect', '-Y', f, '-T', 'fields', '-e', 'frame.number', file)).stdout.trim().split('\n').join(' ');
     const late = withData.filter((x) => Number(x[2]) >= 2001 && Number(x[0]) !== s.f.reply).map((x) => x[0]);

@@ -22,7 +22,7 @@ import { hasDist, NO_DIST, runBinAsync } from './helpers/cli.ts';
 import { CLIENT, scenario } from './helpers/wrap-scenario.ts';
 
 /** Columns: the compared fields, then what the exceptions read (tshark's view of each row). */
-const CONTEXT = ['frame.number', 'tcp.flags', 'tcp.len', 'tcp.options.mptcp.subtype', 'tcp.options.mptcp.datalvllen', 'tcp.options.mptcp.recvtok', 'tcp.options.mptcp.rawdataseqno', 'mptcp.expected_idsn', 'tcp.options.mptcp.dseqn8.flag', 'tcp.options.mptcp.dataack8.flag'];
+const CONTEXT = ['frame.number', 'tcp.flags', 'tcp.len', 'tcp.options.mptcp.subtype', 'tcp.options.mptcp.datalvllen', 'tcp.options.mptcp.recvtok', 'tcp.options.mptcp.rawdataseqno', 'mptcp.expected_idsn', 'tcp.options.mptcp.dseqn8.flag', 'tcp.options.mptcp.dataack8.flag', 'mptcp.dss.dsn'];
 const FIELDS = [...MAPPING_FIELDS, ...CONTEXT];
 /** mpcap's rows have one more column, mpcap's own DSN (tshark has no such field). */
 const MPCAP_FIELDS = [...FIELDS, 'mpcap.dsn'];
@@ -294,6 +294,9 @@ describe.skipIf(!hasTshark)('tshark -o mptcp.analyze_mappings:TRUE -o mptcp.inte
         expect(m[col('mptcp.rawdsn64')]).toBe(String(CLIENT.idsn + rel));
         expect(t[col('mptcp.dsn')]).toBe(String(u64(rel - TWO32)));
         expect(t[col('mptcp.rawdsn64')]).toBe(String(CLIENT.idsn + rel - TWO32));
+        // the DSS's own DSN (mptcp.dss.dsn, and the Info column's seq=): the same error in tshark
+        expect(m[col('mptcp.dss.dsn')]).toBe('2001');
+        expect(t[col('mptcp.dss.dsn')]).toBe(String(u64(2001n - TWO32)));
       }
       expect(r.tshark[rows[0] as number]?.[col('mptcp.dsn')]).toBe('18446744069414586321');
       // the mapping that straddles the wrap (DSN 1001..2000, 4-byte DSN 0xfffffcf8) starts before it: equal

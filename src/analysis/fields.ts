@@ -35,7 +35,7 @@ export const isMpcapOnly = (name: string): boolean => name.startsWith('mpcap.');
 const TSHARK_DIFFERENCES: Readonly<Record<string, string>> = {
   'tcp.options.mptcp.checksum': 'tshark never prints a DSS checksum (a length bug); mpcap does',
   'mptcp.ack': 'a 32-bit data ACK past a wrap: mpcap widens it as Linux does, tshark prints a value near 2^64',
-  'mptcp.dss.dsn': 'a 4-byte DSN beside an 8-byte data ACK: tshark does not widen it (it reads the ACK flag)',
+  'mptcp.dss.dsn': "a 4-byte DSN beside an 8-byte data ACK (tshark does not widen it: it reads the ACK flag), and a 4-byte DSN past a 32-bit wrap (tshark ORs in the IDSN's high half)",
   'mptcp.rawdsn64': "a 4-byte DSN past a 32-bit wrap (tshark ORs in the IDSN's high half), a 4-byte DSN beside an 8-byte data ACK (tshark does not widen it), DSNs one segment behind while a v1 MP_CAPABLE's repeated data mapping covers the data, and a join SYN sent by the server (tshark gives it the client's DSN base)",
   'mptcp.dsn': "where tshark's mptcp.rawdsn64 is: a 4-byte DSN past a 32-bit wrap, a 4-byte DSN beside an 8-byte data ACK, and DSNs one segment behind while a v1 MP_CAPABLE's repeated data mapping covers the data",
   'mptcp.related_mapping': "where tshark files each repeated v1 MP_CAPABLE data mapping apart (elsewhere the same, in tshark's interval-tree order)",

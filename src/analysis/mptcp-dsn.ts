@@ -37,6 +37,8 @@ export interface DsnResult {
   rawDsn64: bigint | null;
   /** mptcp.dsn: rawDsn64 − the sender's DSN base (null when tshark's base is not known). */
   relDsn: bigint | null;
+  /** Each DSS option's DSN as on the wire, and widened to 64 bits (null: no base to widen from): mptcp.dss.dsn. */
+  dssDsn: Array<[raw: bigint, dsn64: bigint | null]>;
   /** Frames of the mappings that cover the payload. */
   related: number[];
   /** No mapping covers the payload (tshark's expert mptcp.dss.missing_mapping). */
@@ -66,7 +68,7 @@ export class MptcpDsnAnalyzer {
   private readonly frames: number[] = [];
   /** Per MPTCP direction (its sender's side): the last 64-bit mapping DSN, the reference a 4-byte DSN is widened from. */
   private readonly lastDsn = new WeakMap<Side, bigint>();
-  readonly result: DsnResult = { rawDsn64: null, relDsn: null, related: [], missingMapping: false, reinjectionOf: [], reinjectedIn: [] };
+  readonly result: DsnResult = { rawDsn64: null, relDsn: null, dssDsn: [], related: [], missingMapping: false, reinjectionOf: [], reinjectedIn: [] };
 
   /**
    * One packet of a subflow direction: its MPTCP options (mappings are remembered first), its
@@ -79,17 +81,21 @@ export class MptcpDsnAnalyzer {
     const base = sender === null ? null : (sender.idsn ?? (sender.dsn64Seen ? 0n : null));
     r.rawDsn64 = null;
     r.relDsn = null;
+    r.dssDsn = [];
     r.related = [];
     r.missingMapping = false;
     r.reinjectionOf = [];
     r.reinjectedIn = [];
     let list = this.maps.get(key);
     for (const o of options) {
-      if (o.subtype === 'DSS' && o.dataSeq !== null && o.subflowSeq !== null && o.dataLen !== null && o.dataLen !== 0) {
-        if (!list) this.maps.set(key, (list = new WmemItree<number, Mapping>(0)));
+      if (o.subtype === 'DSS' && o.dataSeq !== null) {
         const extended = (o.byte3 & DSS_M8) !== 0;
-        const m: Mapping = { frame, rawDsn: o.dataSeq, extended, dsn64: extended ? o.dataSeq : this.widen(sender, base, o.dataSeq), ssnLow: o.subflowSeq >>> 0, ssnHigh: (o.subflowSeq + o.dataLen - 1) >>> 0 };
-        if (sender !== null && m.dsn64 !== null) this.lastDsn.set(sender, m.dsn64);
+        const dsn64 = extended ? o.dataSeq : this.widen(sender, base, o.dataSeq);
+        if (sender !== null && dsn64 !== null) this.lastDsn.set(sender, dsn64);
+        r.dssDsn.push([o.dataSeq, dsn64]);
+        if (o.subflowSeq === null || o.dataLen === null || o.dataLen === 0) continue;
+        if (!list) this.maps.set(key, (list = new WmemItree<number, Mapping>(0)));
+        const m: Mapping = { frame, rawDsn: o.dataSeq, extended, dsn64, ssnLow: o.subflowSeq >>> 0, ssnHigh: (o.subflowSeq + o.dataLen - 1) >>> 0 };
         list.insert(m.ssnLow, m.ssnHigh, m);
       } else if (o.subtype === 'MP_CAPABLE' && o.dataLen !== null && o.dataLen !== 0 && base !== null) {
         // a v1 MP_CAPABLE with data maps SSN 1 to the IDSN's next byte
