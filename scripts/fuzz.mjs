@@ -624,7 +624,7 @@ function makeInput(seeds, seed, n) {
 
 // ------------------------------------------------------------------ running mpcap in-process
 
-const FIELDS = ['-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'tcp.stream', '-e', 'mptcp.stream', '-e', 'tcp.options.mptcp.subtype', '-e', 'mptcp.dsn', '-e', 'tcp.options.mptcp.datalvllen'];
+const FIELDS = ['-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'tcp.stream', '-e', 'mptcp.stream', '-e', 'tcp.options.mptcp.subtype', '-e', 'mpcap.dsn', '-e', 'mptcp.dsn', '-e', 'tcp.options.mptcp.datalvllen'];
 const COMMANDS = [
   { name: 'dissect -V', argv: (f) => ['dissect', '-V', f] },
   { name: 'dissect -T json', argv: (f) => ['dissect', '-T', 'json', f], json: 'json' },
@@ -635,7 +635,7 @@ const COMMANDS = [
   { name: 'extract', argv: (f) => ['extract', '--connection', '0', '--direction', 'c2s', '-o', '-', f], binary: true },
   { name: 'live -r - --json', argv: () => ['live', '-r', '-', '--json'], stdin: true, json: 'ndjson' },
   // display filters over garbage: every kind of field (numbers, addresses, strings, 64-bit, flags)
-  { name: 'dissect -Y', argv: (f) => ['dissect', '-Y', 'mptcp.dsn > 10 || ip.addr == 10.0.0.0/8 || tcp.port in {80, 443} || tcp.options.mptcp.subtype == 2 || mptcp.stream', '-T', 'fields', '-e', 'frame.number', f] },
+  { name: 'dissect -Y', argv: (f) => ['dissect', '-Y', 'mpcap.dsn > 10 || mptcp.dsn > 10 || ip.addr == 10.0.0.0/8 || tcp.port in {80, 443} || tcp.options.mptcp.subtype == 2 || mptcp.stream', '-T', 'fields', '-e', 'frame.number', f] },
   { name: 'report', argv: (f) => ['report', '--top', '2', '-o', REPORT_PAGE, f] },
   // the capture against itself: both readers, the subflow pairing and the per-packet matcher
   { name: 'compare', argv: (f) => ['compare', '--json', f, f], json: 'json' },

@@ -1,10 +1,11 @@
 /**
  * `analyze -Y / --connection / --subflow`: the report keeps the connections asked for, each as the
  * whole report has it. For -Y the oracle is tshark: the kept connections are the mptcp.stream values
- * of the packets `tshark -Y` passes.
+ * of the packets `tshark -Y` passes. `report -Y` keeps the same connections in its page.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
@@ -86,5 +87,33 @@ describe('analyze keeps the connections asked for', () => {
     const r = await runMain(['analyze', FILE, '-Y', 'tcp.len > 1000', '--connection', '0']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("only the connections kept by -Y 'tcp.len > 1000', --connection 0\n");
+  });
+});
+
+describe('report -Y keeps the connections analyze -Y keeps', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mpcap-report-y-'));
+  /** The page's embedded analysis (analyze --json) and the connections given a detail section. */
+  async function page(args: string[]): Promise<{ analysis: Rep; details: number[] }> {
+    const out = path.join(dir, `p${Math.random().toString(36).slice(2)}.html`);
+    const r = await runMain(['report', ...args, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    const json = (id: string): unknown => JSON.parse(new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html)?.[1]?.replace(/\\u003c/g, '<') ?? 'null');
+    const plots = json('mpcap-plots') as { details: Array<{ index: number }> };
+    return { analysis: json('mpcap-analysis') as Rep, details: plots.details.map((d) => d.index) };
+  }
+
+  it.each(CASES.slice(0, 3).map(([f, y]) => [shortName(f), y, f]))('%s -Y %s', async (_n, filter, file) => {
+    const want = await analyze([file, '-Y', filter]);
+    const got = await page([file, '-Y', filter, '--top', '100']);
+    expect(got.analysis.connections.map((c) => c.index)).toEqual(want.connections.map((c) => c.index));
+    expect(got.analysis.selection).toEqual(want.selection);
+    expect([...got.details].sort((a, b) => a - b)).toEqual(want.connections.map((c) => c.index));
+  });
+
+  it('--connection of a connection -Y leaves out: a usage error that says so', async () => {
+    const r = await runMain(['report', FILE, '-Y', 'tcp.stream == 0', '--connection', '999', '-o', path.join(dir, 'x.html')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mpcap: --connection 999: not among the connections .* that -Y keeps/);
   });
 });

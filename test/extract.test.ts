@@ -13,82 +13,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/analysis/report.ts';
-import {
-  Capture,
-  CraftedSubflow,
-  MPC_A,
-  MPC_H,
-  capableHandshake,
-  dss,
-  dssChecksum,
-  joinHandshake,
-  patternAtRel,
-  pcapRecordOffsets,
-  sides,
-  type DssOpts,
-  type V1Keys,
-} from './helpers/craft.ts';
+import { Capture, CraftedSubflow, capableHandshake, dss, patternAtRel, pcapRecordOffsets } from './helpers/craft.ts';
+import { CLIENT, KEYS, REPLY, abs, scenario } from './helpers/wrap-scenario.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** `mpcap ARGV...` in-process. */
 const mpcap = (...argv: string[]): ReturnType<typeof runMain> => runMain(argv);
-
-// The client's key gives IDSN 0x660b91c1_fffff90f: relative DSN 1777 is where the low 32 bits
-// wrap (see test/reassembly/mapping.test.ts).
-const KEYS: V1Keys = { clientKey: 22327998n, serverKey: 0x1122_3344_5566_7788n };
-const { client: CLIENT, server: SERVER } = sides(KEYS);
-const abs = (rel: number): bigint => CLIENT.idsn + BigInt(rel);
-const REPLY = new TextEncoder().encode('ok 3000\n');
-
-interface Scenario {
-  cap: Capture;
-  /** Frame numbers of interest. */
-  f: { first: number; second: number; reinject: number; retrans: number; dataFin: number; reply: number };
-  times: { second: number; reinject: number };
-}
-
-/**
- * Stream of 3000 bytes (DSN 1..3000), then DATA_FIN at DSN 3001:
- *   subflow 0: DSN 1..1000 (one mapping, 2 segments, the second without DSS)
- *   subflow 1: DSN 1001..2000 (32-bit DSN 0xfffffcf8: the mapping straddles the wrap)
- *   subflow 0: DSN 2001..3000 (32-bit DSN 0xe0), 4 segments of 250, the 2nd never captured
- *   subflow 1: DSN 501..1000 again (64-bit DSN): a reinjection, 200 ms after the first copy
- *   subflow 0: DSN 2501..2750 again: a TCP retransmission
- *   subflow 0: bare DATA_FIN; the server replies "ok 3000\n" on subflow 0.
- */
-function scenario(checksums: boolean): Scenario {
-  const cap = new Capture();
-  const sf0 = new CraftedSubflow(cap, { addr: '10.0.1.1', port: 40000 }, { addr: '10.0.1.2', port: 5201 });
-  const sf1 = new CraftedSubflow(cap, { addr: '10.0.2.1', port: 40001 }, { addr: '10.0.1.2', port: 5201 }, { c: 0xffff_ff00, s: 0x2000 });
-  capableHandshake(sf0, KEYS, checksums ? MPC_H | MPC_A : MPC_H);
-  joinHandshake(sf1, KEYS);
-  const mapping = (o: DssOpts & { dsn: bigint; ssn: number; dataLen: number }, payload: Uint8Array): Uint8Array =>
-    dss(checksums ? { ...o, checksum: dssChecksum(o.dsn, o.ssn, o.dataLen, payload) } : o);
-
-  const m1 = mapping({ dsn: abs(1), ssn: 1, dataLen: 1000 }, patternAtRel(1, 1000));
-  const first = sf0.c2s(1, { options: [m1], payload: patternAtRel(1, 500) });
-  const second = sf0.c2s(501, { payload: patternAtRel(501, 500) });
-  const tSecond = cap.now;
-  const m2 = mapping({ dsn: abs(1001), ssn: 1, dataLen: 1000 }, patternAtRel(1001, 1000));
-  sf1.c2s(1, { options: [m2], payload: patternAtRel(1001, 400) });
-  sf1.c2s(401, { options: [m2], payload: patternAtRel(1401, 600) });
-  sf0.s2c(1, { options: [dss({ dataAck: abs(2001) })] });
-  const m3 = mapping({ dsn: abs(2001), ssn: 1001, dataLen: 1000 }, patternAtRel(2001, 1000));
-  sf0.c2s(1001, { options: [m3], payload: patternAtRel(2001, 250) });
-  // SSN 1251..1500 (DSN 2251..2500) is never captured
-  sf0.c2s(1501, { options: [m3], payload: patternAtRel(2501, 250) });
-  sf0.c2s(1751, { payload: patternAtRel(2751, 250) });
-  const reinject = sf1.c2s(1001, { options: [mapping({ dsn: abs(501), dsn64: true, ssn: 1001, dataLen: 500 }, patternAtRel(501, 500))], payload: patternAtRel(501, 500), dt: 0.2 });
-  const tReinject = cap.now;
-  const retrans = sf0.c2s(1501, { options: [m3], payload: patternAtRel(2501, 250) });
-  const dataFin = sf0.c2s(2001, { options: [mapping({ dsn: abs(3001), ssn: 0, dataLen: 1, fin: true }, new Uint8Array(0))] });
-  const reply = sf0.s2c(1, {
-    options: [mapping({ dataAck: abs(2251), dsn: SERVER.idsn + 1n, dsn64: true, ssn: 1, dataLen: REPLY.length }, REPLY)],
-    payload: REPLY,
-  });
-  return { cap, f: { first, second, reinject, retrans, dataFin, reply }, times: { second: tSecond, reinject: tReinject } };
-}
 
 let dir: string;
 beforeAll(() => {
@@ -140,20 +71,38 @@ describe('crafted capture: analyze', () => {
     expect(c2s.checksumsVerified + c2s.checksumFailures + c2s.checksumsUnverifiable).toBe(0);
   });
 
-  it('dissect gives each data packet its relative DSN (mptcp.dsn), across the 32-bit wrap', async () => {
+  it('dissect gives each data packet its relative DSN (mpcap.dsn, and mptcp.dsn from the mappings), across the 32-bit wrap', async () => {
     const s = scenario(false);
     const file = s.cap.write(path.join(dir, 'dsn.pcap'));
-    const r = await mpcap('dissect', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.len', '-e', 'mptcp.dsn', file);
+    const r = await mpcap('dissect', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.len', '-e', 'mpcap.dsn', '-e', 'mptcp.dsn', '-e', 'mptcp.rawdsn64', file);
     expect(r.code).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
-    const withData = rows.filter((x) => Number(x[1]) > 0).map((x) => [Number(x[0]), x[2]]);
-    const dsnOf = new Map(withData as Array<[number, string]>);
+    const withData = rows.filter((x) => Number(x[1]) > 0);
+    const dsnOf = new Map(withData.map((x) => [Number(x[0]), x[2]]));
     expect(dsnOf.get(s.f.first)).toBe('1');
     expect(dsnOf.get(s.f.second)).toBe('501');
     expect(dsnOf.get(s.f.reinject)).toBe('501');
     expect(dsnOf.get(s.f.retrans)).toBe('2501');
     expect(dsnOf.get(s.f.reply)).toBe('1');
-    expect(withData.map((x) => x[1])).toEqual(['1', '501', '1001', '1401', '2001', '2501', '2751', '501', '2501', '1']);
+    const want = ['1', '501', '1001', '1401', '2001', '2501', '2751', '501', '2501', '1'];
+    expect(withData.map((x) => x[2])).toEqual(want);
+    // the mapping lookup (tshark's field) places every byte where the reassembly does, past the wrap
+    // too; as tshark, nothing on a segment without an MPTCP option (no mptcp.stream: frames 8 and 14)
+    const bare = [s.f.second, s.f.second + 6];
+    expect(withData.map((x) => x[3])).toEqual(want.map((d, i) => (bare.includes(Number(withData[i]?.[0])) ? '' : d)));
+    const c2s = withData.filter((x) => Number(x[0]) !== s.f.reply && x[4] !== '');
+    expect(c2s.map((x) => BigInt(x[4] as string) - CLIENT.idsn)).toEqual(c2s.map((x) => BigInt(x[2] as string)));
+    expect(c2s).toHaveLength(7);
+    // -V shows both under "Multipath TCP analysis": tshark's field, then mpcap's
+    expect(dsnOf.get(12)).toBe('2001'); // the first segment past the wrap
+    const tree = (await mpcap('dissect', '-V', '-Y', 'frame.number == 12', file)).stdout;
+    expect(tree).toContain('        [Data Sequence Number (relative): 2001]\n        [Payload DSN in mpcap\'s reassembly (mpcap.dsn): 2001]\n');
+    // -Y compares both as 64-bit integers
+    const sel = async (f: string): Promise<string> => (await mpcap('dissect', '-Y', f, '-T', 'fields', '-e', 'frame.number', file)).stdout.trim().split('\n').join(' ');
+    const late = withData.filter((x) => Number(x[2]) >= 2001 && Number(x[0]) !== s.f.reply).map((x) => x[0]);
+    expect(late).toHaveLength(4);
+    expect(await sel('mpcap.dsn >= 2001 && tcp.len > 0 && tcp.srcport == 40000')).toBe(late.join(' '));
+    expect(await sel('mptcp.dsn >= 2001 && mptcp.dsn < 3001 && tcp.len > 0')).toBe(late.filter((f) => !bare.includes(Number(f))).join(' '));
   });
 });
 

@@ -4,7 +4,8 @@
  * for the file names and the byte count: each part has its own file header), in whatever order
  * the parts are given; two captures of different streams made side by side interleave into the
  * original; frame numbers run on across files; the JSON document has one shape for any number of
- * files.
+ * files; interfaces are numbered across files as mergecap numbers them, and each packet's time is
+ * printed at its own file's precision.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corpusFile, hasCorpus, hasTshark, pcapsDir, shortName, tsharkPath } from './helpers/corpus.ts';
-import { runMain } from './helpers/cli.ts';
+import { hasDist, runBin, runMain } from './helpers/cli.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mpcap-multi-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -100,6 +101,63 @@ describe.skipIf(!hasTshark || !hasEditcap)('several files are one capture', () =
     const fields = ['-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'tcp.stream', '-e', 'tcp.seq_raw'];
     expect((await runMain(['dissect', b, a, ...fields])).stdout).toBe((await runMain(['dissect', m, ...fields])).stdout);
   }, 60_000);
+
+  describe.skipIf(!hasDist)('a µs pcap and a ns pcap given together', () => {
+    // two-paths.pcap (µs) and a nanosecond copy 123 ns later: the packets alternate between the files;
+    // then ipv6.pcap as ns 456 ns later, beside the mergecap'd pcapng of the first two (2 interfaces)
+    const us = path.join(pcapsDir, 'two-paths.pcap');
+    const ns = path.join(dir, 'ns.pcap');
+    const ns6 = path.join(dir, 'ns6.pcap');
+    const merged = path.join(dir, 'us-ns.pcapng');
+    const merged3 = path.join(dir, 'three.pcapng');
+    if (hasTshark && hasEditcap) {
+      execFileSync('editcap', ['-F', 'nsecpcap', '-t', '0.000000123', us, ns], { stdio: 'ignore' });
+      execFileSync('editcap', ['-F', 'nsecpcap', '-t', '0.000000456', path.join(pcapsDir, 'ipv6.pcap'), ns6], { stdio: 'ignore' });
+      execFileSync('mergecap', ['-w', merged, us, ns], { stdio: 'ignore' });
+      execFileSync('mergecap', ['-w', merged3, ns6, merged], { stdio: 'ignore' });
+    }
+    const env = { TZ: 'UTC', LC_ALL: 'C' };
+    const tshark = (args: string[]): string => execFileSync(tsharkPath ?? 'tshark', args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines = (t: string): string[] => t.split('\n').filter((l) => l !== '');
+    const time = (fmt: string) => (l: string): string => l.trim().split(/\s+/).slice(1, fmt === 'ad' || fmt === 'ud' ? 3 : 2).join(' ');
+
+    it.each(['r', 'a', 'ad', 'u', 'ud', 'e', 'd', 'dd'])('-t %s: each packet at its file\'s precision (6 or 9 decimals), as tshark on the mergecap\'d file', (fmt) => {
+      for (const order of [[us, ns], [ns, us]]) {
+        const ours = lines(runBin(['dissect', '-t', fmt, '-c', '40', ...order], { env }).stdout).map(time(fmt));
+        const theirs = lines(tshark(['-r', merged, '-t', fmt, '-c', '40'])).map(time(fmt));
+        expect(ours).toHaveLength(40);
+        expect(ours).toEqual(theirs);
+      }
+      // packets of both files, each with its decimals (the relative/absolute formats; deltas mix them)
+      if (fmt !== 'd' && fmt !== 'dd') {
+        const ours = lines(runBin(['dissect', '-t', fmt, '-c', '4', us, ns], { env }).stdout).map(time(fmt));
+        expect(ours.map((t) => /\.(\d+)$/.exec(t)?.[1]?.length)).toEqual([6, 9, 6, 9]);
+      }
+    });
+
+    it('frame.interface_id: one per file, as mergecap numbers them (a pcapng\'s interfaces in order, after the files before it)', () => {
+      // mpcap's JSON has it for every packet; tshark's -T fields only for a pcapng (as the mergecap'd file is)
+      const ids = (files: string[]): string => lines(runBin(['dissect', '-T', 'ndjson', ...files]).stdout).map((l) => `${(JSON.parse(l) as Record<string, unknown>)['frame.interface_id']}`).join('\n') + '\n';
+      const f = ['-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.time_relative'];
+      const tsharkIds = (file: string): string => tshark(['-r', file, '-T', 'fields', '-e', 'frame.interface_id']);
+      expect(ids([us, ns])).toBe(tsharkIds(merged));
+      expect(runBin(['dissect', ...f, us, ns]).stdout).toBe(tshark(['-r', merged, ...f]));
+      expect(ids([ns6, merged])).toBe(tsharkIds(merged3));
+      expect(runBin(['dissect', ...f, ns6, merged]).stdout).toBe(tshark(['-r', merged3, ...f]));
+      expect(new Set(lines(ids([ns6, merged])))).toEqual(new Set(['0', '1', '2']));
+      // and the summary lines' times of the three, each interface at its resolution
+      const t = ['-t', 'e'];
+      expect(lines(runBin(['dissect', ...t, ns6, merged], { env }).stdout).map(time('e'))).toEqual(lines(tshark(['-r', merged3, ...t])).map(time('e')));
+    });
+
+    it('-w of both: one nanosecond pcap with the packets of the mergecap\'d file, times to the nanosecond', () => {
+      const out = path.join(dir, 'us-ns-w.pcap');
+      expect(runBin(['dissect', '-w', out, us, ns]).code).toBe(0);
+      const f = ['-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'tcp.seq_raw'];
+      expect(tshark(['-r', out, ...f])).toBe(tshark(['-r', merged, ...f]));
+      expect(readFileSync(out).readUInt32LE(0)).toBe(0xa1b23c4d); // nanosecond pcap magic
+    });
+  });
 
   it('analyze --json has one shape for one file and for several: .connections[] works for both', async () => {
     const file = path.join(pcapsDir, 'two-paths.pcap');

@@ -1,12 +1,13 @@
 /**
- * tshark's MPTCP mapping analysis, cell by cell: mpcap's mptcp.rawdsn64, mptcp.related_mapping,
+ * tshark's MPTCP mapping analysis, cell by cell: mpcap's mptcp.rawdsn64, mptcp.dsn, mptcp.related_mapping,
  * mptcp.reinjection_of, mptcp.reinjected_in and the five MPTCP expert fields against tshark 4.0.17
  * run with `-o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE` (off by
  * default in tshark; mpcap always computes them), on every capture of the public corpus and every
  * fixture, plus copies of crafted captures with one MP_CAPABLE's flags or one DSS's length changed
- * (no capture has a missing algorithm or an infinite mapping).
+ * (no capture has a missing algorithm or an infinite mapping), and the crafted capture of
+ * test/extract.test.ts (4-byte DSNs past a 32-bit wrap).
  *
- * The differences allowed are two tshark bugs (README "Where mpcap and tshark differ"), each
+ * The differences allowed are four tshark bugs (README "Where mpcap and tshark differ"), each
  * limited to the rows where it can occur and tested on frames of its own.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,11 +19,14 @@ import {
   readCases, shortName, tsharkTable, type Table,
 } from './helpers/corpus.ts';
 import { hasDist, NO_DIST, runBinAsync } from './helpers/cli.ts';
+import { CLIENT, scenario } from './helpers/wrap-scenario.ts';
 
 /** Columns: the compared fields, then what the exceptions read (tshark's view of each row). */
-const CONTEXT = ['frame.number', 'tcp.flags', 'tcp.len', 'tcp.options.mptcp.subtype', 'tcp.options.mptcp.datalvllen', 'tcp.options.mptcp.recvtok', 'tcp.options.mptcp.rawdataseqno', 'mptcp.expected_idsn'];
+const CONTEXT = ['frame.number', 'tcp.flags', 'tcp.len', 'tcp.options.mptcp.subtype', 'tcp.options.mptcp.datalvllen', 'tcp.options.mptcp.recvtok', 'tcp.options.mptcp.rawdataseqno', 'mptcp.expected_idsn', 'tcp.options.mptcp.dseqn8.flag', 'tcp.options.mptcp.dataack8.flag', 'mptcp.dss.dsn'];
 const FIELDS = [...MAPPING_FIELDS, ...CONTEXT];
-const col = (f: string): number => FIELDS.indexOf(f);
+/** mpcap's rows have one more column, mpcap's own DSN (tshark has no such field). */
+const MPCAP_FIELDS = [...FIELDS, 'mpcap.dsn'];
+const col = (f: string): number => MPCAP_FIELDS.indexOf(f);
 
 const CHECKSUM_PCAP = path.join(pcapsDir, 'checksum.pcap');
 const DSN_WRAP_PCAP = path.join(craftedDir, 'dsn-wrap.pcap');
@@ -77,10 +81,37 @@ function handshakeIdsn(t: Table): { client: string; server: string } | null {
   return { client: ack[col('mptcp.expected_idsn')] ?? '', server: synack[col('mptcp.expected_idsn')] ?? '' };
 }
 
+const TWO32 = 1n << 32n;
+const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+const big = (s: string | undefined): bigint | null => (s === undefined || !/^[0-9]+$/.test(s) ? null : BigInt(s));
+
+/**
+ * (i) A 4-byte DSN past a 32-bit wrap: tshark widens it by ORing in the high half of the sender's
+ * IDSN (packet-tcp.c mptcp_convert_dsn, "we assume no wrapping"), so its 64-bit DSN is 2^32 short
+ * and its relative DSN near 2^64; mpcap widens from the direction's last DSN, as Linux's
+ * __mptcp_expand_seq. (j) A 4-byte DSN beside an 8-byte data ACK: tshark decides whether to
+ * widen from the DSS's `a` flag (the data ACK's width) instead of `m`, so its rawdsn64 is the bare
+ * 32-bit DSN; mpcap's has that low half. The bug a row's rawdsn64 shows, or null.
+ */
+function dsnWidthBug(t: string[], m: string[]): 'tshark-dsn32-wrap' | 'tshark-dsn32-beside-ack64' | null {
+  const tr = big(t[col('mptcp.rawdsn64')]);
+  const mr = big(m[col('mptcp.rawdsn64')]);
+  if (tr === null || mr === null || tr === mr) return null;
+  if (u64(mr - tr) === TWO32) return 'tshark-dsn32-wrap';
+  if (tr < TWO32 && BigInt.asUintN(32, mr) === tr) return 'tshark-dsn32-beside-ack64';
+  return null;
+}
+
+/** mptcp.dsn under (i)/(j): it differs from tshark's by what rawdsn64 does (the same base). */
+function dsnFollowsRaw(t: string[], m: string[]): boolean {
+  const [td, md, tr, mr] = [t[col('mptcp.dsn')], m[col('mptcp.dsn')], t[col('mptcp.rawdsn64')], m[col('mptcp.rawdsn64')]].map(big);
+  return td != null && md != null && tr != null && mr != null && u64(md - td) === u64(mr - tr);
+}
+
 async function compare(file: string): Promise<Result> {
   const [tshark, run] = await Promise.all([
     tsharkTable(file, FIELDS, MAPPING_PREFS),
-    runBinAsync(['dissect', '-T', 'fields', ...FIELDS.flatMap((f) => ['-e', f]), file]),
+    runBinAsync(['dissect', '-T', 'fields', ...MPCAP_FIELDS.flatMap((f) => ['-e', f]), file]),
   ]);
   const lines = run.stdout.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -99,9 +130,11 @@ async function compare(file: string): Promise<Result> {
       const m = mpcap[r]?.[col(field)] ?? '';
       if (t === m) return;
       let allowedBy: string | null = null;
-      const mapping = field === 'mptcp.rawdsn64' || field === 'mptcp.related_mapping' || field === 'mptcp.reinjection_of';
+      const mapping = field === 'mptcp.rawdsn64' || field === 'mptcp.dsn' || field === 'mptcp.related_mapping' || field === 'mptcp.reinjection_of';
+      const width = field === 'mptcp.rawdsn64' || field === 'mptcp.dsn' ? dsnWidthBug(tshark[r] as string[], mpcap[r] ?? []) : null;
       if (mapping && (lagging.has(r + 1) || (field === 'mptcp.reinjection_of' && m.split(',').some((f) => lagging.has(Number(f)))))) allowedBy = 'tshark-mp-capable-data-mappings';
       else if (field === 'mptcp.rawdsn64' && joinSynOfServer(tshark, mpcap, r, idsn)) allowedBy = 'tshark-join-syn-of-server';
+      else if (width !== null && (field === 'mptcp.rawdsn64' || dsnFollowsRaw(tshark[r] as string[], mpcap[r] ?? []))) allowedBy = width;
       diffs.push({ frame: r + 1, field, tshark: t, mpcap: m, allowedBy });
     });
   }
@@ -158,6 +191,9 @@ describe.skipIf(!hasTshark)('tshark -o mptcp.analyze_mappings:TRUE -o mptcp.inte
         for (let j = 0; j + 3 < pkt.length; j++) if (pkt[j] === 30 && pkt[j + 2] === 0x20 && pkt[j + 3] === 0x05) return j + 16;
         return -1;
       }, [0, 0], dir, 'dss-infinite.pcap'),
+      // test/extract.test.ts's capture: 4-byte DSNs past the 32-bit wrap, without and with DSS checksums
+      scenario(false).cap.write(path.join(dir, 'dsn-wrap32.pcap')),
+      scenario(true).cap.write(path.join(dir, 'dsn-wrap32-checksums.pcap')),
     ];
     const all = [...files, ...variants].sort((a, b) => statSync(b).size - statSync(a).size);
     for (const r of await pool(all, 4, compare)) results.set(r.file, r);
@@ -193,6 +229,7 @@ describe.skipIf(!hasTshark)('tshark -o mptcp.analyze_mappings:TRUE -o mptcp.inte
     const count = new Map<string, number>();
     for (const r of results.values()) for (const row of r.tshark) for (const f of MAPPING_FIELDS) if ((row[col(f)] ?? '') !== '') count.set(f, (count.get(f) ?? 0) + 1);
     expect(count.get('mptcp.rawdsn64')).toBeGreaterThan(20_000);
+    expect(count.get('mptcp.dsn')).toBeGreaterThan(10_000); // only where the sender's DSN base is known
     expect(count.get('mptcp.related_mapping')).toBeGreaterThan(5_000);
     // the corpus pair client_2 / server_2 has 87; the kernel fixtures only what their runs happened to reinject
     expect(count.get('mptcp.reinjection_of')).toBeGreaterThan(hasCorpus ? 50 : 0);
@@ -240,10 +277,57 @@ describe.skipIf(!hasTshark)('tshark -o mptcp.analyze_mappings:TRUE -o mptcp.inte
     expect(twelve.mpcap).toBe(twelve.tshark);
   });
 
+  it('(i) 4-byte DSNs past a 32-bit wrap (extract.test.ts capture): tshark is 2^32 short, mpcap places them where the reassembly does', () => {
+    for (const v of variants.slice(4)) {
+      const r = res(v);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.diffs.filter((d) => d.allowedBy !== 'tshark-dsn32-wrap')).toEqual([]);
+      // the mapping of DSN 2001..3000: sent as the 4-byte DSN 224 (0x1_000000e0, just past the wrap)
+      const rows = r.tshark.map((row, i) => i).filter((i) => r.tshark[i]?.[col('tcp.options.mptcp.rawdataseqno')] === '224' && r.tshark[i]?.[col('tcp.len')] !== '0');
+      expect(rows.length).toBe(3); // the first segment, the next with a DSS, and its retransmission
+      for (const i of rows) {
+        const [t, m] = [r.tshark[i] as string[], r.mpcap[i] as string[]];
+        expect(t[col('tcp.options.mptcp.dseqn8.flag')]).toBe('0');
+        const rel = BigInt(m[col('mpcap.dsn')] as string);
+        expect(rel === 2001n || rel === 2501n, String(rel)).toBe(true);
+        expect(m[col('mptcp.dsn')]).toBe(String(rel));
+        expect(m[col('mptcp.rawdsn64')]).toBe(String(CLIENT.idsn + rel));
+        expect(t[col('mptcp.dsn')]).toBe(String(u64(rel - TWO32)));
+        expect(t[col('mptcp.rawdsn64')]).toBe(String(CLIENT.idsn + rel - TWO32));
+        // the DSS's own DSN (mptcp.dss.dsn, and the Info column's seq=): the same error in tshark
+        expect(m[col('mptcp.dss.dsn')]).toBe('2001');
+        expect(t[col('mptcp.dss.dsn')]).toBe(String(u64(2001n - TWO32)));
+      }
+      expect(r.tshark[rows[0] as number]?.[col('mptcp.dsn')]).toBe('18446744069414586321');
+      // the mapping that straddles the wrap (DSN 1001..2000, 4-byte DSN 0xfffffcf8) starts before it: equal
+      const before = r.tshark.map((row, i) => i).filter((i) => r.tshark[i]?.[col('tcp.options.mptcp.rawdataseqno')] === String(0xfffffcf8));
+      expect(before.length).toBe(2);
+      for (const i of before) expect(r.mpcap[i]?.[col('mptcp.dsn')]).toBe(r.tshark[i]?.[col('mptcp.dsn')]);
+      expect(r.diffs.filter((d) => d.field === 'mptcp.dsn').length).toBe(rows.length);
+    }
+  });
+
+  it('(j) dsn-wrap.pcap frame 8: a 4-byte DSN beside an 8-byte data ACK, not widened by tshark', () => {
+    expect(cell(DSN_WRAP_PCAP, 8, 'tcp.options.mptcp.dseqn8.flag').mpcap).toBe('0');
+    expect(cell(DSN_WRAP_PCAP, 8, 'tcp.options.mptcp.dataack8.flag').mpcap).toBe('1');
+    const raw = cell(DSN_WRAP_PCAP, 8, 'mptcp.rawdsn64');
+    expect(raw.tshark).toBe(cell(DSN_WRAP_PCAP, 8, 'tcp.options.mptcp.rawdataseqno').tshark);
+    expect(BigInt.asUintN(32, BigInt(raw.mpcap))).toBe(BigInt(raw.tshark));
+    // mpcap's is the 64-bit DSN its reassembly gives the payload (mpcap.dsn), as tshark's frames 7 and 9 around it
+    const idsn = BigInt(cell(DSN_WRAP_PCAP, 7, 'mptcp.rawdsn64').mpcap) - BigInt(cell(DSN_WRAP_PCAP, 7, 'mptcp.dsn').mpcap);
+    expect(cell(DSN_WRAP_PCAP, 8, 'mptcp.dsn')).toEqual({ tshark: '9953279261836050437', mpcap: '5' });
+    expect(BigInt(raw.mpcap) - idsn).toBe(5n);
+    expect(cell(DSN_WRAP_PCAP, 8, 'mpcap.dsn').mpcap).toBe('5');
+    for (const f of [7, 9]) expect(cell(DSN_WRAP_PCAP, f, 'mptcp.dsn').mpcap).toBe(cell(DSN_WRAP_PCAP, f, 'mptcp.dsn').tshark);
+  });
+
   it('each exception is used, and only on the captures named', () => {
     const by = new Map<string, Set<string>>();
     for (const r of results.values()) if (!variants.includes(r.file)) for (const d of r.diffs) if (d.allowedBy) (by.get(d.allowedBy) ?? by.set(d.allowedBy, new Set()).get(d.allowedBy))?.add(path.basename(r.file));
     expect([...(by.get('tshark-join-syn-of-server') ?? [])].sort()).toEqual(['dsn-wrap.pcap', 'joins.pcap']);
+    expect([...(by.get('tshark-dsn32-beside-ack64') ?? [])]).toEqual(['dsn-wrap.pcap']);
+    // no capture of the corpus or the fixtures sends a 4-byte DSN past a wrap: only the crafted one above
+    expect(by.get('tshark-dsn32-wrap')).toBeUndefined();
     // the kernel fixtures whose first subflow sends data with the MP_CAPABLE (checksum, gso-off, loss, path-down)
     expect(by.get('tshark-mp-capable-data-mappings')?.has('checksum.pcap')).toBe(true);
   });

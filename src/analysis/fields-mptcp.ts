@@ -5,6 +5,7 @@
  */
 import type { MptcpOption } from '../dissect/mptcp.js';
 import type { FieldDef, FieldGetter } from './fields.js';
+import type { PacketView } from './packet-view.js';
 
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
@@ -45,10 +46,26 @@ const mpc = (fn: (o: MptcpOption & { subtype: 'MP_CAPABLE' }) => string | null):
 const dss = (mask: number): FieldGetter => perOption((o) => (o.subtype === 'DSS' ? bit(o.byte3, mask) : null));
 const rst = (mask: number): FieldGetter => perOption((o) => (o.subtype === 'MP_TCPRST' ? bit(o.byte2, mask) : null));
 
-/** A DSS's DSN relative to `base`; a 32-bit one gets the base's high half, as tshark does (no wrap handling). */
-export function relativeDsn(dataSeq: bigint, is64: boolean, base: bigint): bigint {
-  const full = is64 ? dataSeq : ((base >> 32n) << 32n) | dataSeq;
-  return BigInt.asUintN(64, full - base);
+/**
+ * The DSN of each DSS of the packet relative to the sender's DSN base, widened as Linux does from the
+ * direction's last DSN (mptcp-dsn.ts; tshark ORs in the base's high half, wrong past a 32-bit wrap).
+ * Needs the analysis (v.dsnAnalysis); without it, nothing.
+ */
+export function dssRelativeDsns(v: PacketView, base: bigint, out: string[]): void {
+  // by the DSN on the wire: the view may show one option of the packet (tshark's JSON layout)
+  const list = v.seg.mptcp;
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i] as MptcpOption;
+    if (o.subtype !== 'DSS' || o.dataSeq === null) continue;
+    const d = dssRelativeDsn(v, o.dataSeq, base);
+    if (d !== null) out.push(d);
+  }
+}
+
+/** The relative DSN of the packet's DSS whose DSN on the wire is `raw`, or null. */
+export function dssRelativeDsn(v: PacketView, raw: bigint, base: bigint): string | null {
+  const d = v.dsnAnalysis?.dssDsn.find(([r]) => r === raw)?.[1];
+  return d == null ? null : BigInt.asUintN(64, d - base).toString();
 }
 
 /** MP_CAPABLE's crypto bits as tshark 4.0 reads them (C to H of RFC 6824; H alone is HMAC-SHA). */
@@ -126,15 +143,10 @@ export const MPTCP_FIELDS: FieldDef[] = [
   {
     name: 'mptcp.dss.dsn',
     description: "DSS mapping's DSN relative to the sender's IDSN (needs the key)",
+    tcpAnalysis: true,
     get: (v, out) => {
       const base = v.senderDsnBase;
-      if (base === null) return;
-      const list = v.seg.mptcp;
-      for (let i = 0; i < list.length; i++) {
-        const o = list[i] as MptcpOption;
-        if (o.subtype !== 'DSS' || o.dataSeq === null) continue;
-        out.push(relativeDsn(o.dataSeq, o.dataSeq64, base).toString());
-      }
+      if (base !== null) dssRelativeDsns(v, base, out);
     },
   },
 ];

@@ -19,21 +19,28 @@ export interface FieldDef {
   tcpAnalysis?: boolean;
   /**
    * How the field compares with tshark 4.0's of the same name: absent = the same, cell by cell, on
-   * every capture of the corpus and the fixtures (test/tshark-compat.test.ts); otherwise where and
-   * why it differs (README "Where mpcap and tshark differ").
+   * every capture of the corpus and the fixtures (test/tshark-compat.test.ts,
+   * test/tshark-mappings.test.ts); otherwise where tshark is wrong and mpcap is not (README "Where
+   * mpcap and tshark differ", each with a test), or for an mpcap-only field what it is instead.
    */
   tshark?: string;
+  /** For an mpcap-only field, the tshark type code -Y compares it as (src/filter/tshark-types.ts); default: numbers as numbers, else text. */
+  filterType?: string;
 }
 
-/** Where a field differs from tshark's, by name (each a tested exception or a field tshark lacks). */
+/** mpcap's own fields are named mpcap.*: tshark has no field of that name. */
+export const isMpcapOnly = (name: string): boolean => name.startsWith('mpcap.');
+
+/** Where a field differs from tshark's, by name (each a tested tshark bug), or what an mpcap-only field is. */
 const TSHARK_DIFFERENCES: Readonly<Record<string, string>> = {
   'tcp.options.mptcp.checksum': 'tshark never prints a DSS checksum (a length bug); mpcap does',
   'mptcp.ack': 'a 32-bit data ACK past a wrap: mpcap widens it as Linux does, tshark prints a value near 2^64',
-  'mptcp.dss.dsn': 'a 4-byte DSN beside an 8-byte data ACK: tshark does not widen it (it reads the ACK flag)',
-  'mptcp.rawdsn64': "two tshark bugs: its DSNs lag one segment while a v1 MP_CAPABLE's repeated data mapping covers the data, and a join SYN sent by the server gets the client's DSN base",
-  'mptcp.related_mapping': 'the same (in tshark\'s interval-tree order) except where tshark files each repeated v1 MP_CAPABLE data mapping apart',
-  'mptcp.reinjection_of': 'the same except for data whose DSN tshark has one segment behind (v1 MP_CAPABLE data mappings)',
-  'mptcp.dsn': "mpcap's own: printed by default, the payload's DSN from mpcap's reassembly (tshark prints mptcp.dsn only with -o mptcp.analyze_mappings:TRUE, from its own mapping lookup)",
+  'mptcp.dss.dsn': "a 4-byte DSN beside an 8-byte data ACK (tshark does not widen it: it reads the ACK flag), and a 4-byte DSN past a 32-bit wrap (tshark ORs in the IDSN's high half)",
+  'mptcp.rawdsn64': "a 4-byte DSN past a 32-bit wrap (tshark ORs in the IDSN's high half), a 4-byte DSN beside an 8-byte data ACK (tshark does not widen it), DSNs one segment behind while a v1 MP_CAPABLE's repeated data mapping covers the data, and a join SYN sent by the server (tshark gives it the client's DSN base)",
+  'mptcp.dsn': "where tshark's mptcp.rawdsn64 is: a 4-byte DSN past a 32-bit wrap, a 4-byte DSN beside an 8-byte data ACK, and DSNs one segment behind while a v1 MP_CAPABLE's repeated data mapping covers the data",
+  'mptcp.related_mapping': "where tshark files each repeated v1 MP_CAPABLE data mapping apart (elsewhere the same, in tshark's interval-tree order)",
+  'mptcp.reinjection_of': 'data whose DSN tshark has one segment behind (v1 MP_CAPABLE data mappings)',
+  'mpcap.dsn': "tshark has no such field; mptcp.dsn is tshark's DSN, from the subflow's mappings",
 };
 
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
@@ -225,8 +232,8 @@ const defs: FieldDef[] = [
   { name: 'mptcp.stream', description: 'MPTCP connection index', get: (v, o) => void (v.mptcpStream !== null && o.push(String(v.mptcpStream))) },
   { name: 'mptcp.expected_token', description: "Token expected from the sender's key", get: (v, o) => void (v.expectedToken !== null && o.push(String(v.expectedToken))) },
   { name: 'mptcp.expected_idsn', description: "IDSN expected from the sender's key", get: (v, o) => void (v.expectedIdsn !== null && o.push(v.expectedIdsn.toString())) },
-  { name: 'mptcp.dsn', description: 'Data sequence number of the payload (relative)', get: (v, o) => void (v.dsn !== null && o.push(v.dsn.toString())) },
   { name: 'mptcp.ack', description: 'Data ACK (relative)', get: (v, o) => void (v.dataAck !== null && o.push(v.dataAck.toString())) },
+  { name: 'mpcap.dsn', description: "DSN of the payload's first byte (relative: the IDSN's next byte is 1), from mpcap's reassembly of the connection", filterType: 'U', get: (v, o) => void (v.dsn !== null && o.push(v.dsn.toString())) },
 ];
 
 export const FIELDS: ReadonlyMap<string, FieldDef> = new Map(

@@ -7,6 +7,7 @@ import type { Frame } from '../dissect/frame.js';
 import type { Packet } from '../dissect/packet.js';
 import type { Segment } from '../dissect/segment.js';
 import { TcpFlag } from '../dissect/tcp.js';
+import type { Side } from '../reassembly/model.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
 import { MptcpDsnAnalyzer, type DsnResult, type ReinjectionContext } from './mptcp-dsn.js';
 import { TcpAnalyzer, type TcpAnalysisResult } from './tcp-analysis.js';
@@ -26,7 +27,7 @@ export class PacketState {
   /** `reinjections`: keep every data packet's DSN range for mptcp.reinjection_of (memory grows with the capture). */
   constructor(private readonly analyzeTcp: boolean, private readonly reinjections = false) {}
 
-  update(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }, pkt: () => Packet, dsnBase: () => bigint | null = () => null, reinjection: () => ReinjectionContext | null = () => null): void {
+  update(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }, pkt: () => Packet, sender: () => Side | null = () => null, reinjection: () => ReinjectionContext | null = () => null): void {
     this.timeNs = (frame.tsSec - t0.tsSec) * 1e9 + (frame.tsNsec - t0.tsNsec);
     this.deltaNs = this.prevNs === null ? 0 : this.timeNs - this.prevNs;
     this.prevNs = this.timeNs;
@@ -51,7 +52,7 @@ export class PacketState {
     this.tcp = this.analyzer.process(info.tcpStream, fromA, frame.number, this.timeNs, seg.seq, seg.ack, seg.flags, seg.window, seg.payloadLen, shift, sack);
     if (seg.hasMptcpOption || info.mptcpStream !== null) {
       const t = this.tcp;
-      this.dsn = this.mappings.process(`${info.tcpStream}|${fromA ? 'a' : 'b'}`, frame.number, seg.mptcp, (seg.flags & TcpFlag.SYN) !== 0, t.seq, seg.payloadLen, t.synSeen, dsnBase(), info.mptcpStream !== null, this.reinjections && seg.payloadLen > 0 ? reinjection() : null, info.tcpStream);
+      this.dsn = this.mappings.process(`${info.tcpStream}|${fromA ? 'a' : 'b'}`, frame.number, seg.mptcp, (seg.flags & TcpFlag.SYN) !== 0, t.seq, seg.payloadLen, t.synSeen, sender(), info.mptcpStream !== null, this.reinjections && seg.payloadLen > 0 ? reinjection() : null, info.tcpStream);
     }
   }
 }

@@ -5,7 +5,7 @@ import { SUBTYPE_NAMES, TCPRST_REASONS, type MptcpOption } from '../dissect/mptc
 import type { TcpOption } from '../dissect/tcp.js';
 import { tcpFlagsText } from '../dissect/tcp.js';
 import { frameTimeEpoch } from './fields.js';
-import { relativeDsn } from './fields-mptcp.js';
+import { dssRelativeDsn } from './fields-mptcp.js';
 import type { PacketView } from './packet-view.js';
 
 const hx = (n: number | bigint, width = 0): string => `0x${n.toString(16).padStart(width, '0')}`;
@@ -22,10 +22,11 @@ function mpcFlags(flags: number): string {
 /** Relative values for the Info column (null: print what is on the wire). */
 export interface RelativeDss {
   dataAck: bigint | null;
-  dsnBase: bigint | null;
+  /** The DSS's DSN relative to the sender's base (mptcp.dss.dsn), when known. */
+  dsn: string | null;
 }
 
-const RAW: RelativeDss = { dataAck: null, dsnBase: null };
+const RAW: RelativeDss = { dataAck: null, dsn: null };
 
 /** Compact text of one MPTCP option, for the Info column; DSNs and data ACKs relative when `rel` knows their base. */
 export function mptcpInfo(m: MptcpOption, rel: RelativeDss = RAW): string {
@@ -53,7 +54,7 @@ export function mptcpInfo(m: MptcpOption, rel: RelativeDss = RAW): string {
     case 'DSS': {
       const parts = ['DSS'];
       if (m.dataAck !== null) parts.push(`ack=${rel.dataAck ?? m.dataAck}`);
-      if (m.dataSeq !== null) parts.push(`seq=${rel.dsnBase !== null ? relativeDsn(m.dataSeq, m.dataSeq64, rel.dsnBase) : m.dataSeq} sseq=${m.subflowSeq} len=${m.dataLen}`);
+      if (m.dataSeq !== null) parts.push(`seq=${rel.dsn ?? m.dataSeq} sseq=${m.subflowSeq} len=${m.dataLen}`);
       if (m.checksum !== null) parts.push(`csum=${hx(m.checksum, 4)}`);
       if (m.dataFin) parts.push('DATA_FIN');
       return parts.join(' ');
@@ -96,8 +97,13 @@ export function infoColumn(v: PacketView): string {
   const ack = a ? a.ack : tcp.ack;
   const win = a ? a.windowSize : tcp.window;
   const parts = [`${tcp.srcPort} → ${tcp.dstPort} [${tcpFlagsText(tcp.flags)}] Seq=${seq}${tcp.flags & 0x10 ? ` Ack=${ack}` : ''} Win=${win} Len=${tcp.payloadLen}`];
-  const rel: RelativeDss = { dataAck: v.dataAck, dsnBase: v.senderDsnBase };
-  for (const opt of tcp.options) if (opt.kind === 'MPTCP') parts.push(mptcpInfo(opt.mptcp, rel));
+  const base = v.senderDsnBase;
+  for (const opt of tcp.options) {
+    if (opt.kind !== 'MPTCP') continue;
+    const m = opt.mptcp;
+    const dsn = m.subtype === 'DSS' && m.dataSeq !== null && base !== null ? dssRelativeDsn(v, m.dataSeq, base) : null;
+    parts.push(mptcpInfo(m, { dataAck: v.dataAck, dsn }));
+  }
   for (const x of p.problems) {
     if (parts.some((part) => part.includes(x.message))) continue; // already shown with its option
     parts.push(`[${x.kind === 'truncated' ? 'Packet size limited during capture' : 'Malformed'}: ${x.message}]`);
@@ -261,10 +267,13 @@ export function packetTree(v: PacketView): string {
         for (const line of mptcpTree(o.mptcp, extra)) out.push(`            ${line}`);
       }
     }
-    if (v.mptcpStream !== null || v.dsn !== null || v.dataAck !== null) {
+    const relDsn = v.dsnAnalysis?.relDsn ?? null;
+    if (v.mptcpStream !== null || v.dsn !== null || v.dataAck !== null || relDsn !== null) {
       out.push('    Multipath TCP analysis');
       if (v.mptcpStream !== null) out.push(`        [Stream index: ${v.mptcpStream}]`);
-      if (v.dsn !== null) out.push(`        [Data Sequence Number (relative): ${v.dsn}]`);
+      // tshark's (from the subflow's mappings), then mpcap's own (its reassembly's)
+      if (relDsn !== null) out.push(`        [Data Sequence Number (relative): ${relDsn}]`);
+      if (v.dsn !== null) out.push(`        [Payload DSN in mpcap's reassembly (mpcap.dsn): ${v.dsn}]`);
       if (v.dataAck !== null) out.push(`        [Data ACK (relative): ${v.dataAck}]`);
     }
     if (t.payloadLen > 0) out.push(`    TCP payload (${t.payloadLen} bytes${t.payload.length < t.payloadLen ? `, ${t.payload.length} captured` : ''})`);

@@ -16,7 +16,7 @@ import { relativeTime, type PacketView } from '../analysis/packet-view.js';
 import { PacketState } from '../analysis/packet-state.js';
 import type { TcpAnalysisResult } from '../analysis/tcp-analysis.js';
 import type { DsnResult, ReinjectionContext } from '../analysis/mptcp-dsn.js';
-import type { Connection } from '../reassembly/model.js';
+import type { Connection, Side } from '../reassembly/model.js';
 import { parsePacketCount, Pipeline, runPipeline } from '../analysis/pipeline.js';
 import { mptcpAck, type MptcpTracker, type PacketInfo } from '../reassembly/tracker.js';
 import type { SetExit } from './errors.js';
@@ -152,7 +152,7 @@ export class LazyView implements PacketView {
     this.mptcpStream = info.mptcpStream;
     this.expectedToken = info.expectedToken;
     this.expectedIdsn = info.expectedIdsn;
-    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderDsnBase, () => this.reinjectionContext);
+    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderSide, () => this.reinjectionContext);
   }
 
   get deltaNs(): number {
@@ -223,12 +223,17 @@ export class LazyView implements PacketView {
     return this.tracker.state.side(c, sub, !this.info.fromClient).key;
   }
 
-  get senderDsnBase(): bigint | null {
+  /** The sender's side of the MPTCP connection (its key, IDSN). */
+  get senderSide(): Side | null {
     const c = this.connection;
     const sub = this.info.subflow;
     if (c === null || sub === null || this.tracker === null) return null;
-    const side = this.tracker.state.side(c, sub, this.info.fromClient);
-    return side.idsn ?? (side.dsn64Seen ? 0n : null);
+    return this.tracker.state.side(c, sub, this.info.fromClient);
+  }
+
+  get senderDsnBase(): bigint | null {
+    const side = this.senderSide;
+    return side === null ? null : (side.idsn ?? (side.dsn64Seen ? 0n : null));
   }
 
   get dsn(): bigint | null {
@@ -279,7 +284,7 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
   // The full record is decoded only for what needs it: the tree, JSON, the summary line, and the
   // fields that read more than the segment view holds (lazily, in LazyView).
   const pipeline = new Pipeline(false);
-  pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mptcp.dsn') || (filter?.fields.includes('mptcp.dsn') ?? false);
+  pipeline.tracker.placeData = format !== 'fields' || fieldDefs.some((d) => d.name === 'mpcap.dsn') || (filter?.fields.includes('mpcap.dsn') ?? false);
   const view = new LazyView();
   const REINJECTION = ['mptcp.reinjection_of', 'mptcp.reinjected_in'];
   const reinjections = fieldDefs.some((d) => REINJECTION.includes(d.name)) || (filter?.fields.some((f) => REINJECTION.includes(f)) ?? false);

@@ -11,6 +11,9 @@ import { parsePacketCount, runPipeline } from '../analysis/pipeline.js';
 import { PlotCollector } from '../report/collect.js';
 import { MAX_PLOT_POINTS, writeReportHtml } from '../report/html.js';
 import { selectConnections } from '../report/select.js';
+import { buildSelection, FilterMatches } from '../filter/select.js';
+import { LazyView } from './dissect.js';
+import { compileFilterOption } from './filter-option.js';
 import type { SetExit } from './errors.js';
 import { UsageError } from './errors.js';
 import { closeStream, ExitCode, openOutput, type CliIo } from './io.js';
@@ -22,6 +25,7 @@ interface ReportCmdOptions {
   count?: string;
   top: string;
   connection: string[];
+  displayFilter?: string;
   open?: boolean;
 }
 
@@ -42,6 +46,7 @@ export function registerReport(program: Command, io: CliIo, setExit: SetExit): v
     .option('-c, --count <n>', 'stop after n packets')
     .option('--top <n>', 'detail sections for the n connections with the most payload bytes', String(DEFAULT_TOP))
     .option('--connection <index>', 'a detail section for this connection (mptcp.stream, as in analyze); repeatable', collect, [])
+    .option('-Y, --display-filter <filter>', 'keep only the connections that have at least one packet matching this Wireshark display filter (as analyze -Y)')
     .option('--open', 'open the page in the desktop browser when done')
     .addHelpText(
       'after',
@@ -49,7 +54,8 @@ export function registerReport(program: Command, io: CliIo, setExit: SetExit): v
 Examples:
   mpcap report capture.pcap -o report.html
   mpcap report --top 1 --connection 7 capture.pcapng.gz -o report.html
-  mpcap report a.pcap b.pcap -o reports/      # reports/a.html, reports/b.html`,
+  mpcap report a.pcap b.pcap -o reports/      # reports/a.html, reports/b.html
+  mpcap report -Y 'ip.addr == 10.0.2.0/24' capture.pcap -o report.html   # the connections that used that network`,
     )
     .action(async (files: string[], opts: ReportCmdOptions) => {
       setExit(await runReport(files, opts, io));
@@ -80,6 +86,7 @@ async function runReport(files: string[], opts: ReportCmdOptions, io: CliIo): Pr
   if (limit === null) throw new UsageError(`-c ${opts.count}: expected a positive whole number of packets`);
   const top = wholeNumber(opts.top, '--top', 0);
   const asked = opts.connection.map((c) => wholeNumber(c, '--connection', 0));
+  const filter = compileFilterOption(opts.displayFilter);
   const outs = await outputPaths(files, opts.output);
   let code: number = ExitCode.OK;
   for (const [i, path] of files.entries()) {
@@ -89,6 +96,8 @@ async function runReport(files: string[], opts: ReportCmdOptions, io: CliIo): Pr
     const analysis = new Analysis();
     const collector = new PlotCollector(analysis.tracker);
     analysis.pipeline.subscribe(collector);
+    const matches = filter === null ? null : new FilterMatches(filter, new LazyView(), analysis.pipeline);
+    if (matches !== null) analysis.pipeline.subscribe(matches);
     const size = path === '-' ? 0 : (await stat(path).catch(() => ({ size: 0 }))).size;
     const progress = Progress.maybe(io.stderr, io.env, size, path);
     const pipeline = analysis.pipeline;
@@ -112,12 +121,15 @@ async function runReport(files: string[], opts: ReportCmdOptions, io: CliIo): Pr
       io.stderr.write(`mpcap: ${path}: the capture is damaged: the report covers the ${summary.frames} packets before byte ${fatal.offset}\n`);
       code = ExitCode.DAMAGED;
     }
-    const parts = analysis.parts(path === '-' ? '(standard input)' : path, summary, `mpcap ${version()}`);
+    // -Y keeps the connections with a matching packet: in the tables and among the detail sections
+    const selection = buildSelection(analysis.tracker, { matches, connections: [], subflows: [] });
+    const parts = analysis.parts(path === '-' ? '(standard input)' : path, summary, `mpcap ${version()}`, selection === null ? {} : { selection });
     const sel = selectConnections(parts, { top, connections: asked });
     if (sel.missing.length > 0) {
       await closeStream(stream);
       await unlink(target).catch(() => {});
-      throw new UsageError(`--connection ${sel.missing.join(', ')}: not a connection of ${path} (see mpcap analyze ${path})`);
+      const why = selection === null ? `not a connection of ${path} (see mpcap analyze ${path})` : `not among the connections of ${path} that -Y keeps (see mpcap analyze -Y '${filter?.text ?? ''}' ${path})`;
+      throw new UsageError(`--connection ${sel.missing.join(', ')}: ${why}`);
     }
     const details = sel.indices.map((idx) => {
       const conn = analysis.tracker.connections[idx];

@@ -1,7 +1,9 @@
 /**
  * `dissect -w FILE`: the packets that pass -Y into a classic pcap file, as `tshark -r IN -Y … -w
  * OUT` (which writes pcapng; mpcap writes pcap, which every tool reads). The file takes the link
- * type, snap length and timestamp resolution of the input's first interface; a packet of another
+ * type and snap length of the input's first interface, and nanosecond timestamps when any interface
+ * known before the first packet has more than microseconds (several files: a µs pcap with a ns
+ * one keeps the ns packets' nanoseconds); a packet of another
  * link type (a pcapng with several kinds of interface) cannot go into one pcap file: it is left
  * out and counted. `-w -` writes to standard output.
  */
@@ -19,6 +21,8 @@ export class CaptureOutput {
   private readonly writer: PcapWriter;
   private readonly sink: BinarySink | null;
   private linkType: number | null = null;
+  private snapLen = MAX_SNAPLEN;
+  private begun = false;
   /** Packets left out because their link type differs from the file's. */
   skipped = 0;
   firstSkipped: { frame: number; linkType: number } | null = null;
@@ -40,15 +44,24 @@ export class CaptureOutput {
     }
   }
 
-  /** The first interface decides the file header. */
+  /** The first interface decides the link type and snap length; any finer than µs, the precision. */
   interface(iface: CaptureInterface): void {
+    if (this.begun) return;
+    if (iface.tsUnitsPerSec > 1e6) this.writer.precision = 'nano';
     if (this.linkType !== null) return;
     this.linkType = iface.linkType;
-    this.writer.precision = iface.tsUnitsPerSec > 1e6 ? 'nano' : 'micro';
-    this.writer.begin(iface.linkType, iface.snapLen === 0 ? MAX_SNAPLEN : iface.snapLen);
+    this.snapLen = iface.snapLen === 0 ? MAX_SNAPLEN : iface.snapLen;
+  }
+
+  /** The file header, once the interfaces told before the first packet are known. */
+  private begin(): void {
+    if (this.begun) return;
+    this.begun = true;
+    this.writer.begin(this.linkType ?? 1, this.snapLen);
   }
 
   write(frame: Frame): void {
+    this.begin();
     if (frame.linkType !== this.linkType) {
       this.skipped++;
       this.firstSkipped ??= { frame: frame.number, linkType: frame.linkType };
@@ -65,7 +78,7 @@ export class CaptureOutput {
 
   /** Ends the file; one written even when no packet passed (a header only, as tshark does). */
   async end(): Promise<void> {
-    if (this.linkType === null) this.interface({ linkType: 1, snapLen: MAX_SNAPLEN, tsUnitsPerSec: 1e6 } as CaptureInterface);
+    this.begin();
     this.writer.close();
     await this.sink?.end();
   }

@@ -118,7 +118,7 @@ class Compiler {
           throw fail(`${o.text} is neither a field nor a protocol name.`, o);
         }
         this.used.add(def.name);
-        const kind = KINDS[tsharkType(def.name) ?? 'auto'] as AnyKind;
+        const kind = KINDS[tsharkType(def.name) ?? def.filterType ?? 'auto'] as AnyKind;
         const texts: string[] = [];
         const vals: unknown[] = [];
         return {

@@ -106,7 +106,7 @@ export const COMPAT_FIELDS: readonly string[] = [
  * test/tshark-mappings.test.ts with MAPPING_PREFS (mpcap always computes them).
  */
 export const MAPPING_FIELDS: readonly string[] = [
-  'mptcp.rawdsn64', 'mptcp.related_mapping', 'mptcp.reinjection_of', 'mptcp.reinjected_in', 'mptcp.dss.missing_mapping',
+  'mptcp.rawdsn64', 'mptcp.dsn', 'mptcp.related_mapping', 'mptcp.reinjection_of', 'mptcp.reinjected_in', 'mptcp.dss.missing_mapping',
   'mptcp.dss.infinite_mapping', 'mptcp.connection.echoed_key_mismatch', 'mptcp.connection.missing_algorithm',
   'mptcp.connection.unsupported_algorithm',
 ];

@@ -202,7 +202,7 @@ const abs = (rel: number): bigint => IDSN + BigInt(rel);
 interface Run {
   conn: Connection;
   out: CollectSink;
-  /** mptcp.dsn / mptcp.ack per frame, as the tracker gave them. */
+  /** mpcap.dsn / mptcp.ack per frame, as the tracker gave them. */
   dsn: Map<number, bigint | null>;
   ack: Map<number, bigint | null>;
 }

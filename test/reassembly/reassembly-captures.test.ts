@@ -136,14 +136,14 @@ describe.each(fixtures)('$name', ({ name, file, side }) => {
     expect(conn.data.s2c.deliveredBytes).toBe((side.server.reply ?? '').length);
   });
 
-  it('dissect: every client→server payload packet of connection 0 has a relative DSN; together they cover [1, N]', async () => {
+  it('dissect: every client→server payload packet of connection 0 has a relative DSN (mpcap.dsn); together they cover [1, N]', async () => {
     const subflows = new Set(conn.subflows.map((s) => String(s.tcpStream)));
-    const rows = await fields(file, ['frame.number', 'tcp.stream', 'tcp.dstport', 'tcp.len', 'mptcp.dsn']);
+    const rows = await fields(file, ['frame.number', 'tcp.stream', 'tcp.dstport', 'tcp.len', 'mpcap.dsn']);
     const data = rows.filter((r) => subflows.has(r['tcp.stream'] as string) && Number(r['tcp.dstport']) === side.server_port && Number(r['tcp.len']) > 0);
     expect(data.length).toBeGreaterThan(0);
-    const missing = data.filter((r) => r['mptcp.dsn'] === '');
+    const missing = data.filter((r) => r['mpcap.dsn'] === '');
     expect(missing.map((r) => r['frame.number'])).toEqual([]);
-    const ranges = data.map((r) => [Number(r['mptcp.dsn']), Number(r['mptcp.dsn']) + Number(r['tcp.len'])] as const).sort((a, b) => a[0] - b[0]);
+    const ranges = data.map((r) => [Number(r['mpcap.dsn']), Number(r['mpcap.dsn']) + Number(r['tcp.len'])] as const).sort((a, b) => a[0] - b[0]);
     expect(ranges[0]?.[0]).toBe(1);
     let end = 1;
     for (const [a, b] of ranges) {
@@ -178,11 +178,11 @@ describe('checksum.pcap: DSS checksums', () => {
     writeFileSync(bad, bytes);
 
     // Where the changed byte is in the data stream: the payload ends the frame (SLL2, no trailer).
-    const row = (await fields(bad, ['frame.number', 'tcp.dstport', 'tcp.len', 'mptcp.dsn'])).find((r) => Number(r['frame.number']) === rec!.frame);
+    const row = (await fields(bad, ['frame.number', 'tcp.dstport', 'tcp.len', 'mpcap.dsn'])).find((r) => Number(r['frame.number']) === rec!.frame);
     expect(Number(row?.['tcp.dstport'])).toBe(5201);
     const len = Number(row?.['tcp.len']);
     const payloadStart = rec!.dataOffset + rec!.capLen - len;
-    const dsn = Number(row?.['mptcp.dsn']) + (flip - payloadStart);
+    const dsn = Number(row?.['mpcap.dsn']) + (flip - payloadStart);
     expect((dsn - 1) & 0xff).toBe(0x13); // the pattern byte at that DSN is the one we changed
 
     const [conn] = await analyze(bad);
@@ -240,10 +240,10 @@ describe.each(fixtures.filter((f) => f.side.knobs.FASTCLOSE !== 1))('$name with 
   beforeAll(async () => {
     before = (await analyze(file))[0] as ConnectionJson;
     const subflows = new Set(before.subflows.map((s) => String(s.tcpStream)));
-    const rows = (await fields(file, ['frame.number', 'tcp.stream', 'tcp.dstport', 'tcp.len', 'mptcp.dsn'])).filter(
-      (r) => subflows.has(r['tcp.stream'] as string) && Number(r['tcp.dstport']) === side.server_port && Number(r['tcp.len']) > 0 && r['mptcp.dsn'] !== '',
+    const rows = (await fields(file, ['frame.number', 'tcp.stream', 'tcp.dstport', 'tcp.len', 'mpcap.dsn'])).filter(
+      (r) => subflows.has(r['tcp.stream'] as string) && Number(r['tcp.dstport']) === side.server_port && Number(r['tcp.len']) > 0 && r['mpcap.dsn'] !== '',
     );
-    const data = rows.map((r) => ({ frame: Number(r['frame.number']), dsn: Number(r['mptcp.dsn']), len: Number(r['tcp.len']) }));
+    const data = rows.map((r) => ({ frame: Number(r['frame.number']), dsn: Number(r['mpcap.dsn']), len: Number(r['tcp.len']) }));
     // a frame early in the transfer whose bytes no other frame carries (no retransmission or
     // reinjection would fill the gap), with data after it
     const alone = data.filter((d, i) => i > 4 && i < data.length - 5 && data.every((o) => o === d || o.dsn + o.len <= d.dsn || o.dsn >= d.dsn + d.len));

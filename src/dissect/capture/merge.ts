@@ -9,9 +9,17 @@
  * and that file reads no further until its queue has been handed on, so each file holds at most
  * one chunk of frames. For rotated files that is the first chunk of each later file; the rest is
  * handed on without a copy. Equal timestamps go in the order the files were given, as mergecap.
+ *
+ * Interfaces are numbered across files, as mergecap numbers the interfaces of files it does not
+ * merge into one (a µs pcap and a ns pcap: interfaces 0 and 1): every file's interfaces known when
+ * the first frame is handed on (each file has been opened by then) take the numbers in the order
+ * the files were given, and one a file declares later (a pcapng IDB after its first packets) the
+ * next free number. So frame.interface_id, and whatever is looked up by it (the timestamp
+ * resolution a time is printed at), names one interface of one file.
  */
 import { FrameRecord, type Frame } from '../frame.js';
 import type { FrameHandler } from './parser.js';
+import type { CaptureInterface } from './types.js';
 import { readCapture, type ReadCaptureOptions, type ReadCaptureSummary } from './source.js';
 
 /** Read size per file when many files are open at once (memory: about two chunks per file). */
@@ -35,6 +43,9 @@ class Source {
   done = false;
   /** Resolves the wait of this file's reader once its queue is handed on. */
   wake: (() => void) | null = null;
+  /** The file's interfaces (its own numbering), and the number each has across files (-1: none yet). */
+  readonly interfaces: CaptureInterface[] = [];
+  readonly globalId: number[] = [];
   constructor(readonly index: number, readonly path: string) {}
 
   get pending(): number {
@@ -60,8 +71,30 @@ export async function readCaptures(paths: readonly string[], onFrame: FrameHandl
   const out = new FrameRecord();
   let stopped = false;
   let number = 0;
+  /** Interfaces numbered across files (from the first frame handed on), and the next number. */
+  let numbered = false;
+  let nextId = 0;
+  const all: CaptureInterface[] = [];
+
+  const numberOne = (s: Source, local: number): void => {
+    const i = s.interfaces[local] as CaptureInterface;
+    const g: CaptureInterface = { ...i, id: nextId++ };
+    s.globalId[local] = g.id;
+    all.push(g);
+    opts.onInterface?.(g);
+  };
+  const numberAll = (): void => {
+    numbered = true;
+    for (const s of sources) for (let j = 0; j < s.interfaces.length; j++) numberOne(s, j);
+  };
+  const onInterface = (s: Source, i: CaptureInterface): void => {
+    s.interfaces[i.id] = i;
+    s.globalId[i.id] = -1;
+    if (numbered) numberOne(s, i.id);
+  };
 
   const deliver = (f: Queued | Frame, s: Source): boolean => {
+    if (!numbered) numberAll();
     out.number = ++number;
     out.tsSec = f.tsSec;
     out.tsNsec = f.tsNsec;
@@ -71,7 +104,7 @@ export async function readCaptures(paths: readonly string[], onFrame: FrameHandl
     out.capLen = f.capLen;
     out.origLen = f.origLen;
     out.linkType = f.linkType;
-    out.interfaceId = f.interfaceId;
+    out.interfaceId = s.globalId[f.interfaceId] ?? f.interfaceId;
     out.fileOffset = f.fileOffset;
     if (onFrame(out) === false) stop();
     return !stopped;
@@ -139,6 +172,7 @@ export async function readCaptures(paths: readonly string[], onFrame: FrameHandl
         {
           ...opts,
           ...(chunkBytes === undefined ? {} : { chunkBytes }),
+          onInterface: (i) => onInterface(s, i),
           afterChunk: async () => {
             drain();
             if (s.pending > 0 && !stopped) await new Promise<void>((resolve) => (s.wake = resolve));
@@ -159,11 +193,12 @@ export async function readCaptures(paths: readonly string[], onFrame: FrameHandl
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   const inputs = results.map((r, i) => ({ path: paths[i] as string, summary: (r as PromiseFulfilledResult<ReadCaptureSummary>).value }));
-  return combine(inputs);
+  if (!numbered) numberAll(); // no frame at all: the interfaces are still told, in file order
+  return combine(inputs, all);
 }
 
 /** One summary for several files: sums, and each file's problems with its name in front. */
-function combine(inputs: InputSummary[]): MergedSummary {
+function combine(inputs: InputSummary[], interfaces: CaptureInterface[]): MergedSummary {
   const formats = new Set(inputs.map((x) => x.summary.format));
   const named = (path: string, p: ReadCaptureSummary['problems'][number]): ReadCaptureSummary['problems'][number] => ({ ...p, message: `${path}: ${p.message}` });
   const problems = inputs.flatMap((x) => x.summary.problems.map((p) => named(x.path, p)));
@@ -179,7 +214,7 @@ function combine(inputs: InputSummary[]): MergedSummary {
     problems,
     problemCount: inputs.reduce((n, x) => n + x.summary.problemCount, 0),
     fatal,
-    interfaces: inputs.flatMap((x) => x.summary.interfaces),
+    interfaces,
     compressed: inputs.some((x) => x.summary.compressed),
     inputs,
   };
