@@ -273,7 +273,7 @@ function rttStats(x: Samples | undefined): RttStatsJson {
   };
 }
 
-function subflowJson(s: Subflow, st: SubflowStats | undefined, conn: Connection, totals: { packets: number; bytes: number }): SubflowJson {
+function subflowJson(s: Subflow, st: SubflowStats | undefined, conn: Connection, totals: { packets: number; bytes: number }, lazy = false): SubflowJson {
   const j = s.join;
   const packets = s.packets.client + s.packets.server;
   const bytes = s.payloadBytes.client + s.payloadBytes.server;
@@ -320,8 +320,8 @@ function subflowJson(s: Subflow, st: SubflowStats | undefined, conn: Connection,
     joinLatencySec: s.establishedTime === null ? null : round6(s.establishedTime - conn.startTime),
     bytesBeforeEstablished: s.bytesBeforeEstablished,
     series: {
-      cumulativeBytes: (st?.cumulative.points ?? []).map(([t, v]) => [round6(t), v] as [number, number]),
-      rttUs: (st?.rttSeries.points ?? []).map(([t, v]) => [round6(t), Math.round(v * 10) / 10] as [number, number]),
+      cumulativeBytes: seriesJson(st?.cumulative, (t, v) => [round6(t), v], lazy),
+      rttUs: seriesJson(st?.rttSeries, (t, v) => [round6(t), Math.round(v * 10) / 10], lazy),
     },
   };
 }
@@ -453,7 +453,7 @@ export function connectionJson(tracker: MptcpTracker, conn: Connection, stats: S
     lastTime: round6(conn.lastTime),
     firstFrame: conn.firstFrame,
     subflowCount: subs.length,
-    subflows: subflowList(shown === null ? subs : subs.filter((s) => shown.has(s.tcpStream)), (s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals), lazy),
+    subflows: subflowList(shown === null ? subs : subs.filter((s) => shown.has(s.tcpStream)), (s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals, lazy), lazy),
     addresses: conn.addresses.map((a) => ({
       addrId: a.addrId,
       address: a.address,
@@ -478,8 +478,8 @@ export function connectionJson(tracker: MptcpTracker, conn: Connection, stats: S
     closing: closing(conn, subs),
     series: {
       cumulativeBytes: {
-        c2s: deliverySeries(conn.data.peek('c2s')),
-        s2c: deliverySeries(conn.data.peek('s2c')),
+        c2s: deliverySeries(conn.data.peek('c2s'), lazy),
+        s2c: deliverySeries(conn.data.peek('s2c'), lazy),
       },
     },
     headOfLineBlame: {
@@ -739,6 +739,27 @@ function dataJsonOf(d: DataStream | null): DataDirectionJson {
   return d === null ? EMPTY_DATA : dataJson(d);
 }
 
-function deliverySeries(d: DataStream | null): Array<[number, number]> {
-  return d === null ? [] : d.delivery.map(([t, v]) => [round6(t), v] as [number, number]);
+function deliverySeries(d: DataStream | null, lazy: boolean): Array<[number, number]> {
+  return d === null ? [] : seriesJson(d.deliverySeries, (t, v) => [round6(t), v], lazy);
 }
+
+/**
+ * A series as [t, v] pairs for the report; `lazy` (the streaming JSON writers): a long one is a
+ * LazyList made as it is written — the 20,000 points of each of a long connection's series, built
+ * all at once, were the peak of `analyze` on a 5 GB capture.
+ */
+function seriesJson(s: { readonly length: number; t(i: number): number; v(i: number): number } | undefined, pair: (t: number, v: number) => [number, number], lazy: boolean): Array<[number, number]> {
+  if (s === undefined) return [];
+  const n = s.length;
+  if (lazy && n > LAZY_SERIES) {
+    return new LazyList(n, function* () {
+      for (let i = 0; i < n; i++) yield pair(s.t(i), s.v(i));
+    }) as unknown as Array<[number, number]>;
+  }
+  const out = new Array<[number, number]>(n);
+  for (let i = 0; i < n; i++) out[i] = pair(s.t(i), s.v(i));
+  return out;
+}
+
+/** Series longer than this are written point by point (report-json.ts writes arrays over 256 so). */
+const LAZY_SERIES = 256;

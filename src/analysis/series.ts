@@ -122,6 +122,14 @@ export class FlatSeries {
     }
   }
 
+  t(i: number): number {
+    return this.flat[2 * i] as number;
+  }
+
+  v(i: number): number {
+    return this.flat[2 * i + 1] as number;
+  }
+
   /** The points as [t, value] pairs (made anew on each read). */
   get points(): Array<[number, number]> {
     const p = this.flat;

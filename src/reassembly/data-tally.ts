@@ -70,7 +70,7 @@ export abstract class DataTally {
   peakBufferedBytes = 0;
   peakBufferedSegments = 0;
   /** Cumulative delivered bytes over time: [t, bytes], at most one point per ms (coarser when long). */
-  protected readonly deliverySeries = new Series(0.001);
+  readonly deliverySeries = new Series(0.001);
   get delivery(): ReadonlyArray<readonly [number, number]> {
     return this.deliverySeries.points;
   }

@@ -220,7 +220,7 @@ export class PlotCollector implements PacketSubscriber {
       subflows: conn.subflows.flatMap((s) => {
         const sp = cp.subflows.get(s);
         const rtt = stats.subflows[s]?.rttTsSeries.points ?? [];
-        if (rtt.length === 0 && (sp === undefined || (sp.dir[0].dsn.points.length === 0 && sp.dir[1].dsn.points.length === 0))) return [];
+        if (rtt.length === 0 && (sp === undefined || (sp.dir[0].dsn.length === 0 && sp.dir[1].dsn.length === 0))) return [];
         return [{ tcpStream: s, c2s: dirJson(sp?.dir[0]), s2c: dirJson(sp?.dir[1]), rttTsUs: downsample(rtt, maxPoints, 1) }];
       }),
       dataAck: { c2s: downsample(cp.streams[0].dataAck.points, maxPoints), s2c: downsample(cp.streams[1].dataAck.points, maxPoints) },
