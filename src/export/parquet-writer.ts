@@ -43,12 +43,22 @@ function appender(type: ColumnType, duck: DuckApi): Append {
 let instance: Promise<DuckDBInstance> | null = null;
 
 /**
+ * One DuckDB thread: the parallelism is one capture per thread (--jobs), not inside DuckDB. Its
+ * allocator (jemalloc) otherwise keeps up to 512 MB freed by a statement before giving it back:
+ * at 1 MB, `export --packets` of the 1 GB bench capture peaks ~30 MB lower (docs/dataset.md).
+ */
+const INSTANCE_OPTIONS: Record<string, string> = {
+  threads: '1',
+  allocator_bulk_deallocation_flush_threshold: '1MB',
+  ...(process.env.MPCAP_X ? (JSON.parse(process.env.MPCAP_X) as Record<string, string>) : {}),
+};
+
+/**
  * One in-memory DuckDB per thread (main or --jobs worker), made once and kept: making and closing
- * one per capture cost ~18 ms each (20 % of a 4 MB capture's export). One DuckDB thread: the
- * parallelism is one capture per thread (--jobs), not inside DuckDB.
+ * one per capture cost ~18 ms each (20 % of a 4 MB capture's export).
  */
 function threadInstance(duck: DuckApi): Promise<DuckDBInstance> {
-  instance ??= duck.DuckDBInstance.create(':memory:', { threads: '1' }).catch((e: unknown) => {
+  instance ??= duck.DuckDBInstance.create(':memory:', INSTANCE_OPTIONS).catch((e: unknown) => {
     instance = null;
     throw e;
   });
