@@ -94,7 +94,7 @@ async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promis
   if (jobs === 1 || sets.length === 1) {
     for (const s of sets) done(await exportCaptureSet(duck, s, out, { force: opts.force === true, packets: opts.packets === true, generator }));
   } else {
-    await runPool(sets, out, { force: opts.force === true, packets: opts.packets === true, generator }, jobs, done);
+    await runPool(duck, sets, out, { force: opts.force === true, packets: opts.packets === true, generator }, jobs, done);
   }
   await Promise.all(pending);
   if (tty) io.stderr.write('\r\x1b[K');

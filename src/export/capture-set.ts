@@ -5,22 +5,18 @@
  * dataset first and renamed into place, `captures` last: a capture whose `captures` partition is
  * there is complete, and a crash leaves no half capture that a later run would skip.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Analysis } from '../analysis/analysis.js';
 import { runPipeline } from '../analysis/pipeline.js';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
+import { hashSet, unreadableId } from './capture-id.js';
 import { TABLES } from './columns.js';
 import type { DuckApi } from './duckdb.js';
 import { PACKETS_TABLE, PacketRows } from './packets.js';
 import { ParquetCaptureWriter } from './parquet-writer.js';
 import { failedCaptureRow, reportRows } from './rows.js';
-
-/** Hex digits of the SHA-256 kept as the capture's ID (64 bits: no collision in any archive). */
-const ID_HEX = 16;
 
 export interface ExportResult {
   id: string;
@@ -32,19 +28,15 @@ export interface ExportResult {
   packets: number;
 }
 
-/** SHA-256 of the files' contents, in order (each with its length, so that a split point counts). */
-export async function captureId(files: readonly string[]): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of files) {
-    const size = (await stat(f)).size;
-    h.update(`${size}\n`);
-    for await (const chunk of createReadStream(f, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  }
-  return h.digest('hex').slice(0, ID_HEX);
-}
-
 export function partitionDir(out: string, table: string, id: string): string {
   return join(out, table, `capture=${id}`);
+}
+
+export { captureId } from './capture-id.js';
+
+/** Whether the dataset has any capture yet (none: nothing can be skipped, the hash need not come first). */
+async function hasCaptures(out: string): Promise<boolean> {
+  return ((await readdir(join(out, 'captures')).catch(() => [] as string[])).some((n) => n.startsWith('capture=')));
 }
 
 export async function isExported(out: string, id: string): Promise<boolean> {
@@ -61,18 +53,24 @@ export interface ExportOptions {
 
 export async function exportCaptureSet(duck: DuckApi, files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
   const force = opts.force;
-  let id: string;
-  try {
-    id = await captureId(files);
-  } catch (e) {
+  // the hash, on its own thread for a big set (capture-id.ts), while the analysis reads the files;
+  // first when the dataset may have this capture already (then skipped unread, unless --force)
+  const hashing = hashSet(files).then(
+    (id) => ({ id, error: null }),
+    (e: unknown) => ({ id: null, error: e instanceof Error ? e.message : String(e) }),
+  );
+  const hashed = async (): Promise<ExportResult | string> => {
+    const h = await hashing;
     // unreadable: recorded under the hash of its names, so that a re-run records it once
-    id = unreadableId(files);
-    const error = e instanceof Error ? e.message : String(e);
-    return writeFailed(duck, files, out, id, error, 3, opts.generator);
+    return h.id ?? (await writeFailed(duck, files, out, unreadableId(files), h.error as string, 3, opts.generator));
+  };
+  if (!force && (await hasCaptures(out))) {
+    const id = await hashed();
+    if (typeof id !== 'string') return id;
+    if (await isExported(out, id)) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
   }
-  if (!force && (await isExported(out, id))) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
   const analysis = new Analysis();
-  const staging = await makeStaging(out, id);
+  const staging = await makeStaging(out);
   const w = await ParquetCaptureWriter.create(duck);
   try {
     let packets: PacketRows | null = null;
@@ -88,11 +86,15 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
       summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]), ...(p ? { afterChunk: () => p.maybeFlush() } : {}) });
     } catch (e) {
       w.close();
+      const id = await hashed();
+      if (typeof id !== 'string') return id;
       if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(duck, files, out, id, e.message, 3, opts.generator);
       // a bug on one capture is recorded with it (exit 1, as analyze's) and the others go on
       return await writeFailed(duck, files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1, opts.generator);
     }
     await packets?.finish();
+    const id = await hashed();
+    if (typeof id !== 'string') return id;
     let exitCode = 0;
     let error: string | null = null;
     for (const input of summary.inputs) {
@@ -118,11 +120,10 @@ export function recordFailure(duck: DuckApi, files: string[], out: string, error
   return writeFailed(duck, files, out, unreadableId(files), error, exitCode, generator);
 }
 
-const unreadableId = (files: readonly string[]): string => createHash('sha256').update(`unreadable\n${files.join('\n')}`).digest('hex').slice(0, ID_HEX);
 
 async function writeFailed(duck: DuckApi, files: string[], out: string, id: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
   const w = await ParquetCaptureWriter.create(duck);
-  const staging = await makeStaging(out, id);
+  const staging = await makeStaging(out);
   try {
     failedCaptureRow({ file: files[0] as string, files: files.length, error, exitCode, generator }, w);
     await w.finish(staging);
@@ -134,8 +135,8 @@ async function writeFailed(duck: DuckApi, files: string[], out: string, id: stri
   return { id, files, status: 'failed', exitCode, error, packets: 0 };
 }
 
-async function makeStaging(out: string, id: string): Promise<string> {
-  const staging = join(out, `.staging-${id}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+async function makeStaging(out: string): Promise<string> {
+  const staging = join(out, `.staging-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   await mkdir(staging, { recursive: true });
   return staging;
 }

@@ -14,7 +14,7 @@ import type { RowSink, Value } from './rows.js';
 const COMPRESSION = 'zstd';
 
 export function createTableSql(t: Table, name: string): string {
-  return `CREATE TABLE ${sqlName(name)} (${t.columns.map((c) => `${sqlName(c.name)} ${c.type}`).join(', ')})`;
+  return `CREATE TEMP TABLE ${sqlName(name)} (${t.columns.map((c) => `${sqlName(c.name)} ${c.type}`).join(', ')})`;
 }
 
 type Append = (a: DuckDBAppender, v: Value) => void;
@@ -40,6 +40,31 @@ function appender(type: ColumnType, duck: DuckApi): Append {
   }
 }
 
+let instance: Promise<DuckDBInstance> | null = null;
+
+/**
+ * One DuckDB thread: the parallelism is one capture per thread (--jobs), not inside DuckDB. Its
+ * allocator (jemalloc) otherwise keeps up to 512 MB freed by a statement before giving it back:
+ * at 1 MB, `export --packets` of the 1 GB bench capture peaks ~30 MB lower (docs/dataset.md).
+ */
+const INSTANCE_OPTIONS: Record<string, string> = {
+  threads: '1',
+  allocator_bulk_deallocation_flush_threshold: '1MB',
+  ...(process.env.MPCAP_X ? (JSON.parse(process.env.MPCAP_X) as Record<string, string>) : {}),
+};
+
+/**
+ * One in-memory DuckDB per thread (main or --jobs worker), made once and kept: making and closing
+ * one per capture cost ~18 ms each (20 % of a 4 MB capture's export).
+ */
+function threadInstance(duck: DuckApi): Promise<DuckDBInstance> {
+  instance ??= duck.DuckDBInstance.create(':memory:', INSTANCE_OPTIONS).catch((e: unknown) => {
+    instance = null;
+    throw e;
+  });
+  return instance;
+}
+
 interface Open {
   table: Table;
   name: string;
@@ -52,16 +77,12 @@ interface Open {
 export class ParquetCaptureWriter implements RowSink {
   private readonly open = new Map<Table, Open>();
 
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-  ) {}
+  private constructor(private readonly conn: DuckDBConnection) {}
 
   static async create(duck: DuckApi): Promise<ParquetCaptureWriter> {
-    // one thread: the parallelism is one capture per worker (--jobs), not inside DuckDB
-    const instance = await duck.DuckDBInstance.create(':memory:', { threads: '1' });
-    const conn = await instance.connect();
-    const w = new ParquetCaptureWriter(instance, conn);
+    // a connection of this thread's instance: its TEMP tables are its own and go with it
+    const conn = await (await threadInstance(duck)).connect();
+    const w = new ParquetCaptureWriter(conn);
     for (const t of TABLES) {
       const name = `t_${t.name}`;
       await conn.run(createTableSql(t, name));
@@ -114,6 +135,5 @@ export class ParquetCaptureWriter implements RowSink {
     if (this.closed) return;
     this.closed = true;
     this.conn.closeSync();
-    this.instance.closeSync();
   }
 }
