@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { keepV8Flags } from '../analysis/v8-flags.js';
 import { STDIN_PATH } from '../dissect/capture/source.js';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
 import { Credits, readSide, type ReadSideOptions, type SideEnd } from './side-run.js';
@@ -50,7 +50,7 @@ export function startSide(path: string, stdin: NodeJS.ReadableStream, useWorker:
     };
   }
   const w = new Worker(WORKER_URL, { workerData: { path, options: ro } });
-  w.once('online', reapplyV8Flags);
+  keepV8Flags(w);
   let finished = false;
   const end = new Promise<SideEnd>((resolve, reject) => {
     w.on('message', (m: WorkerMessage) => {
@@ -83,16 +83,6 @@ export function startSide(path: string, stdin: NodeJS.ReadableStream, useWorker:
     end,
     inWorker: true,
   };
-}
-
-/**
- * Starting a worker resets V8's flags to the command line's, and with them bin/mpcap.js's small
- * young generation: this thread's semi-spaces then grew to 16 MB (~30 MB more resident memory for
- * a compare). Apply them again once the worker runs (the workers themselves start with them).
- */
-function reapplyV8Flags(): void {
-  const flags = (globalThis as Record<symbol, unknown>)[Symbol.for('mpcap.v8Flags')];
-  if (Array.isArray(flags)) for (const f of flags) setFlagsFromString(String(f));
 }
 
 type WorkerMessage =

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { keepV8Flags } from '../analysis/v8-flags.js';
 import { Worker } from 'node:worker_threads';
 
 /** Hex digits of the SHA-256 kept as the capture's ID (64 bits: no collision in any archive). */
@@ -64,6 +65,7 @@ function hashThread(url: URL): Worker {
   if (thread !== null) return thread;
   // a small heap: it holds one read buffer (outside the heap) and a hash state
   const w = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
+  keepV8Flags(w);
   w.on('message', (m: HashReply) => {
     const p = waiting.get(m.seq);
     waiting.delete(m.seq);

@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { keepV8Flags } from '../analysis/v8-flags.js';
 import { Worker } from 'node:worker_threads';
 import { exportCaptureSet, type ExportOptions, type ExportResult } from './capture-set.js';
 import type { DuckApi } from './duckdb.js';
@@ -44,6 +45,7 @@ export async function runPool(duck: DuckApi, sets: string[][], out: string, opts
   const worker = (): Promise<void> =>
     new Promise<void>((resolve) => {
       const w = new Worker(url);
+      keepV8Flags(w);
       let current: string[] | null = null;
       const give = (): void => {
         if (next >= queue.length) {
