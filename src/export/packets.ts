@@ -27,7 +27,7 @@ export const PACKETS_TABLE: Table = {
     { name: 'mptcpStream', type: 'INTEGER', doc: 'mptcp.stream (null: not an MPTCP subflow)', given: true },
     { name: 'subtypes', type: 'VARCHAR', doc: "MPTCP option subtypes, in order ('MP_CAPABLE', 'DSS', 'DSS,ADD_ADDR', …)", given: true },
     { name: 'tcpFlags', type: 'INTEGER', doc: 'tcp.flags', given: true },
-    { name: 'dsn', type: 'UBIGINT', doc: "relative DSN of the first payload byte (mptcp.dsn: the IDSN's next byte is 1)", given: true },
+    { name: 'dsn', type: 'UBIGINT', doc: "relative DSN of the first payload byte as mpcap's reassembly places it (mpcap.dsn: the IDSN's next byte is 1)", given: true },
     { name: 'dataSeq', type: 'UBIGINT', doc: "the DSS's data sequence number as on the wire (tcp.options.mptcp.rawdataseqno)", given: true },
     { name: 'subflowSeq', type: 'UINTEGER', doc: "the DSS's subflow sequence number (tcp.options.mptcp.subflowseqno)", given: true },
     { name: 'dataLen', type: 'INTEGER', doc: "the DSS's data-level length (tcp.options.mptcp.datalvllen)", given: true },

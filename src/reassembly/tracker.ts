@@ -70,7 +70,7 @@ export class MptcpTracker {
   packetsAfterRelease = 0;
   /**
    * Place payload bytes at their data sequence numbers (the data level). `dissect -T fields`
-   * without mptcp.dsn turns it off: nothing it prints depends on it.
+   * without mpcap.dsn turns it off: nothing it prints depends on it.
    */
   placeData = true;
   private readonly info: PacketInfo = {
