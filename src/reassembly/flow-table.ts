@@ -3,7 +3,7 @@
  * a new one when a SYN (without ACK) reuses a 4-tuple with another initial sequence number than
  * the one that started it (packet-tcp.c, "ports reused").
  *
- * State per stream is a row of typed arrays (about 75 bytes), kept in pages so that growing never
+ * State per stream is a row of typed arrays (about 59 bytes), kept in pages so that growing never
  * copies: a port scan of a million SYNs costs tens of megabytes, not gigabytes. Lookup is a
  * chained hash over numeric keys (addresses as AddressTable keys), so the hot path makes no strings.
  */
@@ -25,10 +25,13 @@ const OFFER = 8;
 const OFFER_TS = 16;
 /** The stream's subflow was released (its connection forgotten). */
 const RELEASED = 32;
+/** The stream's addresses are IPv6 (keyA/keyB hold AddressTable keys less IPV6_KEY_BASE). */
+const V6 = 64;
 
 class Page {
-  readonly keyA = new Float64Array(PAGE);
-  readonly keyB = new Float64Array(PAGE);
+  /** AddressTable keys, less IPV6_KEY_BASE for IPv6 ones (state V6): 32 bits each. */
+  readonly keyA = new Uint32Array(PAGE);
+  readonly keyB = new Uint32Array(PAGE);
   /** portA << 16 | portB */
   readonly ports = new Uint32Array(PAGE);
   readonly base0 = new Uint32Array(PAGE);
@@ -38,8 +41,9 @@ class Page {
   readonly next = new Int32Array(PAGE);
   readonly packets0 = new Uint32Array(PAGE);
   readonly packets1 = new Uint32Array(PAGE);
-  readonly bytes0 = new Float64Array(PAGE);
-  readonly bytes1 = new Float64Array(PAGE);
+  /** Payload bytes by direction, modulo 2^32 (the carries are in FlowTable.bytesHigh). */
+  readonly bytes0 = new Uint32Array(PAGE);
+  readonly bytes1 = new Uint32Array(PAGE);
   readonly firstFrame = new Uint32Array(PAGE);
   readonly firstTime = new Float64Array(PAGE);
   /** MP_CAPABLE SYN offer: version << 8 | flags. */
@@ -77,6 +81,10 @@ export class FlowTable {
     const h = hash(srcKey, dstKey, sp, dp) & (this.buckets.length - 1);
     const fwdPorts = ((sp << 16) | dp) >>> 0;
     const revPorts = ((dp << 16) | sp) >>> 0;
+    // both addresses of a header are of one family: a flag says which, the keys keep 32 bits
+    const v6 = srcKey >= IPV6_KEY_BASE ? V6 : 0;
+    const src32 = srcKey >>> 0;
+    const dst32 = dstKey >>> 0;
     let found = -1;
     let dir: 0 | 1 = 0;
     for (let i = (this.buckets[h] as number) - 1; i >= 0; ) {
@@ -85,12 +93,12 @@ export class FlowTable {
       const a = p.keyA[j] as number;
       const bk = p.keyB[j] as number;
       const ports = p.ports[j] as number;
-      if (a === srcKey && bk === dstKey && ports === fwdPorts) {
+      if (a === src32 && bk === dst32 && ports === fwdPorts && ((p.state[j] as number) & V6) === v6) {
         found = i;
         dir = 0;
         break;
       }
-      if (a === dstKey && bk === srcKey && ports === revPorts) {
+      if (a === dst32 && bk === src32 && ports === revPorts && ((p.state[j] as number) & V6) === v6) {
         found = i;
         dir = 1;
         break;
@@ -110,11 +118,11 @@ export class FlowTable {
     const out = this.hit;
     out.isNew = found < 0;
     if (found < 0) {
-      found = this.add(srcKey, dstKey, fwdPorts, h, frame.number, time);
+      found = this.add(src32, dst32, v6, fwdPorts, h, frame.number, time);
       dir = 0;
       if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
         const p = this.pages[found >>> PAGE_BITS] as Page;
-        p.state[found & PAGE_MASK] = FIRST_SYNACK;
+        p.state[found & PAGE_MASK] = (p.state[found & PAGE_MASK] as number) | FIRST_SYNACK;
       }
     }
     const p = this.pages[found >>> PAGE_BITS] as Page;
@@ -138,12 +146,17 @@ export class FlowTable {
       st |= revBit;
     }
     p.state[j] = st;
+    const len = seg.payloadLen;
     if (dir === 0) {
       p.packets0[j] = (p.packets0[j] as number) + 1;
-      p.bytes0[j] = (p.bytes0[j] as number) + seg.payloadLen;
+      const b = (p.bytes0[j] as number) + len;
+      if (b > 0xffffffff) this.carry(found, 0);
+      p.bytes0[j] = b;
     } else {
       p.packets1[j] = (p.packets1[j] as number) + 1;
-      p.bytes1[j] = (p.bytes1[j] as number) + seg.payloadLen;
+      const b = (p.bytes1[j] as number) + len;
+      if (b > 0xffffffff) this.carry(found, 1);
+      p.bytes1[j] = b;
     }
     out.stream = found;
     out.dir = dir;
@@ -160,7 +173,16 @@ export class FlowTable {
 
   bytes(stream: number, dir: 0 | 1): number {
     const p = this.pages[stream >>> PAGE_BITS] as Page;
-    return (dir === 0 ? p.bytes0[stream & PAGE_MASK] : p.bytes1[stream & PAGE_MASK]) as number;
+    const low = (dir === 0 ? p.bytes0[stream & PAGE_MASK] : p.bytes1[stream & PAGE_MASK]) as number;
+    return this.bytesHigh.size === 0 ? low : low + (this.bytesHigh.get(2 * stream + dir) ?? 0) * 2 ** 32;
+  }
+
+  /** The 2^32 carries of the byte counts that passed 4 GiB, by 2 × stream + direction (rare). */
+  private readonly bytesHigh = new Map<number, number>();
+
+  private carry(stream: number, dir: 0 | 1): void {
+    const k = 2 * stream + dir;
+    this.bytesHigh.set(k, (this.bytesHigh.get(k) ?? 0) + 1);
   }
 
   /** Streams with an offer still recorded. */
@@ -197,7 +219,7 @@ export class FlowTable {
       const j = i & PAGE_MASK;
       if (!((p.state[j] as number) & OFFER)) continue;
       const ports = p.ports[j] as number;
-      yield { stream: i, keyA: p.keyA[j] as number, keyB: p.keyB[j] as number, portA: ports >>> 16, portB: ports & 0xffff, version: (p.offer[j] as number) >> 8, time: p.firstTime[j] as number };
+      yield { stream: i, keyA: fullKey(p, j, p.keyA), keyB: fullKey(p, j, p.keyB), portA: ports >>> 16, portB: ports & 0xffff, version: (p.offer[j] as number) >> 8, time: p.firstTime[j] as number };
     }
   }
 
@@ -222,7 +244,7 @@ export class FlowTable {
     return (this.pages[stream >>> PAGE_BITS] as Page).firstTime[stream & PAGE_MASK] as number;
   }
 
-  private add(keyA: number, keyB: number, ports: number, h: number, frame: number, time: number): number {
+  private add(keyA: number, keyB: number, v6: number, ports: number, h: number, frame: number, time: number): number {
     const i = this.count++;
     if ((i & PAGE_MASK) === 0) this.pages.push(new Page());
     const p = this.pages[i >>> PAGE_BITS] as Page;
@@ -232,7 +254,7 @@ export class FlowTable {
     p.ports[j] = ports;
     p.firstFrame[j] = frame;
     p.firstTime[j] = time;
-    p.state[j] = 0;
+    p.state[j] = v6;
     p.next[j] = this.buckets[h] as number;
     this.buckets[h] = i + 1;
     if (this.count > this.buckets.length) this.rehash();
@@ -248,12 +270,17 @@ export class FlowTable {
       const p = this.pages[i >>> PAGE_BITS] as Page;
       const j = i & PAGE_MASK;
       const ports = p.ports[j] as number;
-      const h = hash(p.keyA[j] as number, p.keyB[j] as number, ports >>> 16, ports & 0xffff) & mask;
+      const h = hash(fullKey(p, j, p.keyA), fullKey(p, j, p.keyB), ports >>> 16, ports & 0xffff) & mask;
       p.next[j] = buckets[h] as number;
       buckets[h] = i + 1;
     }
     this.buckets = buckets;
   }
+}
+
+/** The AddressTable key of row j's address A or B (`keys` is p.keyA or p.keyB). */
+function fullKey(p: Page, j: number, keys: Uint32Array): number {
+  return (keys[j] as number) + ((p.state[j] as number) & V6 ? IPV6_KEY_BASE : 0);
 }
 
 /** The same for both directions of a 4-tuple (a symmetric mix), spread over 32 bits. */
