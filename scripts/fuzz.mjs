@@ -22,8 +22,10 @@
 // NDJSON line of live --json); dissect, analyze and live disagreeing on "unreadable / damaged /
 // whole"; exit 0 with a fatal problem in the report; exit 0 where capinfos says the file is cut
 // short or corrupt (when capinfos is installed); a packet count different from tshark's on files
-// tshark reads completely (sampled, --tshark-every); an input over --timeout-ms (default 10 s) or
-// an RSS over 1 GB.
+// tshark reads completely (sampled, --tshark-every); an input whose commands together take more
+// than --timeout-ms (default 10 s) of CPU — the process's own user + system time, so that a
+// loaded machine does not make an input "slow"; a command that does not exit within --timeout-ms
+// of wall time is a hang — or an RSS over 1 GB.
 //
 // Each failure is minimised (the file cut shorter, mutated bytes put back, while the same oracle
 // still fails on the same command) and saved as OUT/FAIL-<seed>-<n>.pcap with a .txt beside it:
@@ -759,6 +761,7 @@ async function evaluate(input, file, o, only = null, extra = { capinfos: true, t
   const results = new Map();
   let maxRss = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const cmd of COMMANDS) {
     if (only && !only.has(cmd.name)) continue;
     const r = await runCommand(cmd, file, input.bytes, o.timeoutMs);
@@ -787,7 +790,9 @@ async function evaluate(input, file, o, only = null, extra = { capinfos: true, t
     }
   }
   const ms = performance.now() - t0;
-  if (!only && ms > o.timeoutMs) failures.push({ oracle: 'slow', command: '(all)', code: null, detail: `${Math.round(ms)} ms for all commands`, stderr: '' });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  if (!only && cpuMs > o.timeoutMs) failures.push({ oracle: 'slow', command: '(all)', code: null, detail: `${Math.round(cpuMs)} ms of CPU (${Math.round(ms)} ms wall) for all commands`, stderr: '' });
 
   // Cross-checks between commands: they read the same bytes through the same reader.
   const code = (name) => results.get(name)?.code;
@@ -818,7 +823,7 @@ async function evaluate(input, file, o, only = null, extra = { capinfos: true, t
       failures.push({ oracle: 'packet-count', command: 'analyze --json', code: 0, detail: `tshark reads ${n} packets, mpcap ${an.json.capture.packets}`, stderr: tail(an.stderr.text()) });
     }
   }
-  return { failures, results, ms, maxRss, timedOut: false };
+  return { failures, results, ms, cpuMs, maxRss, timedOut: false };
 }
 
 /** The commands a failure needs re-run to be seen again. */
@@ -930,7 +935,7 @@ async function runInput(seeds, o, n, tmp, onHeartbeat = () => {}) {
   }
   rmSync(file, { force: true });
   return {
-    n, ms: r.ms, rss: r.maxRss, commands: r.results.size, timedOut: r.timedOut, steps: input.steps, base: input.baseName, size: input.bytes.length,
+    n, ms: r.ms, cpuMs: r.cpuMs ?? null, rss: r.maxRss, commands: r.results.size, timedOut: r.timedOut, steps: input.steps, base: input.baseName, size: input.bytes.length,
     failures: r.failures.map((f) => ({ oracle: f.oracle, command: f.command, code: f.code, detail: f.detail.split('\n')[0].slice(0, 300) })),
     saved,
   };
@@ -983,7 +988,7 @@ async function parent(o) {
   const record = (res) => {
     stats.inputs++;
     stats.commands += res.commands;
-    if (!stats.slowest || res.ms > stats.slowest.ms) stats.slowest = { n: res.n, ms: Math.round(res.ms), base: res.base, size: res.size, steps: res.steps };
+    if (!stats.slowest || res.ms > stats.slowest.ms) stats.slowest = { n: res.n, ms: Math.round(res.ms), cpuMs: res.cpuMs === null || res.cpuMs === undefined ? null : Math.round(res.cpuMs), base: res.base, size: res.size, steps: res.steps };
     if (!stats.largestRss || res.rss > stats.largestRss.rss) stats.largestRss = { n: res.n, rss: res.rss, mb: Math.round(res.rss / 1048576), base: res.base };
     if (res.failures.length > 0) {
       stats.failures.push({ n: res.n, base: res.base, steps: res.steps, failures: res.failures, saved: res.saved });
@@ -1071,7 +1076,7 @@ async function parent(o) {
     `inputs: ${summary.inputs}`,
     `commands run: ${summary.commands}`,
     `failing inputs: ${summary.failingInputs} (hangs: ${summary.hangs})`,
-    `slowest input: ${stats.slowest ? `#${stats.slowest.n} (${stats.slowest.base}, ${stats.slowest.size} bytes) ${stats.slowest.ms} ms` : '-'}`,
+    `slowest input: ${stats.slowest ? `#${stats.slowest.n} (${stats.slowest.base}, ${stats.slowest.size} bytes) ${stats.slowest.ms} ms${stats.slowest.cpuMs === null ? '' : ` (${stats.slowest.cpuMs} ms of CPU)`}` : '-'}`,
     `largest RSS: ${stats.largestRss ? `${stats.largestRss.mb} MB (input #${stats.largestRss.n})` : '-'}`,
     `elapsed: ${elapsedSec} s, ${o.jobs} jobs, seed ${o.seed}`,
     `summary: ${path.join(o.out, 'summary.json')}`,

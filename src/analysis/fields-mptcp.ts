@@ -73,6 +73,12 @@ const MPC_CRYPTO = 0x3f;
 const MPC_HMAC_SHA = 0x01;
 const mpcFlag = (test: (flags: number) => boolean): FieldGetter => perOption((o) => (o.subtype === 'MP_CAPABLE' && test(o.flags) ? '1' : null));
 
+/**
+ * mptcp.analysis.subflows of each connection, kept while no subflow it left out became listed: a
+ * join flood's connection asks for its 9,295-long list on every packet (was O(subflows) a packet).
+ */
+const subflowsText = new WeakMap<object, { len: number; unlisted: number[]; text: string }>();
+
 export const MPTCP_FIELDS: FieldDef[] = [
   { name: 'tcp.options.mptcp.checksumreq.flags', description: 'MP_CAPABLE A: checksum required', get: mpc((o) => bit(o.flags, MPC_A)) },
   { name: 'tcp.options.mptcp.extensibility.flag', description: 'MP_CAPABLE B: extensibility', get: mpc((o) => bit(o.flags, MPC_B)) },
@@ -116,12 +122,24 @@ export const MPTCP_FIELDS: FieldDef[] = [
     get: (v, out) => {
       const c = v.connection;
       if (c === null) return;
-      let s = '';
-      for (let i = c.subflows.length - 1; i >= 0; i--) {
-        const n = c.subflows[i] as number;
-        if (v.listedSubflow(n)) s += `${n} `;
+      const len = c.subflows.length;
+      let e = subflowsText.get(c);
+      if (e === undefined || e.unlisted.some((n) => v.listedSubflow(n))) {
+        e = { len: 0, unlisted: [], text: '' };
+        subflowsText.set(c, e);
       }
-      if (s !== '') out.push(s);
+      // subflows are only ever added: the new ones go in front (newest first)
+      if (e.len < len) {
+        let front = '';
+        for (let i = len - 1; i >= e.len; i--) {
+          const n = c.subflows[i] as number;
+          if (v.listedSubflow(n)) front += `${n} `;
+          else e.unlisted.push(n);
+        }
+        e.text = front + e.text;
+        e.len = len;
+      }
+      if (e.text !== '') out.push(e.text);
     },
   },
   { name: 'mptcp.connection.missing_algorithm', description: 'Expert: an MP_CAPABLE names no crypto algorithm (flags C-H all 0)', get: mpcFlag((f) => (f & MPC_CRYPTO) === 0) },
