@@ -262,12 +262,13 @@ const round1 = (x: number | null): number | null => (x === null ? null : Math.ro
 
 function rttStats(x: Samples | undefined): RttStatsJson {
   if (!x || x.count === 0) return { samples: 0, minUs: null, meanUs: null, medianUs: null, p95Us: null, maxUs: null, exact: true };
+  const [median, p95] = x.quantiles([0.5, 0.95]);
   return {
     samples: x.count,
     minUs: round1(x.min),
     meanUs: round1(x.sum / x.count),
-    medianUs: round1(x.quantile(0.5)),
-    p95Us: round1(x.quantile(0.95)),
+    medianUs: round1(median ?? null),
+    p95Us: round1(p95 ?? null),
     maxUs: round1(x.max),
     exact: x.exact,
   };

@@ -31,6 +31,29 @@ describe('Samples: exact quantiles, then a reservoir', () => {
     expect([x.min, x.max, x.count, x.exact]).toEqual([1, 5, 5, true]);
   });
 
+  it('exact across the switch from a small array to a typed one (1024 samples on)', () => {
+    for (const n of [1023, 1024, 1025, 5000, 70_000]) {
+      const x = new Samples();
+      const all: number[] = [];
+      let r = 12345;
+      for (let i = 0; i < n; i++) {
+        r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+        const v = (r % 100_000) / 7;
+        all.push(v);
+        x.add(v);
+      }
+      all.sort((a, b) => a - b);
+      const q = (p: number): number => {
+        const pos = (n - 1) * p;
+        const lo = Math.floor(pos);
+        const hi = Math.ceil(pos);
+        return (all[lo] as number) + ((all[hi] as number) - (all[lo] as number)) * (pos - lo);
+      };
+      expect(x.quantiles([0, 0.5, 0.95, 1])).toEqual([q(0), q(0.5), q(0.95), q(1)]);
+      expect(x.exact).toBe(true);
+    }
+  });
+
   it('no samples: no quantile', () => {
     expect(new Samples().quantile(0.5)).toBeNull();
   });
