@@ -89,6 +89,16 @@ describe('analyze --max-held', () => {
     for (const bad of ['0', '-3', 'x', '1.5']) expect((await runMain(['analyze', '--max-held', bad, file])).code).toBe(2);
   });
 
+  it('a temporary directory that cannot be written: exit 2, saying where and what to do', () => {
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'mpcap.js'), 'analyze', '--json', '--max-held', '100', path.join(dir, 'mpc-handshakes.pcap')], {
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: path.join(dir, 'no-such-dir') },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cannot write connections out to a temporary file in .*no-such-dir .*set TMPDIR, or raise --max-held/);
+    expect(r.stderr).not.toMatch(/internal error/);
+  });
+
   it('a join flood: --max-held joins tracked, the rest counted, their packets not analysed', async () => {
     const MAX_SUBFLOWS = 1000;
     const r = await analyzeJson(['--max-held', String(MAX_SUBFLOWS), path.join(dir, 'joins.pcap')]);

@@ -27,6 +27,11 @@ export class RawJson {
 /** Nesting of a connection entry in the report: {"connections": [ here ] }. */
 export const ENTRY_DEPTH = 2;
 
+/** The temporary file could not be made or written (no TMPDIR, a full disk): the user's environment, not a bug. */
+export class SpoolError extends Error {
+  override readonly name = 'SpoolError';
+}
+
 /** Subflows held before connections are written out (`analyze --max-held`). */
 export const DEFAULT_HELD_SUBFLOWS = 10_000;
 
@@ -156,15 +161,20 @@ export class ConnectionSpool {
 
   private flushPending(): void {
     if (this.pending.length === 0) return;
-    if (this.fd === null) {
-      // unlinked at once: the file lives as long as the descriptor, and nothing is left behind if mpcap dies
-      const dir = mkdtempSync(join(tmpdir(), 'mpcap-spool-'));
-      this.fd = openSync(join(dir, 'connections.ndjson'), 'w+');
-      rmSync(dir, { recursive: true, force: true });
-    }
     const text = this.pending.join('');
-    const n = writeSync(this.fd, text, this.written, 'utf8');
-    if (n !== this.pendingBytes) throw new Error(`connection spool: wrote ${n} of ${this.pendingBytes} bytes`);
+    let n: number;
+    try {
+      if (this.fd === null) {
+        // unlinked at once: the file lives as long as the descriptor, and nothing is left behind if mpcap dies
+        const dir = mkdtempSync(join(tmpdir(), 'mpcap-spool-'));
+        this.fd = openSync(join(dir, 'connections.ndjson'), 'w+');
+        rmSync(dir, { recursive: true, force: true });
+      }
+      n = writeSync(this.fd, text, this.written, 'utf8');
+    } catch (e) {
+      throw new SpoolError(`cannot write connections out to a temporary file in ${tmpdir()} (more than ${this.budget} subflows held: set TMPDIR, or raise --max-held): ${(e as Error).message}`);
+    }
+    if (n !== this.pendingBytes) throw new SpoolError(`cannot write connections out to a temporary file in ${tmpdir()}: wrote ${n} of ${this.pendingBytes} bytes (disk full?)`);
     this.written += n;
     this.pending = [];
     this.pendingBytes = 0;

@@ -12,7 +12,7 @@ import { writeCsv } from '../analysis/csv.js';
 import { join } from 'node:path';
 import type { MptcpTracker } from '../reassembly/tracker.js';
 import { Analysis } from '../analysis/analysis.js';
-import { DEFAULT_HELD_SUBFLOWS } from '../analysis/spool.js';
+import { DEFAULT_HELD_SUBFLOWS, SpoolError } from '../analysis/spool.js';
 import { parsePacketCount, runPipeline } from '../analysis/pipeline.js';
 import { ATTEMPTS_LISTED, type Report, type ReportOptions } from '../analysis/report.js';
 import { writeReportsJson } from '../analysis/report-json.js';
@@ -148,7 +148,14 @@ async function runAnalyze(files: string[], opts: AnalyzeOptions, io: CliIo): Pro
   for (const path of paths) if (path !== '-') size += (await stat(path).catch(() => ({ size: 0 }))).size;
   const progress = Progress.maybe(io.stderr, io.env, size, paths.length === 1 ? (paths[0] as string) : `${paths.length} files`);
   // several files are one capture (rotated files, or captures made side by side): one report
-  const run = await analyzeCapture(paths, io, limit, progress, filter, maxHeld);
+  let run: CaptureRun;
+  try {
+    run = await analyzeCapture(paths, io, limit, progress, filter, maxHeld);
+  } catch (e) {
+    // the temporary file of --max-held: where it goes is the user's to say (TMPDIR)
+    if (e instanceof SpoolError) throw new UsageError(e.message);
+    throw e;
+  }
   // the tables list the capture's warnings themselves: on stderr too they would be printed twice
   const inTables = opts.output === undefined && !opts.json;
   for (const input of run.summary.inputs) {
