@@ -5,24 +5,12 @@
  */
 
 export { MAX_SERIES_POINTS, Series } from '../reassembly/series.js';
-import { MAX_SERIES_POINTS } from '../reassembly/series.js';
+/** The name the flat series had while it was a copy of Series (one class now). */
+export { Series as FlatSeries } from '../reassembly/series.js';
+import { appendSmall, SMALL } from '../reassembly/series.js';
 
 /** Samples kept for exact quantiles; past this, a uniform reservoir of this size (Vitter's R). */
 export const MAX_SAMPLES = 100_000;
-
-/**
- * Below this length an array grows by one element at a time (a copy, exactly sized): V8's first
- * push into an empty array makes room for 17 elements, ~150 bytes for the one or two values most
- * sets of a flood's subflows ever get.
- */
-const SMALL = 8;
-
-function appendSmall(a: number[], x: number): number[] {
-  const out = new Array<number>(a.length + 1);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
-  out[a.length] = x;
-  return out;
-}
 
 export class Samples {
   // a plain array of doubles while small (a Float64Array is three objects and a separate store,
@@ -108,69 +96,3 @@ export class Samples {
 
 /** Kept samples from which a Samples holds them in a Float64Array. */
 const BIG_FROM = 1024;
-
-/**
- * The same series as reassembly's `Series` (same points, same halving), kept as one flat array of
- * doubles (t0, v0, t1, v1, …) instead of a [t, v] array per point: a subflow with two RTT samples
- * costs one small array, not three. `points` builds the pairs when a report reads them.
- */
-export class FlatSeries {
-  private flat: number[] = [];
-  private step: number;
-
-  constructor(step = 0.001) {
-    this.step = step;
-  }
-
-  get length(): number {
-    return this.flat.length >> 1;
-  }
-
-  push(t: number, v: number): void {
-    const p = this.flat;
-    const n = p.length;
-    // as Series: within a step of the point before the last, the last point moves
-    if (n >= 4 && t - (p[n - 4] as number) < this.step) {
-      p[n - 2] = t;
-      p[n - 1] = v;
-      return;
-    }
-    if (n < 2 * SMALL) {
-      this.flat = appendSmall(appendSmall(p, t), v);
-      return;
-    }
-    p.push(t, v);
-    if (p.length > 2 * MAX_SERIES_POINTS) {
-      this.step *= 2;
-      const count = p.length >> 1;
-      let w = 0;
-      for (let r = 1; r < count; r += 2) {
-        p[2 * w] = p[2 * r] as number;
-        p[2 * w + 1] = p[2 * r + 1] as number;
-        w++;
-      }
-      if (count % 2 === 1) {
-        p[2 * w] = p[2 * (count - 1)] as number;
-        p[2 * w + 1] = p[2 * (count - 1) + 1] as number;
-        w++;
-      }
-      p.length = 2 * w;
-    }
-  }
-
-  t(i: number): number {
-    return this.flat[2 * i] as number;
-  }
-
-  v(i: number): number {
-    return this.flat[2 * i + 1] as number;
-  }
-
-  /** The points as [t, value] pairs (made anew on each read). */
-  get points(): Array<[number, number]> {
-    const p = this.flat;
-    const out: Array<[number, number]> = new Array(p.length >> 1);
-    for (let i = 0; i < out.length; i++) out[i] = [p[2 * i] as number, p[2 * i + 1] as number];
-    return out;
-  }
-}

@@ -14,7 +14,7 @@ import type { PacketInfo } from '../reassembly/tracker.js';
 import { seqBefore, seqDiff } from '../reassembly/seq.js';
 import { EndpointTable } from './endpoints.js';
 import type { PacketSubscriber } from './pipeline.js';
-import { FlatSeries, Samples } from './series.js';
+import { Samples, Series } from './series.js';
 import { TsvalRing } from './tsval-ring.js';
 import { UnackedSegments } from './unacked.js';
 
@@ -80,7 +80,7 @@ export class DirectionStats {
 
 // Read by subflows that have none of their own; never added to.
 const NO_SAMPLES = new Samples();
-const NO_SERIES = new FlatSeries();
+const NO_SERIES = new Series();
 
 /**
  * Each sample set and series is made when its first value comes: most subflows of a flood have
@@ -90,9 +90,9 @@ export class SubflowStats {
   readonly dir: [DirectionStats, DirectionStats] = [new DirectionStats(), new DirectionStats()];
   private rttSamples: Samples | null = null;
   private rttTsSamples: Samples | null = null;
-  private rttPoints: FlatSeries | null = null;
-  private rttTsPoints: FlatSeries | null = null;
-  private cumulativePoints: FlatSeries | null = null;
+  private rttPoints: Series | null = null;
+  private rttTsPoints: Series | null = null;
+  private cumulativePoints: Series | null = null;
   cumulativeBytes = 0;
 
   get rtt(): Samples {
@@ -101,30 +101,30 @@ export class SubflowStats {
   get rttTs(): Samples {
     return this.rttTsSamples ?? NO_SAMPLES;
   }
-  get rttSeries(): FlatSeries {
+  get rttSeries(): Series {
     return this.rttPoints ?? NO_SERIES;
   }
   /** RTT from TCP timestamps over time (drawn by `report`; not in analyze --json). */
-  get rttTsSeries(): FlatSeries {
+  get rttTsSeries(): Series {
     return this.rttTsPoints ?? NO_SERIES;
   }
-  get cumulative(): FlatSeries {
+  get cumulative(): Series {
     return this.cumulativePoints ?? NO_SERIES;
   }
 
   addRtt(t: number, us: number): void {
     (this.rttSamples ??= new Samples()).add(us);
-    (this.rttPoints ??= new FlatSeries(0.001)).push(t, us);
+    (this.rttPoints ??= new Series(0.001)).push(t, us);
   }
 
   addRttTs(t: number, us: number): void {
     (this.rttTsSamples ??= new Samples()).add(us);
-    (this.rttTsPoints ??= new FlatSeries(0.001)).push(t, us);
+    (this.rttTsPoints ??= new Series(0.001)).push(t, us);
   }
 
   addPayload(t: number, len: number): void {
     this.cumulativeBytes += len;
-    (this.cumulativePoints ??= new FlatSeries(0.001)).push(t, this.cumulativeBytes);
+    (this.cumulativePoints ??= new Series(0.001)).push(t, this.cumulativeBytes);
   }
 }
 

@@ -3,6 +3,20 @@
  * capture of any length.
  */
 
+/**
+ * Below this many elements an array grows by one at a time (a copy, exactly sized): V8's first push
+ * into an empty array makes room for 17 elements, ~150 bytes for the one or two values most series
+ * and sample sets of a flood's subflows ever get.
+ */
+export const SMALL = 8;
+
+export function appendSmall(a: number[], x: number): number[] {
+  const out = new Array<number>(a.length + 1);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
+  out[a.length] = x;
+  return out;
+}
+
 /** Points kept per series; past this the series halves its resolution. */
 export const MAX_SERIES_POINTS = 20_000;
 
@@ -49,6 +63,10 @@ export class Series {
     if (n >= 4 && t - (f[n - 4] as number) < this.step) {
       f[n - 2] = t;
       f[n - 1] = v;
+      return;
+    }
+    if (n < 2 * SMALL) {
+      this.flat = appendSmall(appendSmall(f, t), v);
       return;
     }
     f.push(t, v);
