@@ -288,7 +288,7 @@ function* renderPieces(parts: ReportParts, st: Style): Generator<string, void, u
   if (h.summary.releasedConnections > 0) yield say(st, `${plural(h.summary.releasedConnections, 'closed connection')} released during the capture (not shown)`) + '\n';
   const sm = h.summary;
   if (sm.spilledOpen > 0) yield paint(st, 'yellow', say(st, `${plural(sm.spilledConnections, 'connection')} written out before the end to hold at most --max-held subflows, ${num(sm.spilledOpen)} of them still open: ${plural(sm.packetsNotAnalysed, 'later packet')} of theirs counted, not analysed`)) + '\n';
-  if (sm.joinsNotTracked > 0) yield paint(st, 'yellow', say(st, `${plural(sm.joinsNotTracked, 'join')} to a connection that had --max-held subflows already counted, not tracked (a join flood)`)) + '\n';
+  if (sm.joinsNotTracked > 0) yield paint(st, 'yellow', say(st, `${plural(sm.joinsNotTracked, 'join')} counted but not tracked as subflows: their connection already had as many as --max-held allows (a join flood)`)) + '\n';
   let only: Set<number> | undefined;
   if (st.maxRows !== Infinity && h.summary.connections > MAX_CONNECTIONS_SHOWN) {
     only = new Set(parts.sizes().sort((x, y) => y.bytes - x.bytes || x.index - y.index).slice(0, MAX_CONNECTIONS_SHOWN).map((x) => x.index));
