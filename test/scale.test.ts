@@ -88,3 +88,34 @@ describe('the one-line report (live --json summary) is JSON.stringify of the rep
     expect(sink.text).toBe(JSON.stringify({ ...parts.head, connections: [conn], endpoints, unansweredCapable: [] }));
   });
 });
+
+describe('long arrays of primitives and short arrays are written without a stringify each, to the same text', () => {
+  // odd elements: what JSON.stringify turns into null, -0, strings that need escaping, empty and nested arrays
+  const odd: unknown[] = [NaN, Infinity, -Infinity, -0, 1e21, 5e-7, 'a"b\\c\n\u2028\u0000', true, false, null, undefined, [], [1, [2]], [NaN, undefined, 'x'], { a: 1 }, Array.from({ length: 17 }, (_v, i) => i)];
+  const long = Array.from({ length: 600 }, (_v, i) => (i % 3 === 0 ? odd[i % odd.length] : [i / 7, i % 5 === 0 ? -0 : i * 1448]));
+  const conn = { index: 0, subflows: [{ tcpStream: 0, series: { rttUs: long } }], primitives: Array.from({ length: 400 }, (_v, i) => odd[i % odd.length]) };
+  const parts = { head: { schemaVersion: 1, generator: 'test' }, connections: () => [conn], sizes: () => [], endpoints: long, unansweredCapable: [] };
+  const whole = { ...parts.head, connections: [conn], endpoints: long, unansweredCapable: [] };
+
+  it('pretty (analyze --json)', async () => {
+    const { writeReportJson } = await import('../src/analysis/report-json.ts');
+    const { OutputSink } = await import('../src/analysis/output-sink.ts');
+    const { TextSink } = await import('./helpers/cli.ts');
+    const sink = new TextSink();
+    const out = new OutputSink(sink);
+    await writeReportJson(parts as never, out);
+    await out.end();
+    expect(sink.text).toBe(JSON.stringify(whole, null, 2));
+  });
+
+  it('one line (live --json summary)', async () => {
+    const { writeReportJsonLine } = await import('../src/analysis/report-json.ts');
+    const { OutputSink } = await import('../src/analysis/output-sink.ts');
+    const { TextSink } = await import('./helpers/cli.ts');
+    const sink = new TextSink();
+    const out = new OutputSink(sink);
+    await writeReportJsonLine(parts as never, out);
+    await out.end();
+    expect(sink.text).toBe(JSON.stringify(whole));
+  });
+});

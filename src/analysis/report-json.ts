@@ -114,7 +114,9 @@ async function writeCompactArray(a: Iterable<unknown>, out: OutputSink): Promise
   let i = 0;
   for (const x of a) {
     if (i++ > 0) out.write(',');
-    await writeCompact(x, out);
+    const flat = flatCompact(x);
+    if (flat !== null) out.write(flat);
+    else await writeCompact(x, out);
     if (out.backedUp !== null) await out.drain();
   }
   out.write(']');
@@ -211,9 +213,66 @@ async function writeArray(a: Iterable<unknown>, indent: string, out: OutputSink)
   out.write('[');
   let i = 0;
   for (const x of a) {
-    out.write(`${i++ === 0 ? '' : ','}\n${inner}`);
-    await writeValue(x, inner, out);
+    const sep = i++ === 0 ? '' : ',';
+    // a time series' [t, value] points, most of a report's text: made here, not by a stringify each
+    const flat = flatPretty(x, inner);
+    if (flat !== null) out.write(`${sep}\n${inner}${flat}`);
+    else {
+      out.write(`${sep}\n${inner}`);
+      await writeValue(x, inner, out);
+    }
     if (out.backedUp !== null) await out.drain();
   }
   out.write(`\n${indent}]`);
+}
+
+/** JSON text of a primitive, as JSON.stringify gives it in an array (undefined reads null); null for anything else. */
+function primitiveJson(x: unknown): string | null {
+  switch (typeof x) {
+    case 'number':
+      return Number.isFinite(x) ? String(x) : 'null';
+    case 'string':
+      return JSON.stringify(x);
+    case 'boolean':
+      return x ? 'true' : 'false';
+    case 'undefined':
+      return 'null';
+    case 'object':
+      return x === null ? 'null' : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * JSON.stringify(x, null, 2) at `indent` when x is a primitive or an array of primitives (no
+ * more than 16 of them); null otherwise (the caller stringifies). Exactly the engine's text.
+ */
+function flatPretty(x: unknown, indent: string): string | null {
+  if (!Array.isArray(x)) return typeof x === 'object' && x !== null ? null : primitiveJson(x);
+  const n = x.length;
+  if (n === 0) return '[]';
+  if (n > 16) return null;
+  const inner = indent + '  ';
+  let s = '[';
+  for (let i = 0; i < n; i++) {
+    const e = primitiveJson(x[i]);
+    if (e === null) return null;
+    s += `${i === 0 ? '' : ','}\n${inner}${e}`;
+  }
+  return `${s}\n${indent}]`;
+}
+
+/** JSON.stringify(x) of a primitive or a short array of primitives; null otherwise. */
+function flatCompact(x: unknown): string | null {
+  if (!Array.isArray(x)) return typeof x === 'object' && x !== null ? null : primitiveJson(x);
+  const n = x.length;
+  if (n > 16) return null;
+  let s = '[';
+  for (let i = 0; i < n; i++) {
+    const e = primitiveJson(x[i]);
+    if (e === null) return null;
+    s += i === 0 ? e : `,${e}`;
+  }
+  return `${s}]`;
 }
