@@ -22,6 +22,47 @@ describe('Series: bounded whatever the capture length', () => {
   });
 });
 
+/** The series as a plain growing array of pairs (the behaviour Series keeps, whatever its storage). */
+class ReferenceSeries {
+  pts: Array<[number, number]> = [];
+  constructor(private step: number) {}
+  push(t: number, v: number): void {
+    const p = this.pts;
+    if (p.length >= 2 && t - (p[p.length - 2] as [number, number])[0] < this.step) {
+      p[p.length - 1] = [t, v];
+      return;
+    }
+    p.push([t, v]);
+    if (p.length > MAX_SERIES_POINTS) {
+      this.step *= 2;
+      const kept = p.filter((_x, i) => i % 2 === 1);
+      if (p.length % 2 === 1) kept.push(p[p.length - 1] as [number, number]);
+      this.pts = kept;
+    }
+  }
+}
+
+describe('Series storage (plain array, then a typed array halved in place)', () => {
+  it('has the reference points at every length, across the switch and several halvings', () => {
+    for (const n of [1, 9, 511, 512, 513, 2000, MAX_SERIES_POINTS, MAX_SERIES_POINTS + 1, 3 * MAX_SERIES_POINTS + 17]) {
+      const s = new Series(0.001);
+      const ref = new ReferenceSeries(0.001);
+      let t = 0;
+      let r = n;
+      for (let i = 0; i < n; i++) {
+        r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+        t += (r % 3000) / 1e6; // steps of 0–3 ms: some points merge, most do not
+        s.push(t, i);
+        ref.push(t, i);
+      }
+      expect(s.length).toBe(ref.pts.length);
+      expect(s.points).toEqual(ref.pts);
+      expect(s.t(s.length - 1)).toBe(t);
+      expect(s.v(s.length - 1)).toBe(n - 1);
+    }
+  });
+});
+
 describe('Samples: exact quantiles, then a reservoir', () => {
   it('median and p95 as numpy computes them (linear interpolation)', () => {
     const x = new Samples();
@@ -32,7 +73,7 @@ describe('Samples: exact quantiles, then a reservoir', () => {
   });
 
   it('exact across the switch from a small array to a typed one (1024 samples on)', () => {
-    for (const n of [1023, 1024, 1025, 5000, 70_000]) {
+    for (const n of [1023, 1024, 1025, 5000, MAX_SAMPLES]) {
       const x = new Samples();
       const all: number[] = [];
       let r = 12345;
