@@ -73,7 +73,9 @@ interface Totals {
 }
 
 class StreamBlame {
-  stall: OpenStall | null = null;
+  /** The stall open now (one record reused: a stream with three subflows stalls every few packets). */
+  private readonly openStall: OpenStall = { startTime: 0, frame: 0, at: 0, notCaptured: 0, skipped: 0 };
+  private isOpen = false;
   stalls = 0;
   totalSec = 0;
   maxSec = 0;
@@ -81,6 +83,8 @@ class StreamBlame {
   readonly byCause = new Map<StallCause, number>();
   readonly bySubflow = new Map<number | null, Totals>();
   readonly longest: StallJson[] = [];
+  /** Index in `longest` of its shortest stall (the first such), once it is full. */
+  private shortest = 0;
   /** The stream's counters after the previous packet, to tell what this packet did. */
   lastDelivered = 0;
   lastRetransmitted = 0;
@@ -91,25 +95,57 @@ class StreamBlame {
   reinjFrom: number | null = null;
   reinjFrame = -1;
 
-  record(s: StallJson): void {
+  get stall(): OpenStall | null {
+    return this.isOpen ? this.openStall : null;
+  }
+
+  open(startTime: number, frame: number, at: number, notCaptured: number, skipped: number): void {
+    const o = this.openStall;
+    o.startTime = startTime;
+    o.frame = frame;
+    o.at = at;
+    o.notCaptured = notCaptured;
+    o.skipped = skipped;
+    this.isOpen = true;
+  }
+
+  /** The open stall ended at `time`, `endFrame`: counted, and listed if among the longest. */
+  close(time: number, endFrame: number, subflow: number | null, cause: StallCause, waitingBytes: number): void {
+    const o = this.openStall;
+    this.isOpen = false;
+    const durationSec = round6(Math.max(0, time - o.startTime));
     this.stalls++;
-    this.totalSec += s.durationSec;
-    if (s.durationSec > this.maxSec) this.maxSec = s.durationSec;
-    this.waiting += s.waitingBytes;
-    this.byCause.set(s.cause, (this.byCause.get(s.cause) ?? 0) + 1);
-    let t = this.bySubflow.get(s.subflow);
-    if (t === undefined) this.bySubflow.set(s.subflow, (t = { stalls: 0, sec: 0, waiting: 0 }));
+    this.totalSec += durationSec;
+    if (durationSec > this.maxSec) this.maxSec = durationSec;
+    this.waiting += waitingBytes;
+    this.byCause.set(cause, (this.byCause.get(cause) ?? 0) + 1);
+    let t = this.bySubflow.get(subflow);
+    if (t === undefined) this.bySubflow.set(subflow, (t = { stalls: 0, sec: 0, waiting: 0 }));
     t.stalls++;
-    t.sec += s.durationSec;
-    t.waiting += s.waitingBytes;
+    t.sec += durationSec;
+    t.waiting += waitingBytes;
     const l = this.longest;
-    if (l.length < MAX_LISTED_STALLS) {
-      l.push(s);
-      return;
-    }
+    const full = l.length >= MAX_LISTED_STALLS;
+    // most stalls are short: no record is made for one that would not be listed
+    if (full && (l[this.shortest] as StallJson).durationSec >= durationSec) return;
+    const s: StallJson = {
+      startTime: round6(o.startTime),
+      // merged captures are not always in time order: a stall never lasts less than nothing
+      endTime: round6(Math.max(time, o.startTime)),
+      durationSec,
+      frame: o.frame,
+      endFrame,
+      dsn: o.at,
+      subflow,
+      cause,
+      waitingBytes,
+    };
+    if (full) l[this.shortest] = s;
+    else l.push(s);
+    if (l.length < MAX_LISTED_STALLS) return;
     let min = 0;
     for (let i = 1; i < l.length; i++) if ((l[i] as StallJson).durationSec < (l[min] as StallJson).durationSec) min = i;
-    if ((l[min] as StallJson).durationSec < s.durationSec) l[min] = s;
+    this.shortest = min;
   }
 }
 
@@ -178,23 +214,9 @@ export class HolBlameReducer implements PacketSubscriber {
         b.lastRetransmitted = d.retransmittedBytes;
         return;
       }
-      b.record({
-        startTime: round6(stall.startTime),
-        // merged captures are not always in time order: a stall never lasts less than nothing
-        endTime: round6(Math.max(time, stall.startTime)),
-        durationSec: round6(Math.max(0, time - stall.startTime)),
-        frame: stall.frame,
-        endFrame: frame,
-        dsn: stall.at,
-        subflow: blamed,
-        cause,
-        waitingBytes: waiting,
-      });
-      b.stall = null;
+      b.close(time, frame, blamed, cause, waiting);
     }
-    if (b.stall === null && d.maxRelEnd > next) {
-      b.stall = { startTime: time, frame, at: next, notCaptured: d.notCapturedBytes, skipped: d.skippedBytes };
-    }
+    if (b.stall === null && d.maxRelEnd > next) b.open(time, frame, next, d.notCapturedBytes, d.skippedBytes);
     b.lastDelivered = d.deliveredBytes;
     b.lastRetransmitted = d.retransmittedBytes;
   }
