@@ -22,6 +22,7 @@ import type { Segment } from '../dissect/segment.js';
 import type { DataStream } from '../reassembly/data-stream.js';
 import type { Connection, Direction } from '../reassembly/model.js';
 import type { MptcpTracker, PacketInfo } from '../reassembly/tracker.js';
+import type { Clock } from '../reassembly/clock.js';
 import type { PacketSubscriber } from './pipeline.js';
 import { round6 } from './round.js';
 
@@ -99,9 +100,9 @@ class StreamBlame {
     return this.isOpen ? this.openStall : null;
   }
 
-  open(startTime: number, frame: number, at: number, notCaptured: number, skipped: number): void {
+  open(now: Clock, frame: number, at: number, notCaptured: number, skipped: number): void {
     const o = this.openStall;
-    o.startTime = startTime;
+    o.startTime = now.time;
     o.frame = frame;
     o.at = at;
     o.notCaptured = notCaptured;
@@ -109,8 +110,9 @@ class StreamBlame {
     this.isOpen = true;
   }
 
-  /** The open stall ended at `time`, `endFrame`: counted, and listed if among the longest. */
-  close(time: number, endFrame: number, subflow: number | null, cause: StallCause, waitingBytes: number): void {
+  /** The open stall ended now, at `endFrame`: counted, and listed if among the longest. */
+  close(now: Clock, endFrame: number, subflow: number | null, cause: StallCause, waitingBytes: number): void {
+    const time = now.time;
     const o = this.openStall;
     this.isOpen = false;
     const durationSec = round6(Math.max(0, time - o.startTime));
@@ -173,11 +175,11 @@ export class HolBlameReducer implements PacketSubscriber {
     // the stream this packet's payload went to (null: none)
     const same = sub.clientIsConnectionClient !== false;
     const mine = info.dsn === null ? null : info.fromClient === same ? 'c2s' : 's2c';
-    if (c2s !== null) this.step(b.c2s, c2s, mine === 'c2s', seg, sub.tcpStream, frame.number, info.time);
-    if (s2c !== null) this.step(b.s2c, s2c, mine === 's2c', seg, sub.tcpStream, frame.number, info.time);
+    if (c2s !== null) this.step(b.c2s, c2s, mine === 'c2s', seg, sub.tcpStream, frame.number, info);
+    if (s2c !== null) this.step(b.s2c, s2c, mine === 's2c', seg, sub.tcpStream, frame.number, info);
   }
 
-  private step(b: StreamBlame, d: DataStream, carried: boolean, seg: Segment, subflow: number, frame: number, time: number): void {
+  private step(b: StreamBlame, d: DataStream, carried: boolean, seg: Segment, subflow: number, frame: number, at: Clock): void {
     if (d.reinjectedBytes !== b.lastReinjected) {
       b.lastReinjected = d.reinjectedBytes;
       for (const [key, r] of d.reinjections) {
@@ -214,9 +216,9 @@ export class HolBlameReducer implements PacketSubscriber {
         b.lastRetransmitted = d.retransmittedBytes;
         return;
       }
-      b.close(time, frame, blamed, cause, waiting);
+      b.close(at, frame, blamed, cause, waiting);
     }
-    if (b.stall === null && d.maxRelEnd > next) b.open(time, frame, next, d.notCapturedBytes, d.skippedBytes);
+    if (b.stall === null && d.maxRelEnd > next) b.open(at, frame, next, d.notCapturedBytes, d.skippedBytes);
     b.lastDelivered = d.deliveredBytes;
     b.lastRetransmitted = d.retransmittedBytes;
   }

@@ -25,6 +25,8 @@ export class Pipeline {
   packets = 0;
   /** The segment view of the latest frame (reused). */
   readonly segment = new Segment();
+  /** The latest frame's time, handed to the tracker in an object (see reassembly/clock.ts). */
+  private readonly clock = { time: 0 };
   private readonly subscribers: PacketSubscriber[] = [];
 
   constructor(private readonly fullDecode = false) {}
@@ -48,7 +50,8 @@ export class Pipeline {
     } else {
       decodeSegment(frame, seg);
     }
-    const info = this.tracker.process(seg, time);
+    this.clock.time = time;
+    const info = this.tracker.process(seg, this.clock);
     const subs = this.subscribers;
     for (let i = 0; i < subs.length; i++) (subs[i] as PacketSubscriber).packet(frame, seg, info, pkt);
     return info;

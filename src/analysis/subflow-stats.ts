@@ -11,7 +11,8 @@ import type { Frame } from '../dissect/frame.js';
 import type { Segment } from '../dissect/segment.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
-import { seqBefore, seqDiff } from '../reassembly/seq.js';
+import { seqDiff } from '../reassembly/seq.js';
+import type { Clock } from '../reassembly/clock.js';
 import { EndpointTable } from './endpoints.js';
 import type { PacketSubscriber } from './pipeline.js';
 import { Samples, Series } from './series.js';
@@ -22,8 +23,6 @@ import { UnackedSegments } from './unacked.js';
 const MAX_RANGES = 256;
 
 export class DirectionStats {
-  /** Highest sequence number sent + 1 (null until a segment is seen). */
-  maxSeqEnd: number | null = null;
   /** Sequence space seen so far, as unwrapped offsets from the first segment: merged [start, end). */
   ranges: Array<[number, number]> = [];
   firstSeq: number | null = null;
@@ -122,9 +121,9 @@ export class SubflowStats {
     (this.rttTsPoints ??= new Series(0.001)).push(t, us);
   }
 
-  addPayload(t: number, len: number): void {
+  addPayload(at: Clock, len: number): void {
     this.cumulativeBytes += len;
-    (this.cumulativePoints ??= new Series(0.001)).push(t, this.cumulativeBytes);
+    (this.cumulativePoints ??= new Series(0.001)).push(at.time, this.cumulativeBytes);
   }
 }
 
@@ -157,7 +156,7 @@ export class StatsReducer implements PacketSubscriber {
     const fin = (tcp.flags & TcpFlag.FIN) !== 0;
     const segLen = tcp.payloadLen + (syn ? 1 : 0) + (fin ? 1 : 0);
 
-    if (tcp.payloadLen > 0) st.addPayload(t, tcp.payloadLen);
+    if (tcp.payloadLen > 0) st.addPayload(info, tcp.payloadLen);
     if (segLen > 0) {
       const end = (tcp.seq + segLen) >>> 0;
       // A retransmission carries sequence space seen before; a reordered segment does not.
@@ -167,20 +166,15 @@ export class StatsReducer implements PacketSubscriber {
         fwd.retransmittedBytes += Math.min(overlap, tcp.payloadLen);
         fwd.retransmittedSegments++;
       }
-      if (fwd.maxSeqEnd === null || seqBefore(fwd.maxSeqEnd, end)) fwd.maxSeqEnd = end;
       if (retrans) fwd.unacked.markRetransmitted(tcp.seq, end);
-      else fwd.unacked.push(tcp.seq, end, t);
+      else fwd.unacked.push(tcp.seq, end, info);
     }
     if (tcp.flags & TcpFlag.ACK) {
-      const us = rev.unacked.ack(tcp.ack, t);
-      if (us >= 0) st.addRtt(t, us);
+      if (rev.unacked.ack(tcp.ack, info)) st.addRtt(t, rev.unacked.sampleUs);
     }
     if (tcp.hasTimestamps) {
-      (fwd.tsSent ??= new TsvalRing()).sent(tcp.tsVal, t);
-      if (tcp.flags & TcpFlag.ACK && rev.tsSent !== null) {
-        const us = rev.tsSent.echoed(tcp.tsEcr, t);
-        if (us >= 0) st.addRttTs(t, us);
-      }
+      (fwd.tsSent ??= new TsvalRing()).sent(tcp.tsVal, info);
+      if (tcp.flags & TcpFlag.ACK && rev.tsSent !== null && rev.tsSent.echoed(tcp.tsEcr, info)) st.addRttTs(t, rev.tsSent.sampleUs);
     }
   }
 
@@ -194,8 +188,7 @@ export class StatsReducer implements PacketSubscriber {
     const c = st.dir[0];
     c.overlapAndAdd(syn.seq, 1);
     const end = (syn.seq + 1) >>> 0;
-    if (c.maxSeqEnd === null || seqBefore(c.maxSeqEnd, end)) c.maxSeqEnd = end;
-    c.unacked.push(syn.seq, end, syn.time);
-    if (syn.tsVal !== null) (c.tsSent ??= new TsvalRing()).sent(syn.tsVal, syn.time);
+    c.unacked.push(syn.seq, end, syn);
+    if (syn.tsVal !== null) (c.tsSent ??= new TsvalRing()).sent(syn.tsVal, syn);
   }
 }

@@ -5,6 +5,7 @@
  * binary search: no Map, no objects, nothing to collect on the hot path.
  */
 import { seqBefore, seqDiff } from '../reassembly/seq.js';
+import type { Clock } from '../reassembly/clock.js';
 
 /** TSvals remembered per direction awaiting their echo (the oldest go first). */
 const MAX_TSVALS = 4096;
@@ -20,6 +21,9 @@ export class TsvalRing {
   private head = 0;
   private n = 0;
 
+  /** The RTT sample of the last echoed() that returned true, in µs. */
+  sampleUs = 0;
+
   get length(): number {
     return this.n;
   }
@@ -29,7 +33,8 @@ export class TsvalRing {
    * same TSval again (a clock tick spans many segments) keeps the first time, unless that one was
    * already echoed: then it counts from now, for the next echo.
    */
-  sent(tsVal: number, time: number): void {
+  sent(tsVal: number, at: Clock): void {
+    const time = at.time;
     if (this.n > 0) {
       const o = ((this.head + this.n - 1) & (this.cap - 1)) * 2;
       const last = this.ring[o] as number;
@@ -53,10 +58,10 @@ export class TsvalRing {
     this.n++;
   }
 
-  /** An echo of `tsEcr` seen at `time`: the RTT in µs the first time it is echoed, else -1. */
-  echoed(tsEcr: number, time: number): number {
+  /** An echo of `tsEcr` seen at `at.time`: true the first time it is echoed (`sampleUs` is then the RTT). */
+  echoed(tsEcr: number, at: Clock): boolean {
     const n = this.n;
-    if (n === 0) return -1;
+    if (n === 0) return false;
     const mask = this.cap - 1;
     const r = this.ring;
     const first = r[this.head * 2] as number;
@@ -69,14 +74,15 @@ export class TsvalRing {
       const d = seqDiff(r[o] as number, first) >>> 0;
       if (d === want) {
         const sentAt = r[o + 1] as number;
-        if (Number.isNaN(sentAt)) return -1;
+        if (Number.isNaN(sentAt)) return false;
         r[o + 1] = NaN;
-        return (time - sentAt) * 1e6;
+        this.sampleUs = (at.time - sentAt) * 1e6;
+        return true;
       }
       if (d < want) lo = mid + 1;
       else hi = mid - 1;
     }
-    return -1;
+    return false;
   }
 
   private grow(): void {

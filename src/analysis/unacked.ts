@@ -5,6 +5,7 @@
  * one small array, not four. Bounded by the window in practice, capped for safety.
  */
 import { seqBefore } from '../reassembly/seq.js';
+import type { Clock } from '../reassembly/clock.js';
 
 /** Unacknowledged segments remembered per direction. */
 const MAX_UNACKED = 65_536;
@@ -24,11 +25,15 @@ export class UnackedSegments {
   private head = 0;
   private n = 0;
 
+  /** The RTT sample of the last ack() that returned true, in µs. */
+  sampleUs = 0;
+
   get length(): number {
     return this.n;
   }
 
-  push(seq: number, nextSeq: number, time: number): void {
+  /** [seq, nextSeq) sent at `at.time`. */
+  push(seq: number, nextSeq: number, at: Clock): void {
     if (this.n === this.cap) {
       if (this.n >= MAX_UNACKED) return;
       this.grow();
@@ -37,7 +42,7 @@ export class UnackedSegments {
     const r = this.ring;
     r[o] = seq;
     r[o + 1] = nextSeq;
-    r[o + 2] = time;
+    r[o + 2] = at.time;
     r[o + 3] = 0;
     this.n++;
   }
@@ -53,17 +58,20 @@ export class UnackedSegments {
   }
 
   /**
-   * An ACK: forget what it covers. Returns the RTT sample in µs when it acknowledges exactly the
-   * end of a segment sent once, else -1.
+   * An ACK seen at `at.time`: forget what it covers. True when it acknowledges exactly the end of
+   * a segment sent once: then `sampleUs` is the RTT sample.
    */
-  ack(ack: number, time: number): number {
+  ack(ack: number, at: Clock): boolean {
     const r = this.ring;
-    let sample = -1;
+    let sample = false;
     while (this.n > 0) {
       const o = this.head * W;
       const next = r[o + 1] as number;
       if (next === ack) {
-        if (r[o + 3] === 0) sample = (time - (r[o + 2] as number)) * 1e6;
+        if (r[o + 3] === 0) {
+          this.sampleUs = (at.time - (r[o + 2] as number)) * 1e6;
+          sample = true;
+        }
         this.drop();
         break;
       }

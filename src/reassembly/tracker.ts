@@ -10,6 +10,7 @@ import type { MpCapable, MptcpOption } from '../dissect/mptcp.js';
 import type { Segment } from '../dissect/segment.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import { AddressTable } from './addresses.js';
+import type { Clock } from './clock.js';
 import { ConnectionState } from './connections.js';
 import { placePayload } from './data-level.js';
 import { onDss } from './dss.js';
@@ -89,10 +90,11 @@ export class MptcpTracker {
     deferredSyn: null,
   };
 
-  /** One TCP segment (`decodeSegment` said true), `time` seconds after the first frame. */
-  process(seg: Segment, time: number): PacketInfo {
+  /** One TCP segment (`decodeSegment` said true), `now.time` seconds after the first frame. */
+  process(seg: Segment, now: Clock): PacketInfo {
     const info = this.info;
     const f = seg.frame as NonNullable<Segment['frame']>;
+    const time = now.time;
     info.time = time;
     info.tcpStream = null;
     info.mptcpStream = null;
