@@ -51,7 +51,7 @@ const rst = (mask: number): FieldGetter => perOption((o) => (o.subtype === 'MP_T
  * direction's last DSN (mptcp-dsn.ts; tshark ORs in the base's high half, wrong past a 32-bit wrap).
  * Needs the analysis (v.dsnAnalysis); without it, nothing.
  */
-export function dssRelativeDsns(v: PacketView, base: bigint, out: string[]): void {
+export function dssRelativeDsns(v: PacketView, base: bigint, out: { push(s: string): void }): void {
   // by the DSN on the wire: the view may show one option of the packet (tshark's JSON layout)
   const list = v.seg.mptcp;
   for (let i = 0; i < list.length; i++) {

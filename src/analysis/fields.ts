@@ -9,7 +9,43 @@ import type { PacketView } from './packet-view.js';
 import { MPTCP_FIELDS } from './fields-mptcp.js';
 import { TCP_FIELDS } from './fields-tcp.js';
 
-export type FieldGetter = (v: PacketView, out: string[]) => void;
+export type FieldGetter = (v: PacketView, out: FieldCells) => void;
+
+/**
+ * Where a field's getter puts its occurrences, reused for every packet and field: an array emptied
+ * with `length = 0` drops its store, and the next push makes one anew (~150 bytes a field a packet:
+ * most of `dissect -T fields`' garbage). `join` of one occurrence is that string itself.
+ */
+export class FieldCells {
+  private readonly items: string[] = [];
+  length = 0;
+
+  push(a: string, b?: string): void {
+    this.items[this.length++] = a;
+    if (b !== undefined) this.items[this.length++] = b;
+  }
+
+  pushAll(xs: readonly string[]): void {
+    for (let i = 0; i < xs.length; i++) this.items[this.length++] = xs[i] as string;
+  }
+
+  at(i: number): string {
+    return this.items[i] as string;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** The occurrences joined by `sep` (tshark's aggregator). */
+  join(sep: string): string {
+    const n = this.length;
+    if (n === 0) return '';
+    let s = this.items[0] as string;
+    for (let i = 1; i < n; i++) s += sep + (this.items[i] as string);
+    return s;
+  }
+}
 
 export interface FieldDef {
   name: string;
@@ -46,20 +82,17 @@ const TSHARK_DIFFERENCES: Readonly<Record<string, string>> = {
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
 
-function eachMptcp(v: PacketView, fn: (o: MptcpOption) => void): void {
-  const list = v.seg.mptcp;
-  for (let i = 0; i < list.length; i++) fn(list[i] as MptcpOption);
-}
-
 /** A per-option field: `pick` returns the value or null when the option has no such field. */
 function mptcpField(pick: (o: MptcpOption) => string | string[] | null): FieldGetter {
-  return (v, out) =>
-    eachMptcp(v, (o) => {
-      const x = pick(o);
-      if (x === null) return;
+  return (v, out) => {
+    const list = v.seg.mptcp;
+    for (let i = 0; i < list.length; i++) {
+      const x = pick(list[i] as MptcpOption);
+      if (x === null) continue;
       if (typeof x === 'string') out.push(x);
-      else out.push(...x);
-    });
+      else out.pushAll(x);
+    }
+  };
 }
 
 function subtypeCode(o: MptcpOption): number {
@@ -263,8 +296,8 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
-export function fieldValue(def: FieldDef, view: PacketView, scratch: string[]): string {
-  scratch.length = 0;
+export function fieldValue(def: FieldDef, view: PacketView, scratch: FieldCells): string {
+  scratch.clear();
   def.get(view, scratch);
   return scratch.join(',');
 }

@@ -9,7 +9,7 @@
  */
 import type { MptcpOption } from '../dissect/mptcp.js';
 import type { TcpOption } from '../dissect/tcp.js';
-import { FIELDS, fieldValue } from './fields.js';
+import { FieldCells, FIELDS, fieldValue } from './fields.js';
 import type { PacketView } from './packet-view.js';
 
 /** Fields copied as numbers rather than strings. */
@@ -51,7 +51,7 @@ function tcpOptionJson(t: TcpOption): Record<string, unknown> {
 
 export function packetJson(v: PacketView): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const scratch: string[] = [];
+  const scratch = new FieldCells();
   for (const def of FIELDS.values()) {
     if (PER_OPTION(def.name)) continue;
     const s = fieldValue(def, v, scratch);

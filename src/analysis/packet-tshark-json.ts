@@ -6,7 +6,7 @@
  * are there; where tshark repeats a key (several MPTCP options) so does this, as tshark does.
  */
 import type { MptcpOption } from '../dissect/mptcp.js';
-import { FIELDS, type FieldDef } from './fields.js';
+import { FieldCells, FIELDS, fieldValue, type FieldDef } from './fields.js';
 import type { PacketView } from './packet-view.js';
 
 /** A JSON object whose keys may repeat (tshark's layout repeats "mptcp" for each option). */
@@ -25,11 +25,9 @@ function get(name: string): FieldDef {
   return d;
 }
 
-const scratch: string[] = [];
+const scratch = new FieldCells();
 function value(def: FieldDef, v: PacketView): string {
-  scratch.length = 0;
-  def.get(v, scratch);
-  return scratch.join(',');
+  return fieldValue(def, v, scratch);
 }
 
 function add(out: Entries, v: PacketView, names: readonly string[]): void {

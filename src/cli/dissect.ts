@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Frame } from '../dissect/frame.js';
 import { decodePacket, type Packet } from '../dissect/packet.js';
+import type { MptcpOption } from '../dissect/mptcp.js';
 import type { Segment } from '../dissect/segment.js';
-import { FIELDS, nearestFields, type FieldDef } from '../analysis/fields.js';
+import { FieldCells, FIELDS, nearestFields, type FieldDef } from '../analysis/fields.js';
 import { packetJson } from '../analysis/packet-json.js';
 import { entriesJson, packetTsharkEntries } from '../analysis/packet-tshark-json.js';
 import { packetEk } from '../analysis/packet-ek.js';
@@ -125,6 +126,13 @@ function parseCount(s: string | undefined): number {
   return n;
 }
 
+/** An MPTCP option of the segment was damaged (a loop: `some` with a closure is garbage per packet). */
+function hasOptionProblem(seg: Segment): boolean {
+  const list = seg.mptcp;
+  for (let i = 0; i < list.length; i++) if ((list[i] as MptcpOption).problem !== null) return true;
+  return false;
+}
+
 /** The view the printers read, reused: the full record and the relative time are made when first read. */
 export class LazyView implements PacketView {
   frame!: Frame;
@@ -141,6 +149,11 @@ export class LazyView implements PacketView {
   state = new PacketState(false);
   tracker: MptcpTracker | null = null;
 
+  // made once, not per packet: what state.update() asks for only when it needs it
+  private readonly pktFn = (): Packet => this.pkt;
+  private readonly senderFn = (): Side | null => this.senderSide;
+  private readonly reinjectionFn = (): ReinjectionContext | null => this.reinjectionContext;
+
   reset(frame: Frame, seg: Segment, info: PacketInfo, t0: { tsSec: number; tsNsec: number }): void {
     this.frame = frame;
     this.seg = seg;
@@ -152,7 +165,7 @@ export class LazyView implements PacketView {
     this.mptcpStream = info.mptcpStream;
     this.expectedToken = info.expectedToken;
     this.expectedIdsn = info.expectedIdsn;
-    this.state.update(frame, seg, info, t0, () => this.pkt, () => this.senderSide, () => this.reinjectionContext);
+    this.state.update(frame, seg, info, t0, this.pktFn, this.senderFn, this.reinjectionFn);
   }
 
   get deltaNs(): number {
@@ -294,7 +307,7 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
   let seen = 0;
   let damaged = 0;
   const firstDamaged: string[] = [];
-  const scratch: string[] = [];
+  const scratch = new FieldCells();
   const q = style.quote;
   if (format === 'fields' && style.header && capture === null) out.write(fieldDefs.map((d) => d.name).join(style.separator) + '\n');
 
@@ -307,7 +320,7 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
       seen++;
       return;
     }
-    if (seg.fast ? seg.mptcp.some((m) => m.problem !== null) : view.pkt.problems.length > 0) {
+    if (seg.fast ? hasOptionProblem(seg) : view.pkt.problems.length > 0) {
       const pkt = view.pkt;
       damaged++;
       if (firstDamaged.length < 5) firstDamaged.push(`packet ${frame.number}: ${pkt.problems.map((p) => `${p.message} (byte ${p.offset})`).join('; ')}`);
@@ -330,9 +343,9 @@ export async function runDissect(files: string[], opts: DissectOptions, io: CliI
       case 'fields': {
         let line = '';
         for (let i = 0; i < fieldDefs.length; i++) {
-          scratch.length = 0;
+          scratch.clear();
           (fieldDefs[i] as FieldDef).get(view, scratch);
-          const val = style.aggregator === ',' ? scratch.join(',') : scratch.join(style.aggregator);
+          const val = scratch.join(style.aggregator);
           line += (i ? style.separator : '') + (q && val ? q + val + q : val);
         }
         out.write(line + '\n');

@@ -5,7 +5,7 @@
  * is asked only for the fields the filter names, and only when the evaluation reaches them
  * (`a and b` does not read b when a is false).
  */
-import { FIELDS, type FieldDef } from '../analysis/fields.js';
+import { FieldCells, FIELDS, type FieldDef } from '../analysis/fields.js';
 import type { PacketView } from '../analysis/packet-view.js';
 import { FilterError } from './lexer.js';
 import { parseFilter, type CmpOp, type Node, type Operand, type SetItem, type Span } from './parser.js';
@@ -119,16 +119,16 @@ class Compiler {
         }
         this.used.add(def.name);
         const kind = KINDS[tsharkType(def.name) ?? def.filterType ?? 'auto'] as AnyKind;
-        const texts: string[] = [];
+        const texts = new FieldCells();
         const vals: unknown[] = [];
         return {
           kind,
           values: (v) => {
-            texts.length = 0;
+            texts.clear();
             vals.length = 0;
             def.get(v, texts);
             for (let i = 0; i < texts.length; i++) {
-              const x = kind.parse(texts[i] as string);
+              const x = kind.parse(texts.at(i));
               if (x !== undefined) vals.push(x);
             }
             return vals;
