@@ -5,6 +5,7 @@
  * is asked only for the fields the filter names, and only when the evaluation reaches them
  * (`a and b` does not read b when a is false).
  */
+import { clear } from '../dissect/bytes.js';
 import { FieldCells, FIELDS, type FieldDef } from '../analysis/fields.js';
 import type { PacketView } from '../analysis/packet-view.js';
 import { FilterError } from './lexer.js';
@@ -125,7 +126,7 @@ class Compiler {
           kind,
           values: (v) => {
             texts.clear();
-            vals.length = 0;
+            clear(vals);
             def.get(v, texts);
             for (let i = 0; i < texts.length; i++) {
               const x = kind.parse(texts.at(i));
@@ -147,7 +148,7 @@ class Compiler {
           kind: COUNT_KIND,
           values: (v) => {
             const xs = inner.values(v);
-            out.length = 0;
+            clear(out);
             for (let i = 0; i < xs.length; i++) out.push(length(xs[i]));
             return out;
           },
@@ -163,7 +164,7 @@ class Compiler {
           kind: inner.kind,
           values: (v) => {
             const xs = inner.values(v);
-            out.length = 0;
+            clear(out);
             for (let i = 0; i < xs.length; i++) out.push(and(xs[i], mask));
             return out;
           },
@@ -206,7 +207,7 @@ class Compiler {
       const other = this.source(right);
       const out: unknown[] = [];
       rhs = (v) => {
-        out.length = 0;
+        clear(out);
         for (const x of other.values(v)) {
           if (other.kind === kind) out.push(kind.asLiteral(x));
           else {
