@@ -8,7 +8,7 @@
  * queues hold only what the window holds: first transmissions not yet delivered (plus the last
  * KEPT_SENT for reinjection look-ups) and frontier advances not yet used.
  */
-import { OrderedIntervals, type IntervalNode } from '../reassembly/ordered-intervals.js';
+import { PIECE_ARRIVAL, PIECE_CARRIED, PIECE_END, PIECE_START, PIECE_STREAM, SentPieces } from './sent-pieces.js';
 import { DelayStats } from './stats.js';
 import type { DataDirectionResult, Reinjection, SideName } from './model.js';
 
@@ -27,18 +27,6 @@ const KEPT_EVENTS = 65536;
 /** A receiver whose first data byte is below this relative DSN saw the stream from its start. */
 const FROM_START = 1 << 24;
 
-interface Piece extends IntervalNode {
-  time: number;
-  stream: number;
-  arrival: number;
-  /** Bit (stream & 31) of each subflow that carried a copy. */
-  carried: number;
-}
-
-function newPiece(): Piece {
-  return { start: 0, end: 0, next: [], level: 0, time: 0, stream: 0, arrival: NaN, carried: 0 };
-}
-
 export class DataDirection {
   readonly delay = new DelayStats();
   bytesMeasured = 0;
@@ -49,11 +37,9 @@ export class DataDirection {
   unmeasured = 0;
   readonly list: Reinjection[] = [];
   senderSide: SideName = 'A';
-  // pieces of first transmission, disjoint, by start: [start, end) first sent at `time` (ns) on
-  // tcp.stream `stream`; `arrival` (ns, NaN = never) of that copy at the receiver's capture
-  private readonly pieces = new OrderedIntervals<Piece>();
-  /** Pieces dropped past KEPT_SENT, reused (no object per piece once the list is full). */
-  private readonly spare: Piece[] = [];
+  // pieces of first transmission, disjoint, by start: [start, end) first sent on tcp.stream
+  // `stream`; `arrival` (ns, NaN = never) of that copy at the receiver's capture
+  private readonly pieces = new SentPieces();
   /** Everything below was sent (pieces dropped past KEPT_SENT). */
   private floor = -Infinity;
   // first transmissions not yet delivered: a binary heap by end
@@ -88,45 +74,38 @@ export class DataDirection {
     const io = this.io;
     const dsn = io[IO_DSN]!;
     const tNs = io[IO_T]!;
-    const arrivalNs = io[IO_PEER]!;
     const end = dsn + len;
-    const list = this.pieces;
+    const ps = this.pieces;
     let cur = Math.max(dsn, this.floor);
     // most segments are new data past everything sent: no search
-    const last = list.last();
-    let node = last === null || last.end <= cur ? null : list.firstEndingAfter(cur);
+    let on = ps.size > 0 && ps.lastEnd() > cur && ps.seek(cur);
     let checked = false;
     const bit = 1 << (stream & 31);
     while (cur < end) {
-      if (node !== null && node.start <= cur) {
+      if (on && ps.atStart() <= cur) {
         // sent before: a retransmission, or a reinjection when first sent on another subflow
         // (a retransmission of a reinjection on the same subflow is no new one)
-        if (!checked && node.stream !== stream && (node.carried & bit) === 0) {
-          node.carried |= bit;
-          this.reinjected(node, dsn, len, tNs, stream, arrivalNs);
+        if (!checked && ps.atStream() !== stream && (ps.atCarried() & bit) === 0) {
+          ps.setCarried(ps.atCarried() | bit);
+          this.reinjected(ps.atStream(), ps.atArrival(), dsn, len, tNs, stream, io[IO_PEER]!);
         }
         checked = true;
-        cur = node.end;
-        node = list.next(node);
+        cur = ps.atEnd();
+        on = ps.advance();
       } else {
-        const gapEnd = node !== null && node.start < end ? node.start : end;
-        const piece = this.spare.pop() ?? newPiece();
-        piece.start = cur;
-        piece.end = gapEnd;
-        piece.time = tNs;
-        piece.stream = stream;
-        piece.arrival = arrivalNs;
-        piece.carried = bit;
-        list.insert(piece);
+        const gapEnd = on && ps.atStart() < end ? ps.atStart() : end;
+        const nf = ps.newF64;
+        nf[PIECE_START] = cur;
+        nf[PIECE_END] = gapEnd;
+        nf[PIECE_ARRIVAL] = io[IO_PEER]!;
+        ps.newI32[PIECE_STREAM] = stream;
+        ps.newI32[PIECE_CARRIED] = bit;
+        ps.insert(on);
         this.firstSent(cur, gapEnd, tNs);
         cur = gapEnd;
       }
     }
-    while (list.size > KEPT_SENT) {
-      const old = list.shift() as Piece;
-      this.floor = old.end;
-      this.spare.push(old);
-    }
+    while (ps.size > KEPT_SENT) this.floor = ps.shift();
   }
 
   private firstSent(start: number, end: number, tNs: number): void {
@@ -245,9 +224,8 @@ export class DataDirection {
     }
   }
 
-  private reinjected(orig: Piece, dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
+  private reinjected(origStream: number, origNs: number, dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
     this.reinjections++;
-    const origNs = orig.arrival;
     const origOk = !Number.isNaN(origNs);
     const reinjOk = !Number.isNaN(arrivalNs);
     let firstArrived: Reinjection['firstArrived'];
@@ -269,7 +247,7 @@ export class DataDirection {
         dsn,
         lenBytes: len,
         time: this.toSec(tNs),
-        originalSubflow: orig.stream,
+        originalSubflow: origStream,
         reinjectionSubflow: stream,
         originalArrival: origOk ? this.toSec(origNs) : null,
         reinjectionArrival: reinjOk ? this.toSec(arrivalNs) : null,

@@ -23,6 +23,13 @@ const C_IPFL = 2;
 const C_TSVAL = 3;
 const C_T = 0;
 const C_DSN = 1;
+/**
+ * The most (capture time) one side may run ahead of the other before it waits: every record waits
+ * a window for its copy, so a side's window holds `windowSec` plus this lead of its packets; and the
+ * copy a packet finds was pushed at most this long (plus the path's delay) ago, still in the cache.
+ * (Half a window before: 1 s of 68k packets/s made side A's window 247k records, not 190k.)
+ */
+export const MAX_LEAD_SEC = 0.1;
 /** Bare SYNs remembered until their subflow is made (a flood of them costs no more). */
 const MAX_STASHED_SYNS = 4096;
 
@@ -129,6 +136,8 @@ export class Matcher {
   evicted = 0;
   private readonly windowNs: number;
   private readonly dupNs: number;
+  /** See MAX_LEAD_SEC (half the window when the window is shorter). */
+  private readonly leadNs: number;
   /** The packet `record` works on (packetAt fills it): seq, len, ipfl, TSval and time, DSN. */
   private readonly curI32 = new Int32Array(4);
   private readonly curF64 = new Float64Array(2);
@@ -142,6 +151,7 @@ export class Matcher {
     this.sides = [new SideState(0, opts.maxPending), new SideState(1, opts.maxPending)];
     this.windowNs = opts.windowSec * 1e9;
     this.dupNs = opts.duplicateSec * 1e9;
+    this.leadNs = Math.min(this.windowNs / 2, MAX_LEAD_SEC * 1e9);
   }
 
   /** ns since the base → seconds since the base. */
@@ -294,10 +304,10 @@ export class Matcher {
     }
   }
 
-  /** Side `s` is ahead of the other by more than half a window: it should wait. */
+  /** Side `s` is ahead of the other by more than the lead (MAX_LEAD_SEC): it should wait. */
   ahead(s: 0 | 1): boolean {
     const other = this.sides[(1 - s) as 0 | 1];
-    return !other.done && this.sides[s].latestNs > other.latestNs + this.windowNs / 2;
+    return !other.done && this.sides[s].latestNs > other.latestNs + this.leadNs;
   }
 
   private pairSubflow(st: SubState): void {

@@ -1,8 +1,8 @@
 /**
  * Reads the two captures at once, each through its own pipeline (decode + tracker), in its own
  * worker_thread (side-source.ts), which hands on a batch of compact records per chunk; this
- * thread matches them, keeping the two sides within half a window of each other in capture
- * time: a side that runs ahead waits (its batches queue, at most MAX_IN_FLIGHT of them, then
+ * thread matches them, keeping the two sides within MAX_LEAD_SEC of each other in capture
+ * time (matcher.ts): a side that runs ahead waits (its batches queue, at most MAX_IN_FLIGHT of them, then
  * its reader waits) until the other catches up, so the packets waiting for their copy stay
  * within one window. One pass over each file.
  */
@@ -84,7 +84,7 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   const ended = [false, false];
   let sources: [SideSource, SideSource] | null = null;
   let pending: Array<[0 | 1, Batch]> = [];
-  // match every batch that may be: a side more than half a window ahead of the other waits
+  // match every batch that may be: a side more than the lead ahead of the other waits
   const pump = (): void => {
     if (sources === null || finishing) return;
     for (let progressed = true; progressed; ) {
