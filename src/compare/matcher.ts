@@ -14,8 +14,6 @@ import { DataDirection, IO_DSN, IO_PEER, IO_T } from './data-delay.js';
 import { DelayStats } from './stats.js';
 import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, MAX_PAIRS, PAIR_SHIFT, REC_F, REC_I, RecordRing } from './ring.js';
 
-/** Records a side's ring starts with (it doubles as needed, up to maxPending). */
-const INITIAL_RING = 65536;
 /** Slots of Matcher.curI32 / curF64. */
 const C_SEQ = 0;
 const C_LEN = 1;
@@ -113,7 +111,7 @@ export class SideState {
     readonly side: 0 | 1,
     maxPending: number,
   ) {
-    this.ring = new RecordRing(INITIAL_RING, maxPending);
+    this.ring = new RecordRing(maxPending);
   }
   stashSyn(seq: number, ipId: number, tsVal: number, flags: number, tNs: number): void {
     if (this.syns.size >= MAX_STASHED_SYNS) this.syns.delete(this.syns.keys().next().value as number);
@@ -237,7 +235,7 @@ export class Matcher {
     const own = side.ring;
     // the same packet captured twice on this side (e.g. -i any sees it on two interfaces)
     for (let id = own.first(hash); id !== -1; id = own.nextOf(id)) {
-      const k = own.slot(id);
+      const k = own.at(id);
       if (sameAt(own.i32, k * REC_I, pid, dir, seq, len, ipfl, tsVal) && tNs - own.f64[k * REC_F + F_T]! <= this.dupNs) {
         pair.dirs[dir]!.dups[s]++;
         return;
@@ -248,7 +246,7 @@ export class Matcher {
       this.pop(side);
     }
     const id = own.push();
-    const k = own.slot(id);
+    const k = own.at(id);
     const i32 = own.i32;
     const f64 = own.f64;
     const ib = k * REC_I;
@@ -263,9 +261,9 @@ export class Matcher {
     f64[fb + F_DSN] = this.curF64[C_DSN]!;
     own.index(id, hash);
     const other = this.sides[(1 - s) as 0 | 1].ring;
-    const oi = other.i32;
     for (let oid = other.first(hash); oid !== -1; oid = other.nextOf(oid)) {
-      const ok = other.slot(oid);
+      const ok = other.at(oid);
+      const oi = other.i32;
       const ob = ok * REC_I;
       if ((oi[ob + I_PB]! & BIT_MATCHED) === 0 && sameAt(oi, ob, pid, dir, seq, len, ipfl, tsVal)) {
         oi[ob + I_PB] = oi[ob + I_PB]! | BIT_MATCHED;
@@ -291,8 +289,8 @@ export class Matcher {
     const ra = a.ring;
     const rb = b.ring;
     for (;;) {
-      const ta = ra.pending > 0 ? ra.f64[ra.slot(ra.head) * REC_F + F_T]! : Infinity;
-      const tb = rb.pending > 0 ? rb.f64[rb.slot(rb.head) * REC_F + F_T]! : Infinity;
+      const ta = ra.pending > 0 ? ra.timeAt(ra.head) : Infinity;
+      const tb = rb.pending > 0 ? rb.timeAt(rb.head) : Infinity;
       if (ta === Infinity && tb === Infinity) break;
       if (ta <= tb) {
         if (ta > horizon) break;
