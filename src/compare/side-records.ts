@@ -35,7 +35,7 @@ export const B_FROM_CLIENT = 2;
 const B_TS = 4;
 /** the IPv4 Identification field is 8 bytes before the source address (RFC 791) */
 const IPV4_ID_FROM_SRC = 8;
-const INITIAL_RECORDS = 4096;
+const INITIAL_RECORDS = 8192;
 
 /** The subflow fields the matcher reads (a plain copy of the tracker's Subflow, kept up to date). */
 export interface SubflowView {

@@ -9,13 +9,13 @@ import type { ReadCaptureSummary } from '../dissect/capture/source.js';
 import { Pipeline, runPipeline } from '../analysis/pipeline.js';
 import { connectionIds, SideEncoder, type Batch, type ConnectionIds } from './side-records.js';
 
-export const MAX_IN_FLIGHT = 6;
+export const MAX_IN_FLIGHT = 16;
 /**
  * A batch is handed on at the end of the chunk that brought it to this many records (a message
  * costs more than a few records: fewer, larger batches); half the encoder's first buffer, so that
  * a chunk's packets seldom make it grow.
  */
-export const BATCH_RECORDS = 2048;
+export const BATCH_RECORDS = 4096;
 
 export interface SideEnd {
   summary: ReadCaptureSummary;
