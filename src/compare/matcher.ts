@@ -101,6 +101,11 @@ export class SideState {
   readonly subs: Array<SubState | undefined> = [];
   readonly ring: RecordRing;
   latestNs = -Infinity;
+  /**
+   * The oldest record that may still be a duplicate (its time within duplicateSec of the latest):
+   * older ones are not looked at for duplicates while the capture's times only go forward.
+   */
+  recent = 0;
   firstNs = NaN;
   done = false;
   packets = 0;
@@ -233,8 +238,17 @@ export class Matcher {
     const dir = (fromClient ? 0 : 1) ^ st.flip;
     const hash = hashOf(pid, dir, seq, len, ipfl >>> 16, tsVal, ipfl & 0xffff);
     const own = side.ring;
-    // the same packet captured twice on this side (e.g. -i any sees it on two interfaces)
-    for (let id = own.first(hash); id !== -1; id = own.nextOf(id)) {
+    // the same packet captured twice on this side (e.g. -i any sees it on two interfaces): while
+    // times go forward (this packet is the latest) only the records since `recent` can be, and
+    // the walk stops there without touching an older record (a cache miss per packet); a packet
+    // earlier than the latest looks at the whole chain
+    let floor = -1;
+    if (tNs === side.latestNs) {
+      let r = Math.max(side.recent, own.head);
+      while (r < own.tail && own.timeAt(r) < tNs - this.dupNs) r++;
+      side.recent = floor = r;
+    }
+    for (let id = own.first(hash); id >= floor && id !== -1; id = own.nextOf(id)) {
       const k = own.at(id);
       if (sameAt(own.i32, k * REC_I, pid, dir, seq, len, ipfl, tsVal) && tNs - own.f64[k * REC_F + F_T]! <= this.dupNs) {
         pair.dirs[dir]!.dups[s]++;
