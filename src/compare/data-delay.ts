@@ -42,7 +42,13 @@ export class DataDirection {
   private readonly pieces = new SentPieces();
   /** Everything below was sent (pieces dropped past KEPT_SENT). */
   private floor = -Infinity;
-  // first transmissions not yet delivered: a binary heap by end
+  // first transmissions not yet delivered, by end (pieces are disjoint: ends are unique): those
+  // sent past every end queued before (nearly all: data goes out in DSN order) in a FIFO, the
+  // others in a binary heap; delivered in end order from whichever holds the lower one
+  private readonly fEnd: number[] = [];
+  private readonly fStart: number[] = [];
+  private readonly fTime: number[] = [];
+  private fHead = 0;
   private readonly hEnd: number[] = [];
   private readonly hStart: number[] = [];
   private readonly hTime: number[] = [];
@@ -123,7 +129,12 @@ export class DataDirection {
       else this.unmeasured++;
       return;
     }
-    heapPush(this.hEnd, this.hStart, this.hTime, end, start, tNs);
+    const f = this.fEnd;
+    if (this.fHead === f.length || end > (f[f.length - 1] as number)) {
+      f.push(end);
+      this.fStart.push(start);
+      this.fTime.push(tNs);
+    } else heapPush(this.hEnd, this.hStart, this.hTime, end, start, tNs);
   }
 
   private measured(start: number, end: number, sentNs: number, deliveredNs: number): void {
@@ -169,11 +180,43 @@ export class DataDirection {
         this.evFrontier.splice(0, KEPT_EVENTS);
         this.evTime.splice(0, KEPT_EVENTS);
       }
-      while (this.hEnd.length > 0 && (this.hEnd[0] as number) <= this.frontier) {
-        this.measured(this.hStart[0] as number, this.hEnd[0] as number, this.hTime[0] as number, tNs);
-        heapPop(this.hEnd, this.hStart, this.hTime);
+      this.deliver(tNs);
+      this.compactFifo();
+    }
+  }
+
+  /** First transmissions not yet delivered. */
+  get queued(): number {
+    return this.fEnd.length - this.fHead + this.hEnd.length;
+  }
+
+  /** Every first transmission the frontier has passed was delivered at `tNs`, in end order. */
+  private deliver(tNs: number): void {
+    const f = this.fEnd;
+    const h = this.hEnd;
+    for (;;) {
+      const fromFifo = this.fHead < f.length && (h.length === 0 || (f[this.fHead] as number) < (h[0] as number));
+      if (fromFifo) {
+        const k = this.fHead;
+        if ((f[k] as number) > this.frontier) return;
+        this.measured(this.fStart[k] as number, f[k] as number, this.fTime[k] as number, tNs);
+        this.fHead++;
+      } else {
+        if (h.length === 0 || (h[0] as number) > this.frontier) return;
+        this.measured(this.hStart[0] as number, h[0] as number, this.hTime[0] as number, tNs);
+        heapPop(h, this.hStart, this.hTime);
       }
     }
+  }
+
+  /** Drop the FIFO's delivered entries once they are most of it. */
+  private compactFifo(): void {
+    const k = this.fHead;
+    if (k < 4096 || k * 2 < this.fEnd.length) return;
+    this.fEnd.splice(0, k);
+    this.fStart.splice(0, k);
+    this.fTime.splice(0, k);
+    this.fHead = 0;
   }
 
   /** The frontier moved: take in the out-of-order ranges it reached. */
