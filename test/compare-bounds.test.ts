@@ -76,7 +76,7 @@ describe('compare: bounded state', () => {
   });
 
   it('window index: lazy removal and growth keep exactly the live records of a key', () => {
-    const ring = new RecordRing(1 << 20);
+    const ring = new RecordRing(1 << 20, 1024);
     const keyOf = (id: number): [number, number, number, number, number] => [id % 7, id % 2, (id % 50) * 1448, 1448, 40_000 + (id % 50)];
     const hash = (id: number): number => {
       const [pair, dir, seq, len, tsVal] = keyOf(id);

@@ -42,8 +42,8 @@ const BLOCK = 1 << BLOCK_SHIFT;
 const BLOCK_MASK = BLOCK - 1;
 /** Ids are int32 in the index. */
 const MAX_ID = 0x7fffffff;
-/** Buckets at first (a power of two); doubled whenever the records are more than half their number. */
-const MIN_BUCKETS = 1 << 12;
+/** Buckets at first (a power of two; 256 kB); doubled whenever the records are more than half their number. */
+const MIN_BUCKETS = 1 << 16;
 
 export class RecordRing {
   /** Blocks of ids firstBlock·BLOCK onwards, in order: doubles and 32-bit views of each. */
@@ -61,9 +61,13 @@ export class RecordRing {
   head = 0;
   tail = 0;
 
-  constructor(readonly maxSize: number) {
-    this.buckets = new Int32Array(MIN_BUCKETS).fill(-1);
-    this.bucketMask = MIN_BUCKETS - 1;
+  /** `buckets`: the index's first size, a power of two (tests make it small, to see it grow). */
+  constructor(
+    readonly maxSize: number,
+    buckets = MIN_BUCKETS,
+  ) {
+    this.buckets = new Int32Array(buckets).fill(-1);
+    this.bucketMask = buckets - 1;
   }
 
   get pending(): number {
