@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataDirection, IO_DSN, IO_PEER, IO_T } from '../src/compare/data-delay.ts';
 import { DelayStats } from '../src/compare/stats.ts';
-import { F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, PAIR_SHIFT, REC_F, REC_I, RecordRing } from '../src/compare/ring.ts';
+import { F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, PAIR_SHIFT, REC_F, REC_I, RecordRing, SharedIndex } from '../src/compare/ring.ts';
 
 describe('compare: bounded state', () => {
   it('data level: a receiver capture missing 1 packet in 100 lags at most a window, its queues stay bounded', () => {
@@ -76,7 +76,7 @@ describe('compare: bounded state', () => {
   });
 
   it('window index: lazy removal and growth keep exactly the live records of a key', () => {
-    const ring = new RecordRing(1 << 20, 1024);
+    const ring = new RecordRing(1 << 20, new SharedIndex(1024), 1);
     const keyOf = (id: number): [number, number, number, number, number] => [id % 7, id % 2, (id % 50) * 1448, 1448, 40_000 + (id % 50)];
     const hash = (id: number): number => {
       const [pair, dir, seq, len, tsVal] = keyOf(id);

@@ -12,7 +12,7 @@ import { TcpFlag } from '../dissect/tcp.js';
 import { B_FROM_CLIENT, B_TCP, R_BITS, R_DSN, R_IPFL, R_LEN, R_SEQ, R_TS_NSEC, R_TS_SEC, R_TSVAL, REC_F64, REC_I32, type SubflowDesc, type SubflowView } from './side-records.js';
 import { DataDirection, IO_DSN, IO_PEER, IO_T } from './data-delay.js';
 import { DelayStats } from './stats.js';
-import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, MAX_PAIRS, PAIR_SHIFT, REC_F, REC_I, RecordRing } from './ring.js';
+import { BIT_DIR, BIT_FROM_CLIENT, BIT_MATCHED, F_DSN, F_PEER, F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, MAX_PAIRS, PAIR_SHIFT, REC_F, REC_I, RecordRing, SharedIndex } from './ring.js';
 
 /** Slots of Matcher.curI32 / curF64. */
 const C_SEQ = 0;
@@ -115,8 +115,9 @@ export class SideState {
   constructor(
     readonly side: 0 | 1,
     maxPending: number,
+    index: SharedIndex,
   ) {
-    this.ring = new RecordRing(maxPending);
+    this.ring = new RecordRing(maxPending, index, side);
   }
   stashSyn(seq: number, ipId: number, tsVal: number, flags: number, tNs: number): void {
     if (this.syns.size >= MAX_STASHED_SYNS) this.syns.delete(this.syns.keys().next().value as number);
@@ -151,7 +152,8 @@ export class Matcher {
   sink: PacketSink | null = null;
 
   constructor(readonly opts: MatcherOptions) {
-    this.sides = [new SideState(0, opts.maxPending), new SideState(1, opts.maxPending)];
+    const index = new SharedIndex();
+    this.sides = [new SideState(0, opts.maxPending, index), new SideState(1, opts.maxPending, index)];
     this.windowNs = opts.windowSec * 1e9;
     this.dupNs = opts.duplicateSec * 1e9;
     this.leadNs = Math.min(this.windowNs / 2, MAX_LEAD_SEC * 1e9);

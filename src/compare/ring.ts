@@ -1,8 +1,8 @@
 /**
  * The packets of one side waiting for their copy: a FIFO of fixed-size records (48 bytes each:
  * three doubles, then six 32-bit fields) in blocks of BLOCK records, with a chained hash index
- * over it. No object per packet, so nothing for the garbage collector, and a look-up touches one
- * record per candidate. A record is named by its sequence number (`id`, counted from 0 for the
+ * over it (its bucket heads beside the other side's: SharedIndex). No object per packet, so
+ * nothing for the garbage collector, and a look-up touches one record per candidate. A record is named by its sequence number (`id`, counted from 0 for the
  * whole capture); `at(id)` points `i32` / `f64` at its block and returns its index there.
  * Blocks are added as the window fills and dropped (one kept for reuse) as it empties: memory
  * follows what the window holds, to a block, and growing copies nothing (a ring doubling from
@@ -45,6 +45,30 @@ const MAX_ID = 0x7fffffff;
 /** Buckets at first (a power of two; 256 kB); doubled whenever the records are more than half their number. */
 const MIN_BUCKETS = 1 << 16;
 
+/**
+ * The bucket heads of both sides' windows, interleaved (bucket b of side s at 2b + s): a packet
+ * looks up the other side's bucket and adds itself to its own bucket of the same hash, so both
+ * are in one cache line (the index is megabytes; each look-up is a miss).
+ */
+export class SharedIndex {
+  heads: Int32Array;
+  /** Buckets per side - 1 (a power of two - 1). */
+  mask: number;
+  readonly rings: RecordRing[] = [];
+  constructor(buckets = MIN_BUCKETS) {
+    this.heads = new Int32Array(2 * buckets).fill(-1);
+    this.mask = buckets - 1;
+  }
+
+  /** Twice the buckets: every ring's chains made again. */
+  grow(): void {
+    const n = (this.mask + 1) * 2;
+    this.heads = new Int32Array(2 * n).fill(-1);
+    this.mask = n - 1;
+    for (const r of this.rings) r.reindex();
+  }
+}
+
 export class RecordRing {
   /** Blocks of ids firstBlock·BLOCK onwards, in order: doubles and 32-bit views of each. */
   private readonly blocksF: Float64Array[] = [];
@@ -55,19 +79,23 @@ export class RecordRing {
   /** The block of the last `at`: record k's doubles are f64[k*REC_F ...], its ints i32[k*REC_I + 6 ...]. */
   i32: Int32Array = new Int32Array(0);
   f64: Float64Array = new Float64Array(0);
-  // index: bucket → newest id (-1: empty)
-  private buckets: Int32Array;
-  private bucketMask: number;
+  // index: bucket → newest id (-1: empty), in the shared heads at 2·bucket + side
+  private readonly shared: SharedIndex;
+  private readonly side: number;
   head = 0;
   tail = 0;
+  /** In `push`: its record is not filled yet (not to be indexed again). */
+  private pushing = false;
 
-  /** `buckets`: the index's first size, a power of two (tests make it small, to see it grow). */
+  /** `index`: the bucket heads it shares with the other side's ring (this ring is its side 0 or 1). */
   constructor(
     readonly maxSize: number,
-    buckets = MIN_BUCKETS,
+    index: SharedIndex = new SharedIndex(),
+    side: 0 | 1 = 0,
   ) {
-    this.buckets = new Int32Array(buckets).fill(-1);
-    this.bucketMask = buckets - 1;
+    this.shared = index;
+    this.side = side;
+    index.rings.push(this);
   }
 
   get pending(): number {
@@ -97,23 +125,29 @@ export class RecordRing {
     const id = this.tail;
     if ((id & BLOCK_MASK) === 0) this.addBlock(id);
     this.tail++;
-    if (this.pending * 2 > this.buckets.length) this.growIndex();
+    if (this.pending * 2 > this.shared.mask + 1) {
+      this.pushing = true;
+      this.shared.grow();
+      this.pushing = false;
+    }
     return id;
   }
 
   /** Put record `id` at the front of the bucket of `hash`. */
   index(id: number, hash: number): void {
-    const b = hash & this.bucketMask;
-    this.blocksI[(id >>> BLOCK_SHIFT) - this.firstBlock]![(id & BLOCK_MASK) * REC_I + I_NEXT] = this.buckets[b]!;
-    this.buckets[b] = id;
+    const heads = this.shared.heads;
+    const b = ((hash & this.shared.mask) << 1) | this.side;
+    this.blocksI[(id >>> BLOCK_SHIFT) - this.firstBlock]![(id & BLOCK_MASK) * REC_I + I_NEXT] = heads[b]!;
+    heads[b] = id;
   }
 
   /** The newest id in the bucket of `hash` (-1: none); follow with `nextOf`. */
   first(hash: number): number {
-    const b = hash & this.bucketMask;
-    const id = this.buckets[b]!;
+    const heads = this.shared.heads;
+    const b = ((hash & this.shared.mask) << 1) | this.side;
+    const id = heads[b]!;
     if (id !== -1 && id < this.head) {
-      this.buckets[b] = -1;
+      heads[b] = -1;
       return -1;
     }
     return id;
@@ -157,12 +191,12 @@ export class RecordRing {
     this.firstBlock++;
   }
 
-  /** Twice the buckets: the chains made again, oldest first so that the newest ends at the front as before. */
-  private growIndex(): void {
-    const n = this.buckets.length * 2;
-    this.buckets = new Int32Array(n).fill(-1);
-    this.bucketMask = n - 1;
-    for (let id = this.head; id < this.tail - 1; id++) {
+  /**
+   * The chains made again in a grown index, oldest first so that the newest ends at the front as
+   * before (the record being pushed, the tail's, is indexed by its caller).
+   */
+  reindex(): void {
+    for (let id = this.head; id < this.tail - (this.pushing ? 1 : 0); id++) {
       const i32 = this.blocksI[(id >>> BLOCK_SHIFT) - this.firstBlock]!;
       const b = (id & BLOCK_MASK) * REC_I;
       const pb = i32[b + I_PB]!;
