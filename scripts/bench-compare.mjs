@@ -3,13 +3,16 @@
 // (compare of the pair in at most twice the wall-clock time of analyze of one file).
 //
 // Usage:
-//   node scripts/bench-compare.mjs [--runs N] [--no-in-thread] [--base DIR] [--json OUT.json] A.pcap B.pcap
+//   node scripts/bench-compare.mjs [--runs N] [--no-in-thread] [--two-workers] [--base DIR] [--json OUT.json] A.pcap B.pcap
 //
 // --base DIR: also `compare A B` with the build in DIR (another checkout, built), in the same
 // rounds, interleaved: for A/B decisions on a shared machine (compare the CPU time, user + sys).
 //
+// --two-workers: also compare A B with MPCAP_COMPARE_WORKERS=2 (both sides in worker threads: the
+// default with three cores or more; on two cores the default is one worker).
+//
 // Each round runs, one after the other: analyze A (`--json -o /dev/null`, as bench.mjs), compare A B
-// (each side's pipeline in a worker_thread: the default), and compare A B with
+// (the default: worker threads, one per core), and compare A B with
 // MPCAP_COMPARE_WORKERS=0 (both pipelines on the main thread, as before the workers). Every run is
 // under GNU time (`/usr/bin/time -f '%e %U %S %M'`: wall, user, system seconds, peak RSS KiB of the
 // node process — the workers are threads of it, so their memory is in %M). The ratio
@@ -23,12 +26,13 @@ import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-let runs = 3, inThread = true, jsonOut = null, base = null;
+let runs = 3, inThread = true, twoWorkers = false, jsonOut = null, base = null;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--runs') runs = Number(args[++i]);
   else if (a === '--no-in-thread') inThread = false;
+  else if (a === '--two-workers') twoWorkers = true;
   else if (a === '--json') jsonOut = args[++i];
   else if (a === '--base') base = resolve(args[++i]);
   else if (a.startsWith('-')) usage();
@@ -48,6 +52,7 @@ const cmds = [
   { name: 'analyze A', argv: ['analyze', '--json', '-o', '/dev/null', A], env: {} },
   { name: 'compare A B', argv: ['compare', A, B], env: {} },
   ...(inThread ? [{ name: 'compare A B, in-thread', argv: ['compare', A, B], env: { MPCAP_COMPARE_WORKERS: '0' } }] : []),
+  ...(twoWorkers ? [{ name: 'compare A B, 2 workers', argv: ['compare', A, B], env: { MPCAP_COMPARE_WORKERS: '2' } }] : []),
   ...(base === null ? [] : [{ name: 'compare A B, base build', argv: ['compare', A, B], env: {}, bin: join(base, 'bin', 'mpcap.js') }]),
 ];
 function run(c) {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataDirection, IO_DSN, IO_PEER, IO_T } from '../src/compare/data-delay.ts';
 import { DelayStats } from '../src/compare/stats.ts';
-import { F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, PAIR_SHIFT, REC_F, REC_I, RecordRing } from '../src/compare/ring.ts';
+import { F_T, hashOf, I_IPFL, I_LEN, I_PB, I_SEQ, I_TSVAL, PAIR_SHIFT, REC_F, REC_I, RecordRing, SharedIndex } from '../src/compare/ring.ts';
 
 describe('compare: bounded state', () => {
   it('data level: a receiver capture missing 1 packet in 100 lags at most a window, its queues stay bounded', () => {
@@ -23,7 +23,7 @@ describe('compare: bounded state', () => {
     let maxQueued = 0;
     let maxOoo = 0;
     let dropped = 0;
-    const internals = d as unknown as { hEnd: number[]; ooo: number[] };
+    const internals = d as unknown as { ooo: number[] };
     for (let i = 0; i < n + lagPackets; i++) {
       if (i < n) {
         const lost = i % 100 === 99;
@@ -39,7 +39,7 @@ describe('compare: bounded state', () => {
         io[IO_T] = j * gapNs + delayNs;
         d.received(len);
       } else if (j >= 0) dropped++;
-      maxQueued = Math.max(maxQueued, internals.hEnd.length);
+      maxQueued = Math.max(maxQueued, d.queued);
       maxOoo = Math.max(maxOoo, internals.ooo.length / 3);
     }
     // every gap is skipped once it is a window old: no delay beyond window + path delay + two packet gaps (the gap opens at the next packet, the skip at the first one past the window)
@@ -76,7 +76,7 @@ describe('compare: bounded state', () => {
   });
 
   it('window index: lazy removal and growth keep exactly the live records of a key', () => {
-    const ring = new RecordRing(1024, 1 << 20);
+    const ring = new RecordRing(1 << 20, new SharedIndex(1024), 1);
     const keyOf = (id: number): [number, number, number, number, number] => [id % 7, id % 2, (id % 50) * 1448, 1448, 40_000 + (id % 50)];
     const hash = (id: number): number => {
       const [pair, dir, seq, len, tsVal] = keyOf(id);
@@ -85,7 +85,7 @@ describe('compare: bounded state', () => {
     const live = (): Set<number> => new Set(Array.from({ length: ring.pending }, (_, i) => ring.head + i));
     for (let id = 0; id < 20_000; id++) {
       expect(ring.push()).toBe(id);
-      const k = ring.slot(id);
+      const k = ring.at(id);
       const [pair, dir, seq, len, tsVal] = keyOf(id);
       ring.i32[k * REC_I + I_PB] = (pair << PAIR_SHIFT) | dir;
       ring.i32[k * REC_I + I_SEQ] = seq;
@@ -94,7 +94,7 @@ describe('compare: bounded state', () => {
       ring.i32[k * REC_I + I_TSVAL] = tsVal;
       ring.f64[k * REC_F + F_T] = id;
       ring.index(id, hash(id));
-      // a sliding window of ~3000 records, the ring growing from 1024 on the way
+      // a sliding window of ~3000 records: blocks added and dropped, the index growing on the way
       if (ring.pending > 3000 && id % 3 !== 0) ring.shift();
       if (id % 997 === 0 || id === 19_999) {
         const alive = live();
@@ -106,7 +106,7 @@ describe('compare: bounded state', () => {
           // the bucket may hold other keys' records: the chain is newest first, live only
           expect(got.filter((x) => hash(x) === hash(probe))).toEqual(want);
           expect(got.every((x) => alive.has(x))).toBe(true);
-          expect(ring.f64[ring.slot(got[0] ?? ring.head) * REC_F + F_T]).toBe(got[0] ?? ring.head);
+          expect(ring.timeAt(got[0] ?? ring.head)).toBe(got[0] ?? ring.head);
         }
       }
     }

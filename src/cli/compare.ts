@@ -49,8 +49,9 @@ Subflows are matched by the client's ISN (the SYN seen on both sides), confirmed
 (initial subflows) and the MP_JOIN token (joins); without a SYN, by the 4-tuple. Addresses and ports
 may differ between the sides (NAT). Packets are matched by TCP sequence number, payload length,
 IPv4 ID, TSval and flags. Which capture is nearer the client is found from the handshake (the
-SYN to SYN/ACK gap is larger near the client). Each capture of a pair of 32 MiB or more is read in
-its own worker thread (MPCAP_COMPARE_WORKERS=0: never, =1: always; the result is the same).
+SYN to SYN/ACK gap is larger near the client). A pair of 32 MiB or more is read in worker threads:
+one per capture with three cores or more, one on two cores (the matching thread reads the other
+capture); MPCAP_COMPARE_WORKERS=0, 1 or 2 sets how many (the result is the same).
 
 Examples:
   mpcap compare client.pcap server.pcap

@@ -8,7 +8,7 @@
  * queues hold only what the window holds: first transmissions not yet delivered (plus the last
  * KEPT_SENT for reinjection look-ups) and frontier advances not yet used.
  */
-import { OrderedIntervals, type IntervalNode } from '../reassembly/ordered-intervals.js';
+import { PIECE_ARRIVAL, PIECE_CARRIED, PIECE_END, PIECE_START, PIECE_STREAM, SentPieces } from './sent-pieces.js';
 import { DelayStats } from './stats.js';
 import type { DataDirectionResult, Reinjection, SideName } from './model.js';
 
@@ -27,18 +27,6 @@ const KEPT_EVENTS = 65536;
 /** A receiver whose first data byte is below this relative DSN saw the stream from its start. */
 const FROM_START = 1 << 24;
 
-interface Piece extends IntervalNode {
-  time: number;
-  stream: number;
-  arrival: number;
-  /** Bit (stream & 31) of each subflow that carried a copy. */
-  carried: number;
-}
-
-function newPiece(): Piece {
-  return { start: 0, end: 0, next: [], level: 0, time: 0, stream: 0, arrival: NaN, carried: 0 };
-}
-
 export class DataDirection {
   readonly delay = new DelayStats();
   bytesMeasured = 0;
@@ -49,14 +37,18 @@ export class DataDirection {
   unmeasured = 0;
   readonly list: Reinjection[] = [];
   senderSide: SideName = 'A';
-  // pieces of first transmission, disjoint, by start: [start, end) first sent at `time` (ns) on
-  // tcp.stream `stream`; `arrival` (ns, NaN = never) of that copy at the receiver's capture
-  private readonly pieces = new OrderedIntervals<Piece>();
-  /** Pieces dropped past KEPT_SENT, reused (no object per piece once the list is full). */
-  private readonly spare: Piece[] = [];
+  // pieces of first transmission, disjoint, by start: [start, end) first sent on tcp.stream
+  // `stream`; `arrival` (ns, NaN = never) of that copy at the receiver's capture
+  private readonly pieces = new SentPieces();
   /** Everything below was sent (pieces dropped past KEPT_SENT). */
   private floor = -Infinity;
-  // first transmissions not yet delivered: a binary heap by end
+  // first transmissions not yet delivered, by end (pieces are disjoint: ends are unique): those
+  // sent past every end queued before (nearly all: data goes out in DSN order) in a FIFO, the
+  // others in a binary heap; delivered in end order from whichever holds the lower one
+  private readonly fEnd: number[] = [];
+  private readonly fStart: number[] = [];
+  private readonly fTime: number[] = [];
+  private fHead = 0;
   private readonly hEnd: number[] = [];
   private readonly hStart: number[] = [];
   private readonly hTime: number[] = [];
@@ -88,45 +80,38 @@ export class DataDirection {
     const io = this.io;
     const dsn = io[IO_DSN]!;
     const tNs = io[IO_T]!;
-    const arrivalNs = io[IO_PEER]!;
     const end = dsn + len;
-    const list = this.pieces;
+    const ps = this.pieces;
     let cur = Math.max(dsn, this.floor);
     // most segments are new data past everything sent: no search
-    const last = list.last();
-    let node = last === null || last.end <= cur ? null : list.firstEndingAfter(cur);
+    let on = ps.size > 0 && ps.lastEnd() > cur && ps.seek(cur);
     let checked = false;
     const bit = 1 << (stream & 31);
     while (cur < end) {
-      if (node !== null && node.start <= cur) {
+      if (on && ps.atStart() <= cur) {
         // sent before: a retransmission, or a reinjection when first sent on another subflow
         // (a retransmission of a reinjection on the same subflow is no new one)
-        if (!checked && node.stream !== stream && (node.carried & bit) === 0) {
-          node.carried |= bit;
-          this.reinjected(node, dsn, len, tNs, stream, arrivalNs);
+        if (!checked && ps.atStream() !== stream && (ps.atCarried() & bit) === 0) {
+          ps.setCarried(ps.atCarried() | bit);
+          this.reinjected(ps.atStream(), ps.atArrival(), dsn, len, tNs, stream, io[IO_PEER]!);
         }
         checked = true;
-        cur = node.end;
-        node = list.next(node);
+        cur = ps.atEnd();
+        on = ps.advance();
       } else {
-        const gapEnd = node !== null && node.start < end ? node.start : end;
-        const piece = this.spare.pop() ?? newPiece();
-        piece.start = cur;
-        piece.end = gapEnd;
-        piece.time = tNs;
-        piece.stream = stream;
-        piece.arrival = arrivalNs;
-        piece.carried = bit;
-        list.insert(piece);
+        const gapEnd = on && ps.atStart() < end ? ps.atStart() : end;
+        const nf = ps.newF64;
+        nf[PIECE_START] = cur;
+        nf[PIECE_END] = gapEnd;
+        nf[PIECE_ARRIVAL] = io[IO_PEER]!;
+        ps.newI32[PIECE_STREAM] = stream;
+        ps.newI32[PIECE_CARRIED] = bit;
+        ps.insert(on);
         this.firstSent(cur, gapEnd, tNs);
         cur = gapEnd;
       }
     }
-    while (list.size > KEPT_SENT) {
-      const old = list.shift() as Piece;
-      this.floor = old.end;
-      this.spare.push(old);
-    }
+    while (ps.size > KEPT_SENT) this.floor = ps.shift();
   }
 
   private firstSent(start: number, end: number, tNs: number): void {
@@ -144,7 +129,12 @@ export class DataDirection {
       else this.unmeasured++;
       return;
     }
-    heapPush(this.hEnd, this.hStart, this.hTime, end, start, tNs);
+    const f = this.fEnd;
+    if (this.fHead === f.length || end > (f[f.length - 1] as number)) {
+      f.push(end);
+      this.fStart.push(start);
+      this.fTime.push(tNs);
+    } else heapPush(this.hEnd, this.hStart, this.hTime, end, start, tNs);
   }
 
   private measured(start: number, end: number, sentNs: number, deliveredNs: number): void {
@@ -190,11 +180,43 @@ export class DataDirection {
         this.evFrontier.splice(0, KEPT_EVENTS);
         this.evTime.splice(0, KEPT_EVENTS);
       }
-      while (this.hEnd.length > 0 && (this.hEnd[0] as number) <= this.frontier) {
-        this.measured(this.hStart[0] as number, this.hEnd[0] as number, this.hTime[0] as number, tNs);
-        heapPop(this.hEnd, this.hStart, this.hTime);
+      this.deliver(tNs);
+      this.compactFifo();
+    }
+  }
+
+  /** First transmissions not yet delivered. */
+  get queued(): number {
+    return this.fEnd.length - this.fHead + this.hEnd.length;
+  }
+
+  /** Every first transmission the frontier has passed was delivered at `tNs`, in end order. */
+  private deliver(tNs: number): void {
+    const f = this.fEnd;
+    const h = this.hEnd;
+    for (;;) {
+      const fromFifo = this.fHead < f.length && (h.length === 0 || (f[this.fHead] as number) < (h[0] as number));
+      if (fromFifo) {
+        const k = this.fHead;
+        if ((f[k] as number) > this.frontier) return;
+        this.measured(this.fStart[k] as number, f[k] as number, this.fTime[k] as number, tNs);
+        this.fHead++;
+      } else {
+        if (h.length === 0 || (h[0] as number) > this.frontier) return;
+        this.measured(this.hStart[0] as number, h[0] as number, this.hTime[0] as number, tNs);
+        heapPop(h, this.hStart, this.hTime);
       }
     }
+  }
+
+  /** Drop the FIFO's delivered entries once they are most of it. */
+  private compactFifo(): void {
+    const k = this.fHead;
+    if (k < 4096 || k * 2 < this.fEnd.length) return;
+    this.fEnd.splice(0, k);
+    this.fStart.splice(0, k);
+    this.fTime.splice(0, k);
+    this.fHead = 0;
   }
 
   /** The frontier moved: take in the out-of-order ranges it reached. */
@@ -245,9 +267,8 @@ export class DataDirection {
     }
   }
 
-  private reinjected(orig: Piece, dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
+  private reinjected(origStream: number, origNs: number, dsn: number, len: number, tNs: number, stream: number, arrivalNs: number): void {
     this.reinjections++;
-    const origNs = orig.arrival;
     const origOk = !Number.isNaN(origNs);
     const reinjOk = !Number.isNaN(arrivalNs);
     let firstArrived: Reinjection['firstArrived'];
@@ -269,7 +290,7 @@ export class DataDirection {
         dsn,
         lenBytes: len,
         time: this.toSec(tNs),
-        originalSubflow: orig.stream,
+        originalSubflow: origStream,
         reinjectionSubflow: stream,
         originalArrival: origOk ? this.toSec(origNs) : null,
         reinjectionArrival: reinjOk ? this.toSec(arrivalNs) : null,

@@ -1,9 +1,12 @@
 /**
- * The packets of one side waiting for their copy: a FIFO ring of fixed-size records in one
- * ArrayBuffer (48 bytes each: three doubles, then six 32-bit fields), with a chained hash index
- * over it. No object per packet, so nothing for the garbage collector, and a look-up touches one
- * record per candidate. A record is named by its sequence number (`id`, counted from 0 for the
- * whole capture); its slot is `id & mask`. The ring doubles when full, up to `maxSize`.
+ * The packets of one side waiting for their copy: a FIFO of fixed-size records (48 bytes each:
+ * three doubles, then six 32-bit fields) in blocks of BLOCK records, with a chained hash index
+ * over it (its bucket heads beside the other side's: SharedIndex). No object per packet, so
+ * nothing for the garbage collector, and a look-up touches one record per candidate. A record is named by its sequence number (`id`, counted from 0 for the
+ * whole capture); `at(id)` points `i32` / `f64` at its block and returns its index there.
+ * Blocks are added as the window fills and dropped (one kept for reuse) as it empties: memory
+ * follows what the window holds, to a block, and growing copies nothing (a ring doubling from
+ * 128k to 256k records held both, and a window of 194k records used 256k).
  *
  * Removal is lazy: `shift` only moves the head. A chain runs newest to oldest, so the first id
  * below the head ends it, and a walk cuts the chain there (`first` / `nextOf` never return a
@@ -33,34 +36,66 @@ export const BIT_MATCHED = 4;
 export const PAIR_SHIFT = 3;
 /** Pair ids fit beside the three bits. */
 export const MAX_PAIRS = 1 << 28;
-const RECORD_BYTES = 48;
+/** Records per block (a power of two). */
+const BLOCK_SHIFT = 12;
+const BLOCK = 1 << BLOCK_SHIFT;
+const BLOCK_MASK = BLOCK - 1;
 /** Ids are int32 in the index. */
 const MAX_ID = 0x7fffffff;
+/** Buckets at first (a power of two; 256 kB); doubled whenever the records are more than half their number. */
+const MIN_BUCKETS = 1 << 16;
+
+/**
+ * The bucket heads of both sides' windows, interleaved (bucket b of side s at 2b + s): a packet
+ * looks up the other side's bucket and adds itself to its own bucket of the same hash, so both
+ * are in one cache line (the index is megabytes; each look-up is a miss).
+ */
+export class SharedIndex {
+  heads: Int32Array;
+  /** Buckets per side - 1 (a power of two - 1). */
+  mask: number;
+  readonly rings: RecordRing[] = [];
+  constructor(buckets = MIN_BUCKETS) {
+    this.heads = new Int32Array(2 * buckets).fill(-1);
+    this.mask = buckets - 1;
+  }
+
+  /** Twice the buckets: every ring's chains made again. */
+  grow(): void {
+    const n = (this.mask + 1) * 2;
+    this.heads = new Int32Array(2 * n).fill(-1);
+    this.mask = n - 1;
+    for (const r of this.rings) r.reindex();
+  }
+}
 
 export class RecordRing {
-  private mask: number;
-  private size: number;
-  private bytes: Uint8Array;
-  /** Record k's doubles are f64[k*REC_F ...], its ints i32[k*REC_I + 6 ...]. */
-  i32: Int32Array;
-  f64: Float64Array;
-  // index: bucket → newest id (-1: empty)
-  private buckets: Int32Array;
-  private bucketMask: number;
+  /** Blocks of ids firstBlock·BLOCK onwards, in order: doubles and 32-bit views of each. */
+  private readonly blocksF: Float64Array[] = [];
+  private readonly blocksI: Int32Array[] = [];
+  private firstBlock = 0;
+  private spareF: Float64Array | null = null;
+  private spareI: Int32Array | null = null;
+  /** The block of the last `at`: record k's doubles are f64[k*REC_F ...], its ints i32[k*REC_I + 6 ...]. */
+  i32: Int32Array = new Int32Array(0);
+  f64: Float64Array = new Float64Array(0);
+  // index: bucket → newest id (-1: empty), in the shared heads at 2·bucket + side
+  private readonly shared: SharedIndex;
+  private readonly side: number;
   head = 0;
   tail = 0;
+  /** In `push`: its record is not filled yet (not to be indexed again). */
+  private pushing = false;
 
+  /** `index`: the bucket heads it shares with the other side's ring (this ring is its side 0 or 1). */
   constructor(
-    initial: number,
     readonly maxSize: number,
+    index: SharedIndex = new SharedIndex(),
+    side: 0 | 1 = 0,
   ) {
-    this.size = pow2(Math.min(initial, maxSize));
-    this.mask = this.size - 1;
-    this.bytes = new Uint8Array(this.size * RECORD_BYTES);
-    this.i32 = new Int32Array(this.bytes.buffer);
-    this.f64 = new Float64Array(this.bytes.buffer);
-    this.buckets = new Int32Array(this.size * 2).fill(-1);
-    this.bucketMask = this.size * 2 - 1;
+    this.shared = index;
+    this.side = side;
+    index.rings.push(this);
   }
 
   get pending(): number {
@@ -72,29 +107,47 @@ export class RecordRing {
     return this.pending >= this.maxSize;
   }
 
-  slot(id: number): number {
-    return id & this.mask;
+  /** Point i32 / f64 at the block of live record `id`; its index in the block. */
+  at(id: number): number {
+    const b = (id >>> BLOCK_SHIFT) - this.firstBlock;
+    this.i32 = this.blocksI[b]!;
+    this.f64 = this.blocksF[b]!;
+    return id & BLOCK_MASK;
   }
 
-  /** A new record at the tail; the caller fills its fields, then calls `index(id, hash)`. */
+  /** Time (F_T) of live record `id`. */
+  timeAt(id: number): number {
+    return this.blocksF[(id >>> BLOCK_SHIFT) - this.firstBlock]![(id & BLOCK_MASK) * REC_F + F_T]!;
+  }
+
+  /** A new record at the tail; the caller fills its fields (after `at`), then calls `index(id, hash)`. */
   push(): number {
-    if (this.pending >= this.size) this.grow();
-    return this.tail++;
+    const id = this.tail;
+    if ((id & BLOCK_MASK) === 0) this.addBlock(id);
+    this.tail++;
+    if (this.pending * 2 > this.shared.mask + 1) {
+      this.pushing = true;
+      this.shared.grow();
+      this.pushing = false;
+    }
+    return id;
   }
 
   /** Put record `id` at the front of the bucket of `hash`. */
   index(id: number, hash: number): void {
-    const b = hash & this.bucketMask;
-    this.i32[(id & this.mask) * REC_I + I_NEXT] = this.buckets[b]!;
-    this.buckets[b] = id;
+    const heads = this.shared.heads;
+    const b = ((hash & this.shared.mask) << 1) | this.side;
+    this.blocksI[(id >>> BLOCK_SHIFT) - this.firstBlock]![(id & BLOCK_MASK) * REC_I + I_NEXT] = heads[b]!;
+    heads[b] = id;
   }
 
   /** The newest id in the bucket of `hash` (-1: none); follow with `nextOf`. */
   first(hash: number): number {
-    const b = hash & this.bucketMask;
-    const id = this.buckets[b]!;
+    const heads = this.shared.heads;
+    const b = ((hash & this.shared.mask) << 1) | this.side;
+    const id = heads[b]!;
     if (id !== -1 && id < this.head) {
-      this.buckets[b] = -1;
+      heads[b] = -1;
       return -1;
     }
     return id;
@@ -102,38 +155,50 @@ export class RecordRing {
 
   /** The next (older) id in the chain of live record `id` (-1: none). */
   nextOf(id: number): number {
-    const at = (id & this.mask) * REC_I + I_NEXT;
-    const nx = this.i32[at]!;
+    const i32 = this.blocksI[(id >>> BLOCK_SHIFT) - this.firstBlock]!;
+    const at = (id & BLOCK_MASK) * REC_I + I_NEXT;
+    const nx = i32[at]!;
     if (nx !== -1 && nx < this.head) {
-      this.i32[at] = -1;
+      i32[at] = -1;
       return -1;
     }
     return nx;
   }
 
-  /** Remove the oldest record (from the index too: lazily); returns its slot (readable until the next push). */
+  /**
+   * Remove the oldest record (from the index too: lazily); returns its index in i32 / f64, which
+   * stay readable until the next `shift` (its block is dropped then, when it is done).
+   */
   shift(): number {
-    return this.head++ & this.mask;
+    const id = this.head++;
+    if ((id >>> BLOCK_SHIFT) > this.firstBlock) this.dropBlock();
+    return this.at(id);
   }
 
-  private grow(): void {
-    if (this.tail >= MAX_ID) throw new Error('compare: more than 2^31 packets on one side');
-    const n = this.size;
-    // id & (2n-1) is id & (n-1) or that plus n: two copies of the old records put every live id in place
-    const bytes = new Uint8Array(2 * n * RECORD_BYTES);
-    bytes.set(this.bytes, 0);
-    bytes.set(this.bytes, n * RECORD_BYTES);
-    this.bytes = bytes;
-    this.i32 = new Int32Array(bytes.buffer);
-    this.f64 = new Float64Array(bytes.buffer);
-    this.size = 2 * n;
-    this.mask = 2 * n - 1;
-    this.buckets = new Int32Array(4 * n).fill(-1);
-    this.bucketMask = 4 * n - 1;
-    // rebuild the chains, oldest first so that the newest ends at the front as before
-    const i32 = this.i32;
-    for (let id = this.head; id < this.tail; id++) {
-      const b = (id & this.mask) * REC_I;
+  private addBlock(id: number): void {
+    if (id >= MAX_ID) throw new Error('compare: more than 2^31 packets on one side');
+    if (this.blocksF.length === 0) this.firstBlock = id >>> BLOCK_SHIFT;
+    this.blocksF.push(this.spareF ?? new Float64Array(BLOCK * REC_F));
+    this.blocksI.push(this.spareI === null ? new Int32Array(this.blocksF[this.blocksF.length - 1]!.buffer) : this.spareI);
+    this.spareF = null;
+    this.spareI = null;
+  }
+
+  /** The first block (every record in it removed): kept for reuse. */
+  private dropBlock(): void {
+    this.spareF = this.blocksF.shift()!;
+    this.spareI = this.blocksI.shift()!;
+    this.firstBlock++;
+  }
+
+  /**
+   * The chains made again in a grown index, oldest first so that the newest ends at the front as
+   * before (the record being pushed, the tail's, is indexed by its caller).
+   */
+  reindex(): void {
+    for (let id = this.head; id < this.tail - (this.pushing ? 1 : 0); id++) {
+      const i32 = this.blocksI[(id >>> BLOCK_SHIFT) - this.firstBlock]!;
+      const b = (id & BLOCK_MASK) * REC_I;
       const pb = i32[b + I_PB]!;
       const ipfl = i32[b + I_IPFL]!;
       this.index(id, hashOf(pb >>> PAIR_SHIFT, pb & BIT_DIR, i32[b + I_SEQ]!, i32[b + I_LEN]!, ipfl >>> 16, i32[b + I_TSVAL]!, ipfl & 0xffff));
@@ -147,10 +212,4 @@ export function hashOf(pair: number, dir: number, seq: number, len: number, ipId
   h ^= Math.imul(pair * 2 + dir + 1, 0x165667b1) ^ Math.imul(len + 1, 0x9e3779b1) ^ flags;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return (h ^ (h >>> 13)) >>> 0;
-}
-
-function pow2(n: number): number {
-  let p = 1024;
-  while (p < n) p *= 2;
-  return p;
 }

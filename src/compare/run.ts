@@ -1,10 +1,11 @@
 /**
- * Reads the two captures at once, each through its own pipeline (decode + tracker), in its own
- * worker_thread (side-source.ts), which hands on a batch of compact records per chunk; this
- * thread matches them, keeping the two sides within half a window of each other in capture
- * time: a side that runs ahead waits (its batches queue, at most MAX_IN_FLIGHT of them, then
- * its reader waits) until the other catches up, so the packets waiting for their copy stay
- * within one window. One pass over each file.
+ * Reads the two captures at once, each through its own pipeline (decode + tracker), in a
+ * worker_thread (side-source.ts; on two cores one side is read by this thread itself), which
+ * hands on a batch of compact records per chunk; this thread matches them, keeping the two sides
+ * within MAX_LEAD_SEC of each other in capture time (matcher.ts): a side that runs ahead waits
+ * (its batches queue, at most MAX_IN_FLIGHT of them, then its reader waits) until the other
+ * catches up, so the packets waiting for their copy stay within one window. One pass over each
+ * file.
  */
 import { statSync } from 'node:fs';
 import { STDIN_PATH, type ReadCaptureSummary } from '../dissect/capture/source.js';
@@ -14,7 +15,7 @@ import { alignClocks } from './align.js';
 import type { CompareResult } from './model.js';
 import { applyBatch, type Batch, type RecordConsumer, type SubflowView } from './side-records.js';
 import type { ReadSideOptions, SideEnd } from './side-run.js';
-import { startSide, workersAvailable, type SideSource } from './side-source.js';
+import { inThreadSide, startSide, workerCount, type SideSource } from './side-source.js';
 
 export const DEFAULT_WINDOW_SEC = 2;
 export const DEFAULT_MAX_PENDING = 1_000_000;
@@ -24,8 +25,8 @@ export interface CompareOptions extends Partial<MatcherOptions> {
   relative?: boolean;
   stdin?: NodeJS.ReadableStream;
   sink?: PacketSink;
-  /** Each side's pipeline in a worker_thread (default: see workersAvailable; never for stdin). */
-  workers?: boolean;
+  /** Worker threads for the sides' pipelines: true = 2, false = 0, or 1 (default: see workerCount; never for stdin). */
+  workers?: boolean | 0 | 1 | 2;
   /** Read size of each capture (default the reader's, 1 MiB) and records per batch (tests make them small). */
   chunkBytes?: number;
   batchRecords?: number;
@@ -71,7 +72,12 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   const m = new Matcher(mopts);
   if (opts.sink) m.sink = opts.sink;
   opts.onMatcher?.(m);
-  const useWorker = opts.workers ?? workersAvailable(fileSize(fileA) + fileSize(fileB));
+  const bytes = [fileSize(fileA), fileSize(fileB)] as const;
+  const w = opts.workers ?? workerCount(bytes[0] + bytes[1]);
+  const count = w === true ? 2 : w === false ? 0 : w;
+  // with one worker, the matching thread reads one side (never standard input's other side: that one is in-thread anyway)
+  const inThread = count === 1 ? (fileA === STDIN_PATH ? 0 : fileB === STDIN_PATH ? 1 : inThreadSide(bytes[0], bytes[1])) : -1;
+  const useWorker = [count > 0 && inThread !== 0, count > 0 && inThread !== 1] as const;
   const stdin = opts.stdin ?? process.stdin;
   // per side: its subflows as the matcher sees them, its batches not yet matched
   const views: [Array<SubflowView | undefined>, Array<SubflowView | undefined>] = [[], []];
@@ -84,7 +90,7 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
   const ended = [false, false];
   let sources: [SideSource, SideSource] | null = null;
   let pending: Array<[0 | 1, Batch]> = [];
-  // match every batch that may be: a side more than half a window ahead of the other waits
+  // match every batch that may be: a side more than the lead ahead of the other waits
   const pump = (): void => {
     if (sources === null || finishing) return;
     for (let progressed = true; progressed; ) {
@@ -117,7 +123,7 @@ export async function compareCaptures(fileA: string, fileB: string, opts: Compar
     ...(opts.chunkBytes === undefined ? {} : { chunkBytes: opts.chunkBytes }),
     ...(opts.batchRecords === undefined ? {} : { batchRecords: opts.batchRecords }),
   };
-  sources = [startSide(fileA, stdin, useWorker, onBatch(0), ro), startSide(fileB, stdin, useWorker, onBatch(1), ro)];
+  sources = [startSide(fileA, stdin, useWorker[0], onBatch(0), ro), startSide(fileB, stdin, useWorker[1], onBatch(1), ro)];
   for (const [s, b] of pending) queues[s].push(b);
   pending = [];
   pump();

@@ -5,6 +5,7 @@
  * running from the TypeScript sources (no compiled worker file).
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { keepV8Flags } from '../analysis/v8-flags.js';
@@ -30,13 +31,31 @@ const WORKER_URL = new URL('./side-worker.js', import.meta.url);
 export const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
 
 /**
- * Workers for a pair of files of these sizes: MPCAP_COMPARE_WORKERS=0 never, =1 always (when the
- * compiled worker exists), else from WORKERS_FROM_BYTES together.
+ * Worker threads for a pair of files of these sizes: MPCAP_COMPARE_WORKERS=0, 1 or 2 that many
+ * (when the compiled worker exists); else none below WORKERS_FROM_BYTES together, and above it one
+ * thread per core: both sides in workers with three cores or more, one on two cores (the matching
+ * thread reads the other side itself: three busy threads on two cores cost more CPU than two — a
+ * third isolate compiling and collecting the same code, the batches crossing to the main thread
+ * — and a third isolate's ~10 MB).
  */
-export function workersAvailable(bytes: number): boolean {
+export function workerCount(bytes: number): 0 | 1 | 2 {
   const env = process.env['MPCAP_COMPARE_WORKERS'];
-  if (env === '0' || !existsSync(fileURLToPath(WORKER_URL))) return false;
-  return env === '1' || bytes >= WORKERS_FROM_BYTES;
+  if (env === '0' || !existsSync(fileURLToPath(WORKER_URL))) return 0;
+  if (env === '1' || env === '2') return env === '1' ? 1 : 2;
+  if (bytes < WORKERS_FROM_BYTES) return 0;
+  return availableParallelism() >= 3 ? 2 : 1;
+}
+
+/**
+ * With one worker: the side (0 = A) the matching thread reads itself. Two captures of the same
+ * traffic differ by what was lost between them, and the one with fewer bytes has the gaps, which
+ * cost its tracker more per packet (it holds the data after each gap): `analyze` of the 1 GB bench
+ * pair's side B, 1 % smaller, takes ~1.6 × the CPU of side A. So the larger capture, unless it is
+ * more than a quarter larger (then it is more traffic, not fewer gaps: the smaller one).
+ */
+export function inThreadSide(bytesA: number, bytesB: number): 0 | 1 {
+  const [big, small] = bytesA >= bytesB ? ([0, 1] as const) : ([1, 0] as const);
+  return Math.max(bytesA, bytesB) <= Math.min(bytesA, bytesB) * 1.25 ? big : small;
 }
 
 export function startSide(path: string, stdin: NodeJS.ReadableStream, useWorker: boolean, onBatch: (b: Batch) => void, ro: ReadSideOptions = {}): SideSource {
