@@ -68,6 +68,8 @@ export async function readSide(path: string, stdin: NodeJS.ReadableStream, emit:
   const { chunkBytes } = ro;
   const batchRecords = ro.batchRecords ?? BATCH_RECORDS;
   const p = new Pipeline();
+  // the matcher needs each segment's DSN, not the data stream the tracker would place it in
+  p.tracker.placeBytes = false;
   const enc = new SideEncoder(credits.take);
   p.subscribe(enc);
   const hand = (): void => {

@@ -74,6 +74,11 @@ export class MptcpTracker {
    * without mpcap.dsn turns it off: nothing it prints depends on it.
    */
   placeData = true;
+  /**
+   * With placeData: also place the bytes in the data stream (ordering, holes, reinjections, held
+   * segments). `compare` needs only each segment's DSN (info.dsn) and turns it off.
+   */
+  placeBytes = true;
   private readonly info: PacketInfo = {
     tcpStream: null,
     mptcpStream: null,
@@ -225,7 +230,7 @@ export class MptcpTracker {
     onTcpFlags(this.state, seg, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
     const payloadConn = this.state.conn(sub);
     if (payloadConn && tcp.payloadLen > 0 && this.placeData) {
-      const d = placePayload(seg, sub, fromClient, this.state.stream(payloadConn, sub, fromClient), this.state.side(payloadConn, sub, fromClient), this.packetMappings, info.time);
+      const d = placePayload(seg, sub, fromClient, this.state.stream(payloadConn, sub, fromClient), this.state.side(payloadConn, sub, fromClient), this.packetMappings, info.time, this.placeBytes);
       if (d !== null) info.dsn = d;
     }
     const conn = this.state.conn(sub);
