@@ -79,8 +79,12 @@ describe('export', () => {
     expect((await runMain(['export', '-o', path.join(tmp, 'x'), path.join(tmp, 'nothing-*.pcap')])).stderr).toMatch(/no file matches/);
   });
 
-  it('without DuckDB, export and query say how to install it and exit 6', async () => {
-    for (const argv of [['export', '-o', path.join(tmp, 'y'), twoPaths], ['query', 'SELECT 1', ds]]) {
+  it('export needs no DuckDB (its own Parquet writer); query says how to install it and exits 6', async () => {
+    const y = path.join(tmp, 'y');
+    const e = await runMain(['export', '-o', y, twoPaths], { env: { MPCAP_NO_DUCKDB: '1' } });
+    expect(e.code, e.stderr).toBe(0);
+    expect(readdirSync(path.join(y, 'subflows')).filter((d) => d.startsWith('capture='))).toHaveLength(1);
+    for (const argv of [['query', 'SELECT 1', ds], ['query', 'SELECT 1', twoPaths]]) {
       const r = await runMain(argv, { env: { MPCAP_NO_DUCKDB: '1' } });
       expect(r.code).toBe(6);
       expect(r.stderr).toMatch(/npm install @duckdb\/node-api/);

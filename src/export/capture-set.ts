@@ -13,7 +13,6 @@ import { runPipeline } from '../analysis/pipeline.js';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
 import { hashSet, unreadableId } from './capture-id.js';
 import { TABLES } from './columns.js';
-import type { DuckApi } from './duckdb.js';
 import { PACKETS_TABLE, PacketRows } from './packets.js';
 import { ParquetCaptureWriter } from './parquet-writer.js';
 import { failedCaptureRow, reportRows } from './rows.js';
@@ -51,7 +50,7 @@ export interface ExportOptions {
   generator: string;
 }
 
-export async function exportCaptureSet(duck: DuckApi, files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
+export async function exportCaptureSet(files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
   const force = opts.force;
   // the hash, on its own thread for a big set (capture-id.ts), while the analysis reads the files;
   // first when the dataset may have this capture already (then skipped unread, unless --force)
@@ -62,7 +61,7 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
   const hashed = async (): Promise<ExportResult | string> => {
     const h = await hashing;
     // unreadable: recorded under the hash of its names, so that a re-run records it once
-    return h.id ?? (await writeFailed(duck, files, out, unreadableId(files), h.error as string, 3, opts.generator));
+    return h.id ?? (await writeFailed(files, out, unreadableId(files), h.error as string, 3, opts.generator));
   };
   if (!force && (await hasCaptures(out))) {
     const id = await hashed();
@@ -71,12 +70,12 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
   }
   const analysis = new Analysis();
   const staging = await makeStaging(out);
-  const w = await ParquetCaptureWriter.create(duck);
+  const w = new ParquetCaptureWriter(staging, opts.generator);
   try {
     let packets: PacketRows | null = null;
     if (opts.packets) {
       await mkdir(join(staging, PACKETS_TABLE.name));
-      packets = await PacketRows.create(duck, w.connection, join(staging, PACKETS_TABLE.name));
+      packets = new PacketRows(join(staging, PACKETS_TABLE.name), opts.generator);
       analysis.pipeline.subscribe(packets);
     }
     let summary;
@@ -88,11 +87,11 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
       w.close();
       const id = await hashed();
       if (typeof id !== 'string') return id;
-      if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(duck, files, out, id, e.message, 3, opts.generator);
+      if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(files, out, id, e.message, 3, opts.generator);
       // a bug on one capture is recorded with it (exit 1, as analyze's) and the others go on
-      return await writeFailed(duck, files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1, opts.generator);
+      return await writeFailed(files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1, opts.generator);
     }
-    await packets?.finish();
+    packets?.finish();
     const id = await hashed();
     if (typeof id !== 'string') return id;
     let exitCode = 0;
@@ -106,7 +105,7 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
     }
     const parts = analysis.parts(files[0] as string, summary, opts.generator);
     reportRows(parts, w, { error, exitCode });
-    await w.finish(staging);
+    w.finish();
     await place(staging, out, id, packets !== null);
     return { id, files, status: 'exported', exitCode, error, packets: summary.frames };
   } finally {
@@ -116,17 +115,17 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
 }
 
 /** Record a set that could not be exported (its worker died) under the hash of its names. */
-export function recordFailure(duck: DuckApi, files: string[], out: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
-  return writeFailed(duck, files, out, unreadableId(files), error, exitCode, generator);
+export function recordFailure(files: string[], out: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
+  return writeFailed(files, out, unreadableId(files), error, exitCode, generator);
 }
 
 
-async function writeFailed(duck: DuckApi, files: string[], out: string, id: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
-  const w = await ParquetCaptureWriter.create(duck);
+async function writeFailed(files: string[], out: string, id: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
   const staging = await makeStaging(out);
+  const w = new ParquetCaptureWriter(staging, generator);
   try {
     failedCaptureRow({ file: files[0] as string, files: files.length, error, exitCode, generator }, w);
-    await w.finish(staging);
+    w.finish();
     await place(staging, out, id, false);
   } finally {
     w.close();

@@ -1,0 +1,335 @@
+/**
+ * A Parquet file written row group by row group, with no library (Apache Parquet format,
+ * parquet.thrift and Encodings.md): every column OPTIONAL (nulls as definition levels, RLE /
+ * bit-packed hybrid of width 1), values PLAIN, one data page (v1) per column chunk, compressed
+ * with GZIP (the one Parquet codec Node's zlib has, read by every Parquet reader), the footer in
+ * Thrift's compact protocol. The logical types are the dataset's (columns.ts): UBIGINT is
+ * INT64 + INTEGER(64, unsigned), TIMESTAMP_NS is INT64 + TIMESTAMP(NANOS, not UTC-adjusted), as
+ * DuckDB itself writes them. Why not DuckDB's writer any more: docs/dataset.md.
+ *
+ * Rows are gathered in ColumnBuffers (bytes already PLAIN-encoded, one definition byte per row),
+ * so that a row group costs a few copies and one compression call per column.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { constants as zlibConstants, gzipSync } from 'node:zlib';
+import type { ColumnType } from './columns.js';
+import { ThriftWriter } from './thrift.js';
+
+/** parquet.thrift `Type`. */
+const PHYSICAL = { BOOLEAN: 0, INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
+/** parquet.thrift `ConvertedType` (still written beside the logical type, for older readers). */
+const CONVERTED = { UTF8: 0, UINT_32: 13, UINT_64: 14, INT_32: 17, INT_64: 18 } as const;
+const OPTIONAL = 1;
+const ENCODING = { PLAIN: 0, RLE: 3 } as const;
+const CODEC_GZIP = 2;
+const DATA_PAGE = 0;
+const MAGIC = Buffer.from('PAR1', 'latin1');
+/** Level 1: most of level 6's size on these columns at a fraction of its CPU (docs/dataset.md). */
+const GZIP_LEVEL = 1;
+const TWO_32 = 4294967296;
+
+/** PLAIN is little-endian; Float64Array and friends are the machine's order. */
+if (endianness() !== 'LE') throw new Error('mpcap export: the Parquet writer needs a little-endian machine');
+
+export interface FileColumn {
+  name: string;
+  type: ColumnType;
+}
+
+interface Physical {
+  type: number;
+  converted?: number;
+  /** The member of the LogicalType union (its field, written inside SchemaElement.logicalType). */
+  logical?: (w: ThriftWriter) => void;
+}
+
+function physical(t: ColumnType): Physical {
+  switch (t) {
+    case 'UBIGINT':
+      return { type: PHYSICAL.INT64, converted: CONVERTED.UINT_64, logical: (w) => w.struct(10, (i) => i.i8(1, 64).bool(2, false)) };
+    case 'BIGINT':
+      return { type: PHYSICAL.INT64, converted: CONVERTED.INT_64, logical: (w) => w.struct(10, (i) => i.i8(1, 64).bool(2, true)) };
+    case 'INTEGER':
+      return { type: PHYSICAL.INT32, converted: CONVERTED.INT_32, logical: (w) => w.struct(10, (i) => i.i8(1, 32).bool(2, true)) };
+    case 'UINTEGER':
+      return { type: PHYSICAL.INT32, converted: CONVERTED.UINT_32, logical: (w) => w.struct(10, (i) => i.i8(1, 32).bool(2, false)) };
+    case 'DOUBLE':
+      return { type: PHYSICAL.DOUBLE };
+    case 'BOOLEAN':
+      return { type: PHYSICAL.BOOLEAN };
+    case 'VARCHAR':
+      return { type: PHYSICAL.BYTE_ARRAY, converted: CONVERTED.UTF8, logical: (w) => w.struct(1, () => {}) };
+    case 'TIMESTAMP_NS':
+      // TimestampType { isAdjustedToUTC = false, unit = NANOS (TimeUnit field 3) }
+      return { type: PHYSICAL.INT64, logical: (w) => w.struct(8, (ts) => ts.bool(1, false).struct(2, (u) => u.struct(3, () => {}))) };
+  }
+}
+
+/** One column's values of the current row group: PLAIN bytes of the non-null ones, a definition byte per row. */
+export class ColumnBuffer {
+  private values = Buffer.allocUnsafe(1024);
+  private view = new DataView(this.values.buffer, this.values.byteOffset, this.values.byteLength);
+  private len = 0;
+  private defs = new Uint8Array(1024);
+  /** Booleans: PLAIN is one bit per value. */
+  private bits = 0;
+  rows = 0;
+  nulls = 0;
+
+  constructor(readonly type: ColumnType) {}
+
+  private grow(n: number): void {
+    if (this.len + n > this.values.length) {
+      const b = Buffer.allocUnsafe(Math.max(this.values.length * 2, this.len + n));
+      this.values.copy(b, 0, 0, this.len);
+      this.values = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+  }
+
+  private def(present: number): void {
+    if (this.rows === this.defs.length) {
+      const d = new Uint8Array(this.defs.length * 2);
+      d.set(this.defs);
+      this.defs = d;
+    }
+    this.defs[this.rows++] = present;
+  }
+
+  null(): void {
+    this.def(0);
+    this.nulls++;
+  }
+
+  int32(v: number): void {
+    this.def(1);
+    this.grow(4);
+    this.view.setInt32(this.len, v | 0, true);
+    this.len += 4;
+  }
+
+  /** A 64-bit integer from its two 32-bit halves. */
+  int64(hi: number, lo: number): void {
+    this.def(1);
+    this.grow(8);
+    this.view.setUint32(this.len, lo >>> 0, true);
+    this.view.setUint32(this.len + 4, hi >>> 0, true);
+    this.len += 8;
+  }
+
+  /** A 64-bit integer from a whole number of magnitude below 2^53. */
+  int64Number(v: number): void {
+    this.int64(Math.floor(v / TWO_32), v >>> 0);
+  }
+
+  int64Big(v: bigint): void {
+    this.def(1);
+    this.grow(8);
+    this.view.setBigUint64(this.len, BigInt.asUintN(64, v), true);
+    this.len += 8;
+  }
+
+  /** sec × 10^9 + nsec exactly, without a bigint: the low half by 32-bit multiplication, the high from the rounded double. */
+  int64Ns(sec: number, nsec: number): void {
+    let lo = Math.imul(sec, 1_000_000_000) >>> 0;
+    let hi = Math.round((sec * 1_000_000_000 - lo) / TWO_32);
+    lo += nsec;
+    if (lo >= TWO_32) {
+      lo -= TWO_32;
+      hi++;
+    }
+    this.int64(hi, lo);
+  }
+
+  double(v: number): void {
+    this.def(1);
+    this.grow(8);
+    this.view.setFloat64(this.len, v, true);
+    this.len += 8;
+  }
+
+  bool(v: boolean): void {
+    this.def(1);
+    const byte = this.bits >>> 3;
+    if ((this.bits & 7) === 0) {
+      this.grow(1);
+      this.values[byte] = 0;
+      this.len++;
+    }
+    if (v) (this.values as Uint8Array)[byte] = ((this.values[byte] as number) | (1 << (this.bits & 7)));
+    this.bits++;
+  }
+
+  string(s: string): void {
+    this.def(1);
+    this.grow(4 + s.length * 3);
+    const n = this.values.write(s, this.len + 4, 'utf8');
+    this.view.setUint32(this.len, n, true);
+    this.len += 4 + n;
+  }
+
+  /** Definition levels (RLE / bit-packed hybrid, width 1) then the values: the page's body before compression. */
+  page(): Buffer {
+    const rows = this.rows;
+    let levels: Buffer;
+    if (this.nulls === 0) {
+      // one RLE run of 1s: header (count << 1), then the value in one byte
+      levels = Buffer.from([...uleb(rows * 2), 1]);
+    } else {
+      const groups = Math.ceil(rows / 8);
+      const head = uleb(groups * 2 + 1);
+      levels = Buffer.alloc(head.length + groups);
+      levels.set(head);
+      const d = this.defs;
+      for (let i = 0; i < rows; i++) if (d[i] === 1) levels[head.length + (i >>> 3)] = (levels[head.length + (i >>> 3)] as number) | (1 << (i & 7));
+    }
+    const body = Buffer.allocUnsafe(4 + levels.length + this.len);
+    body.writeUInt32LE(levels.length, 0);
+    levels.copy(body, 4);
+    this.values.copy(body, 4 + levels.length, 0, this.len);
+    return body;
+  }
+
+  reset(): void {
+    this.len = 0;
+    this.bits = 0;
+    this.rows = 0;
+    this.nulls = 0;
+  }
+}
+
+function uleb(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+interface ChunkMeta {
+  offset: number;
+  compressed: number;
+  uncompressed: number;
+  values: number;
+  nulls: number;
+}
+
+interface RowGroupMeta {
+  rows: number;
+  offset: number;
+  chunks: ChunkMeta[];
+}
+
+/** A Parquet file being written; `close` writes the footer. Synchronous: each call is a few large writes. */
+export class ParquetFile {
+  private readonly fd: number;
+  private pos = 0;
+  private readonly groups: RowGroupMeta[] = [];
+  private readonly thrift = new ThriftWriter();
+  private closed = false;
+
+  constructor(
+    path: string,
+    private readonly columns: readonly FileColumn[],
+    private readonly createdBy: string,
+  ) {
+    this.fd = openSync(path, 'w');
+    this.write(MAGIC);
+  }
+
+  private write(b: Uint8Array): void {
+    let done = 0;
+    while (done < b.length) done += writeSync(this.fd, b, done, b.length - done, this.pos + done);
+    this.pos += b.length;
+  }
+
+  /** One row group from the buffers (one per column, in order, the same number of rows), which are then reset. */
+  writeRowGroup(bufs: readonly ColumnBuffer[]): void {
+    const rows = (bufs[0] as ColumnBuffer).rows;
+    const group: RowGroupMeta = { rows, offset: this.pos, chunks: [] };
+    for (let i = 0; i < bufs.length; i++) {
+      const b = bufs[i] as ColumnBuffer;
+      if (b.rows !== rows) throw new Error(`parquet: column ${this.columns[i]?.name} has ${b.rows} rows, not ${rows}`);
+      const body = b.page();
+      const packed = gzipSync(body, { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+      const header = this.thrift.message((w) =>
+        w
+          .i32(1, DATA_PAGE)
+          .i32(2, body.length)
+          .i32(3, packed.length)
+          .struct(5, (d) => d.i32(1, rows).i32(2, ENCODING.PLAIN).i32(3, ENCODING.RLE).i32(4, ENCODING.RLE)),
+      );
+      const offset = this.pos;
+      this.write(header);
+      this.write(packed);
+      group.chunks.push({ offset, compressed: header.length + packed.length, uncompressed: header.length + body.length, values: rows, nulls: b.nulls });
+      b.reset();
+    }
+    this.groups.push(group);
+  }
+
+  /** The footer (FileMetaData), its length and the magic; then the file is closed. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      const cols = this.columns;
+      const footer = this.thrift.message((w) =>
+        w
+          .i32(1, 1)
+          .structList(2, [null, ...cols], (s, c) => {
+            if (c === null) s.string(4, 'schema').i32(5, cols.length);
+            else {
+              const p = physical(c.type);
+              s.i32(1, p.type).i32(3, OPTIONAL).string(4, c.name);
+              if (p.converted !== undefined) s.i32(6, p.converted);
+              const logical = p.logical;
+              if (logical !== undefined) s.struct(10, logical);
+            }
+          })
+          .i64(3, this.groups.reduce((n, g) => n + g.rows, 0))
+          .structList(4, this.groups, (rg, g) =>
+            rg
+              .structList(1, g.chunks, (cc, ch) => {
+                const i = g.chunks.indexOf(ch);
+                const c = cols[i] as FileColumn;
+                cc.i64(2, ch.offset).struct(3, (m) =>
+                  m
+                    .i32(1, physical(c.type).type)
+                    .i32List(2, [ENCODING.PLAIN, ENCODING.RLE])
+                    .stringList(3, [c.name])
+                    .i32(4, CODEC_GZIP)
+                    .i64(5, ch.values)
+                    .i64(6, ch.uncompressed)
+                    .i64(7, ch.compressed)
+                    .i64(9, ch.offset)
+                    .struct(12, (st) => st.i64(3, ch.nulls)),
+                );
+              })
+              .i64(2, g.chunks.reduce((n, ch) => n + ch.uncompressed, 0))
+              .i64(3, g.rows)
+              .i64(5, g.offset)
+              .i64(6, g.chunks.reduce((n, ch) => n + ch.compressed, 0)),
+          )
+          .string(6, this.createdBy),
+      );
+      const tail = Buffer.allocUnsafe(8);
+      tail.writeUInt32LE(footer.length, 0);
+      MAGIC.copy(tail, 4);
+      this.write(footer);
+      this.write(tail);
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+
+  /** Close without a footer (an error midway): the file is not a valid Parquet file and is removed with its staging directory. */
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}
