@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { exportCaptureSet, recordFailure, type ExportResult } from '../export/capture-set.js';
+import { exportCaptureSet, hasCaptures, recordFailure, type ExportResult } from '../export/capture-set.js';
 import { runPool } from '../export/pool.js';
 import { captureSets, SetError } from '../export/sets.js';
 import { plural } from '../analysis/plural.js';
@@ -89,10 +89,11 @@ async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promis
     if (r.id === '') pending.push(recordFailure(r.files, out, r.error ?? 'failed', r.exitCode, generator).then(() => undefined));
     if (tty) io.stderr.write(`\r\x1b[Kexport: ${counts.exported + counts.skipped + counts.failed}/${sets.length} captures (${counts.failed} failed)`);
   };
+  const options = { force: opts.force === true, packets: opts.packets === true, generator, datasetHadCaptures: await hasCaptures(out) };
   if (jobs === 1 || sets.length === 1) {
-    for (const s of sets) done(await exportCaptureSet(s, out, { force: opts.force === true, packets: opts.packets === true, generator }));
+    for (const s of sets) done(await exportCaptureSet(s, out, options));
   } else {
-    await runPool(sets, out, { force: opts.force === true, packets: opts.packets === true, generator }, jobs, done);
+    await runPool(sets, out, options, jobs, done);
   }
   await Promise.all(pending);
   if (tty) io.stderr.write('\r\x1b[K');

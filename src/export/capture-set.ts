@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { Analysis } from '../analysis/analysis.js';
 import { runPipeline } from '../analysis/pipeline.js';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
-import { hashSet, unreadableId } from './capture-id.js';
+import { hashSet, IdTee, unreadableId } from './capture-id.js';
 import { TABLES } from './columns.js';
 import { PACKETS_TABLE, PacketRows } from './packets.js';
 import { ParquetCaptureWriter } from './parquet-writer.js';
@@ -34,7 +34,7 @@ export function partitionDir(out: string, table: string, id: string): string {
 export { captureId } from './capture-id.js';
 
 /** Whether the dataset has any capture yet (none: nothing can be skipped, the hash need not come first). */
-async function hasCaptures(out: string): Promise<boolean> {
+export async function hasCaptures(out: string): Promise<boolean> {
   return ((await readdir(join(out, 'captures')).catch(() => [] as string[])).some((n) => n.startsWith('capture=')));
 }
 
@@ -48,26 +48,38 @@ export interface ExportOptions {
   packets: boolean;
   /** What wrote the dataset ("mpcap VERSION"), as analyze --json's generator. */
   generator: string;
+  /**
+   * Whether the dataset had a capture when this run began (the CLI looks once). When it had none,
+   * no set can be skipped before it is read (only one this run exported already, seen after its
+   * analysis), so the hash is made from the bytes the analysis reads. Unset: looked at per set.
+   */
+  datasetHadCaptures?: boolean;
 }
 
 export async function exportCaptureSet(files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
   const force = opts.force;
-  // the hash, on its own thread for a big set (capture-id.ts), while the analysis reads the files;
-  // first when the dataset may have this capture already (then skipped unread, unless --force)
-  const hashing = hashSet(files).then(
-    (id) => ({ id, error: null }),
-    (e: unknown) => ({ id: null, error: e instanceof Error ? e.message : String(e) }),
-  );
+  // first when the dataset may have this capture already (then skipped unread, unless --force);
+  // otherwise one file is hashed from the bytes the analysis reads (no second read), several on
+  // the hash thread for a big set (capture-id.ts) while the analysis reads them
+  let hashing: Promise<{ id: string | null; error: string | null }> | null = null;
+  const startHash = (): Promise<{ id: string | null; error: string | null }> =>
+    (hashing ??= hashSet(files).then(
+      (id) => ({ id, error: null }),
+      (e: unknown) => ({ id: null, error: e instanceof Error ? e.message : String(e) }),
+    ));
   const hashed = async (): Promise<ExportResult | string> => {
-    const h = await hashing;
+    const h = await startHash();
     // unreadable: recorded under the hash of its names, so that a re-run records it once
     return h.id ?? (await writeFailed(files, out, unreadableId(files), h.error as string, 3, opts.generator));
   };
-  if (!force && (await hasCaptures(out))) {
+  const first = !force && (opts.datasetHadCaptures ?? (await hasCaptures(out)));
+  if (first) {
     const id = await hashed();
     if (typeof id !== 'string') return id;
     if (await isExported(out, id)) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
   }
+  const tee = !first && files.length === 1 ? await IdTee.of(files[0] as string) : null;
+  if (!first && tee === null) void startHash();
   const analysis = new Analysis();
   const staging = await makeStaging(out);
   const w = new ParquetCaptureWriter(staging, opts.generator);
@@ -82,7 +94,11 @@ export async function exportCaptureSet(files: string[], out: string, opts: Expor
     try {
       // never standard input ('-' is refused: a capture is named by its bytes); no process.stdin in a worker
       const p = packets;
-      summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]), ...(p ? { afterChunk: () => p.maybeFlush() } : {}) });
+      summary = await runPipeline(files, analysis.pipeline, {
+        stdin: Readable.from([]),
+        ...(p ? { afterChunk: () => p.maybeFlush() } : {}),
+        ...(tee ? { onFileBytes: tee.update } : {}),
+      });
     } catch (e) {
       w.close();
       const id = await hashed();
@@ -92,8 +108,10 @@ export async function exportCaptureSet(files: string[], out: string, opts: Expor
       return await writeFailed(files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1, opts.generator);
     }
     packets?.finish();
-    const id = await hashed();
+    const id = tee?.digest() ?? (await hashed());
     if (typeof id !== 'string') return id;
+    // exported meanwhile by this run (the same bytes under another name)
+    if (!first && !force && (await isExported(out, id))) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
     let exitCode = 0;
     let error: string | null = null;
     for (const input of summary.inputs) {
