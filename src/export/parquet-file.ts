@@ -10,7 +10,7 @@
  * Rows are gathered in ColumnBuffers (bytes already PLAIN-encoded, one definition byte per row),
  * so that a row group costs a few copies and one compression call per column.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { constants as zlibConstants, gzipSync } from 'node:zlib';
 import type { ColumnType } from './columns.js';
@@ -22,7 +22,13 @@ const PHYSICAL = { BOOLEAN: 0, INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 } as
 const CONVERTED = { UTF8: 0, UINT_32: 13, UINT_64: 14, INT_32: 17, INT_64: 18 } as const;
 const OPTIONAL = 1;
 const ENCODING = { PLAIN: 0, RLE: 3 } as const;
-const CODEC_GZIP = 2;
+const CODEC = { UNCOMPRESSED: 0, GZIP: 2 } as const;
+/**
+ * A page smaller than this is written uncompressed (the codec is per column chunk): a zlib stream
+ * costs ~0.1 ms to set up and saves little on a few hundred bytes; most columns of the per-capture
+ * tables are that small.
+ */
+const MIN_COMPRESS_BYTES = 4096;
 const DATA_PAGE = 0;
 const MAGIC = Buffer.from('PAR1', 'latin1');
 /** Level 1: most of level 6's size on these columns at a fraction of its CPU (docs/dataset.md). */
@@ -211,6 +217,7 @@ function uleb(v: number): number[] {
 
 interface ChunkMeta {
   offset: number;
+  codec: number;
   compressed: number;
   uncompressed: number;
   values: number;
@@ -246,15 +253,29 @@ export class ParquetFile {
     this.pos += b.length;
   }
 
+  /** Pieces written with one system call (a row group is two pieces a column). */
+  private writeAll(pieces: Uint8Array[], bytes: number): void {
+    const n = writevSync(this.fd, pieces, this.pos);
+    if (n === bytes) this.pos += bytes;
+    else {
+      // short write (unusual on a file): the rest piece by piece
+      this.pos += n;
+      this.write(Buffer.concat(pieces).subarray(n));
+    }
+  }
+
   /** One row group from the buffers (one per column, in order, the same number of rows), which are then reset. */
   writeRowGroup(bufs: readonly ColumnBuffer[]): void {
     const rows = (bufs[0] as ColumnBuffer).rows;
     const group: RowGroupMeta = { rows, offset: this.pos, chunks: [] };
+    const pieces: Uint8Array[] = [];
+    let at = this.pos;
     for (let i = 0; i < bufs.length; i++) {
       const b = bufs[i] as ColumnBuffer;
       if (b.rows !== rows) throw new Error(`parquet: column ${this.columns[i]?.name} has ${b.rows} rows, not ${rows}`);
       const body = b.page();
-      const packed = gzipSync(body, { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+      const codec = body.length >= MIN_COMPRESS_BYTES ? CODEC.GZIP : CODEC.UNCOMPRESSED;
+      const packed = codec === CODEC.GZIP ? gzipSync(body, { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }) : body;
       const header = this.thrift.message((w) =>
         w
           .i32(1, DATA_PAGE)
@@ -262,12 +283,14 @@ export class ParquetFile {
           .i32(3, packed.length)
           .struct(5, (d) => d.i32(1, rows).i32(2, ENCODING.PLAIN).i32(3, ENCODING.RLE).i32(4, ENCODING.RLE)),
       );
-      const offset = this.pos;
-      this.write(header);
-      this.write(packed);
-      group.chunks.push({ offset, compressed: header.length + packed.length, uncompressed: header.length + body.length, values: rows, nulls: b.nulls });
-      b.reset();
+      const offset = at;
+      // the header is a view of the Thrift writer's buffer, reused for the next one
+      pieces.push(Buffer.from(header), packed);
+      at += header.length + packed.length;
+      group.chunks.push({ offset, codec, compressed: header.length + packed.length, uncompressed: header.length + body.length, values: rows, nulls: b.nulls });
     }
+    this.writeAll(pieces, at - this.pos);
+    for (const b of bufs) b.reset();
     this.groups.push(group);
   }
 
@@ -301,7 +324,7 @@ export class ParquetFile {
                     .i32(1, physical(c.type).type)
                     .i32List(2, [ENCODING.PLAIN, ENCODING.RLE])
                     .stringList(3, [c.name])
-                    .i32(4, CODEC_GZIP)
+                    .i32(4, ch.codec)
                     .i64(5, ch.values)
                     .i64(6, ch.uncompressed)
                     .i64(7, ch.compressed)
