@@ -165,6 +165,41 @@ describe.skipIf(duck === null)('Parquet files read back by DuckDB', () => {
     }
   });
 
+  it('row groups carry the minimum and maximum of integer and time columns, in the column type\'s order: a filter on any extreme finds every row', async () => {
+    // the extremes of each group (3 groups of 5, 3,000 and 13 rows) are the values a wrong statistic would make DuckDB skip
+    const file = path.join(tmp, 'all.parquet');
+    const d = duck as NonNullable<typeof duck>;
+    const inst = await d.DuckDBInstance.create(':memory:');
+    const c = await inst.connect();
+    try {
+      const f = `read_parquet('${file.replace(/'/g, "''")}')`;
+      const withStats = (await c.runAndReadAll(`SELECT count(*) FROM parquet_metadata('${file.replace(/'/g, "''")}') WHERE stats_min_value IS NOT NULL`)).getRows()[0]?.[0];
+      expect(withStats).toBe(15n); // 5 ranged columns × 3 row groups
+      const rows = Array.from({ length: 3018 }, (_, i) => expected(i));
+      const groups = [rows.slice(0, 5), rows.slice(5, 3005), rows.slice(3005)];
+      const cols: Array<[string, number, (v: unknown) => string]> = [
+        ['u64', 1, (v) => `${v}::UBIGINT`],
+        ['i64', 2, (v) => `(${v})::BIGINT`],
+        ['i32', 3, (v) => `(${v})::INTEGER`],
+        ['u32', 4, (v) => `${v}::UINTEGER`],
+        ['ts', 8, (v) => `make_timestamp_ns(${v})`],
+      ];
+      for (const [name, k, lit] of cols) {
+        for (const g of groups) {
+          const vals = g.map((r) => r[k]).filter((v) => v !== null) as Array<number | bigint>;
+          for (const v of [vals.reduce((a, b) => (b < a ? b : a)), vals.reduce((a, b) => (b > a ? b : a))]) {
+            const want = BigInt(rows.filter((r) => r[k] === v).length);
+            const got = (await c.runAndReadAll(`SELECT count(*) FROM ${f} WHERE ${name === 'ts' ? 'ts' : name} = ${lit(v)}`)).getRows()[0]?.[0];
+            expect(got, `${name} = ${v}`).toBe(want);
+          }
+        }
+      }
+    } finally {
+      c.closeSync();
+      inst.closeSync();
+    }
+  });
+
   it('a file without a row (the schema only) reads as no rows of the right types', async () => {
     const file = path.join(tmp, 'empty.parquet');
     new ParquetFile(file, COLUMNS, 'mpcap test').close();

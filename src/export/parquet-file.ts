@@ -11,10 +11,12 @@
  * so that a row group costs a few copies and one compression call per column.
  */
 import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { constants as zlibConstants, gzipSync } from 'node:zlib';
 import type { ColumnType } from './columns.js';
+import { ColumnBuffer } from './parquet-column.js';
 import { ThriftWriter } from './thrift.js';
+
+export { ColumnBuffer };
 
 /** parquet.thrift `Type`. */
 const PHYSICAL = { BOOLEAN: 0, INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
@@ -33,10 +35,6 @@ const DATA_PAGE = 0;
 const MAGIC = Buffer.from('PAR1', 'latin1');
 /** Level 1: most of level 6's size on these columns at a fraction of its CPU (docs/dataset.md). */
 const GZIP_LEVEL = 1;
-const TWO_32 = 4294967296;
-
-/** PLAIN is little-endian; Float64Array and friends are the machine's order. */
-if (endianness() !== 'LE') throw new Error('mpcap export: the Parquet writer needs a little-endian machine');
 
 export interface FileColumn {
   name: string;
@@ -72,151 +70,9 @@ function physical(t: ColumnType): Physical {
   }
 }
 
-/** One column's values of the current row group: PLAIN bytes of the non-null ones, a definition byte per row. */
-export class ColumnBuffer {
-  private values = Buffer.allocUnsafe(1024);
-  private view = new DataView(this.values.buffer, this.values.byteOffset, this.values.byteLength);
-  private len = 0;
-  private defs = new Uint8Array(1024);
-  /** Booleans: PLAIN is one bit per value. */
-  private bits = 0;
-  rows = 0;
-  nulls = 0;
-
-  constructor(readonly type: ColumnType) {}
-
-  private grow(n: number): void {
-    if (this.len + n > this.values.length) {
-      const b = Buffer.allocUnsafe(Math.max(this.values.length * 2, this.len + n));
-      this.values.copy(b, 0, 0, this.len);
-      this.values = b;
-      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    }
-  }
-
-  private def(present: number): void {
-    if (this.rows === this.defs.length) {
-      const d = new Uint8Array(this.defs.length * 2);
-      d.set(this.defs);
-      this.defs = d;
-    }
-    this.defs[this.rows++] = present;
-  }
-
-  null(): void {
-    this.def(0);
-    this.nulls++;
-  }
-
-  int32(v: number): void {
-    this.def(1);
-    this.grow(4);
-    this.view.setInt32(this.len, v | 0, true);
-    this.len += 4;
-  }
-
-  /** A 64-bit integer from its two 32-bit halves. */
-  int64(hi: number, lo: number): void {
-    this.def(1);
-    this.grow(8);
-    this.view.setUint32(this.len, lo >>> 0, true);
-    this.view.setUint32(this.len + 4, hi >>> 0, true);
-    this.len += 8;
-  }
-
-  /** A 64-bit integer from a whole number of magnitude below 2^53. */
-  int64Number(v: number): void {
-    this.int64(Math.floor(v / TWO_32), v >>> 0);
-  }
-
-  int64Big(v: bigint): void {
-    this.def(1);
-    this.grow(8);
-    this.view.setBigUint64(this.len, BigInt.asUintN(64, v), true);
-    this.len += 8;
-  }
-
-  /** sec × 10^9 + nsec exactly, without a bigint: the low half by 32-bit multiplication, the high from the rounded double. */
-  int64Ns(sec: number, nsec: number): void {
-    let lo = Math.imul(sec, 1_000_000_000) >>> 0;
-    let hi = Math.round((sec * 1_000_000_000 - lo) / TWO_32);
-    lo += nsec;
-    if (lo >= TWO_32) {
-      lo -= TWO_32;
-      hi++;
-    }
-    this.int64(hi, lo);
-  }
-
-  double(v: number): void {
-    this.def(1);
-    this.grow(8);
-    this.view.setFloat64(this.len, v, true);
-    this.len += 8;
-  }
-
-  bool(v: boolean): void {
-    this.def(1);
-    const byte = this.bits >>> 3;
-    if ((this.bits & 7) === 0) {
-      this.grow(1);
-      this.values[byte] = 0;
-      this.len++;
-    }
-    if (v) (this.values as Uint8Array)[byte] = ((this.values[byte] as number) | (1 << (this.bits & 7)));
-    this.bits++;
-  }
-
-  string(s: string): void {
-    this.def(1);
-    this.grow(4 + s.length * 3);
-    const n = this.values.write(s, this.len + 4, 'utf8');
-    this.view.setUint32(this.len, n, true);
-    this.len += 4 + n;
-  }
-
-  /** Definition levels (RLE / bit-packed hybrid, width 1) then the values: the page's body before compression. */
-  page(): Buffer {
-    const rows = this.rows;
-    let levels: Buffer;
-    if (this.nulls === 0) {
-      // one RLE run of 1s: header (count << 1), then the value in one byte
-      levels = Buffer.from([...uleb(rows * 2), 1]);
-    } else {
-      const groups = Math.ceil(rows / 8);
-      const head = uleb(groups * 2 + 1);
-      levels = Buffer.alloc(head.length + groups);
-      levels.set(head);
-      const d = this.defs;
-      for (let i = 0; i < rows; i++) if (d[i] === 1) levels[head.length + (i >>> 3)] = (levels[head.length + (i >>> 3)] as number) | (1 << (i & 7));
-    }
-    const body = Buffer.allocUnsafe(4 + levels.length + this.len);
-    body.writeUInt32LE(levels.length, 0);
-    levels.copy(body, 4);
-    this.values.copy(body, 4 + levels.length, 0, this.len);
-    return body;
-  }
-
-  reset(): void {
-    this.len = 0;
-    this.bits = 0;
-    this.rows = 0;
-    this.nulls = 0;
-  }
-}
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-
 interface ChunkMeta {
   offset: number;
+  stats: { min: Buffer; max: Buffer } | null;
   codec: number;
   compressed: number;
   uncompressed: number;
@@ -287,7 +143,7 @@ export class ParquetFile {
       // the header is a view of the Thrift writer's buffer, reused for the next one
       pieces.push(Buffer.from(header), packed);
       at += header.length + packed.length;
-      group.chunks.push({ offset, codec, compressed: header.length + packed.length, uncompressed: header.length + body.length, values: rows, nulls: b.nulls });
+      group.chunks.push({ offset, stats: b.stats(), codec, compressed: header.length + packed.length, uncompressed: header.length + body.length, values: rows, nulls: b.nulls });
     }
     this.writeAll(pieces, at - this.pos);
     for (const b of bufs) b.reset();
@@ -329,7 +185,11 @@ export class ParquetFile {
                     .i64(6, ch.uncompressed)
                     .i64(7, ch.compressed)
                     .i64(9, ch.offset)
-                    .struct(12, (st) => st.i64(3, ch.nulls)),
+                    .struct(12, (st) => {
+                      st.i64(3, ch.nulls);
+                      const r = ch.stats;
+                      if (r !== null) st.binary(5, r.max).binary(6, r.min);
+                    }),
                 );
               })
               .i64(2, g.chunks.reduce((n, ch) => n + ch.uncompressed, 0))
@@ -337,7 +197,9 @@ export class ParquetFile {
               .i64(5, g.offset)
               .i64(6, g.chunks.reduce((n, ch) => n + ch.compressed, 0)),
           )
-          .string(6, this.createdBy),
+          .string(6, this.createdBy)
+          // TypeDefinedOrder for every column: min_value / max_value are ordered as the logical type says (unsigned for UINT)
+          .structList(7, cols, (o) => o.struct(1, () => {})),
       );
       const tail = Buffer.allocUnsafe(8);
       tail.writeUInt32LE(footer.length, 0);

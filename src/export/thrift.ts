@@ -101,6 +101,15 @@ export class ThriftWriter {
     return this;
   }
 
+  binary(id: number, b: Uint8Array): this {
+    this.field(id, CT.BINARY);
+    this.varint(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    return this;
+  }
+
   private stringValue(s: string): void {
     const n = Buffer.byteLength(s);
     this.varint(n);
