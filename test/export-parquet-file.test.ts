@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ColumnType } from '../src/export/columns.ts';
 import { ColumnBuffer, ParquetFile, type FileColumn } from '../src/export/parquet-file.ts';
+import { PacketRows, ROWS_PER_PART } from '../src/export/packets.ts';
 import { ThriftWriter } from '../src/export/thrift.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mpcap-parquet-'));
@@ -214,5 +215,37 @@ describe.skipIf(duck === null)('Parquet files read back by DuckDB', () => {
     (bufs[0] as ColumnBuffer).int64Number(1);
     expect(() => f.writeRowGroup(bufs)).toThrow(/has 0 rows, not 1/);
     f.abort();
+  });
+});
+
+describe.skipIf(duck === null)('export --packets parts', () => {
+  it('a part of exactly ROWS_PER_PART rows each, the rest in the last, every frame once', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'parts-'));
+    const rows = new PacketRows(dir, 'mpcap test');
+    const n = 2 * ROWS_PER_PART + 5;
+    // the fields PacketRows reads: a TCP packet of an MPTCP subflow without options
+    const seg = { isTcp: true, hasMptcpOption: false, mptcp: [], flags: 0x10, payloadLen: 100 };
+    const info = { tcpStream: 3, mptcpStream: 0, dsn: null };
+    for (let i = 1; i <= n; i++) {
+      const frame = { number: i, tsSec: 1_700_000_000 + Math.floor(i / 1000), tsNsec: (i % 1000) * 1_000_000 };
+      (rows as unknown as { packet: (f: unknown, s: unknown, p: unknown) => void }).packet(frame, seg, info);
+    }
+    rows.finish();
+    const d = duck as NonNullable<typeof duck>;
+    const inst = await d.DuckDBInstance.create(':memory:');
+    const c = await inst.connect();
+    try {
+      const g = (await c.runAndReadAll(`SELECT filename, count(*)::INTEGER, min(frame)::INTEGER, max(frame)::INTEGER FROM read_parquet('${dir}/*.parquet', filename = true) GROUP BY 1 ORDER BY 3`)).getRows();
+      expect(g.map((r) => [path.basename(String(r[0])), r[1], r[2], r[3]])).toEqual([
+        ['part-0.parquet', ROWS_PER_PART, 1, ROWS_PER_PART],
+        ['part-1.parquet', ROWS_PER_PART, ROWS_PER_PART + 1, 2 * ROWS_PER_PART],
+        ['part-2.parquet', 5, 2 * ROWS_PER_PART + 1, n],
+      ]);
+      const t = (await c.runAndReadAll(`SELECT epoch_ns("time") FROM read_parquet('${dir}/part-2.parquet') WHERE frame = ${n}`)).getRows()[0]?.[0];
+      expect(t).toBe(BigInt(1_700_000_000 + Math.floor(n / 1000)) * 1_000_000_000n + BigInt((n % 1000) * 1_000_000));
+    } finally {
+      c.closeSync();
+      inst.closeSync();
+    }
   });
 });

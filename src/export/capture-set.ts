@@ -93,12 +93,7 @@ export async function exportCaptureSet(files: string[], out: string, opts: Expor
     let summary;
     try {
       // never standard input ('-' is refused: a capture is named by its bytes); no process.stdin in a worker
-      const p = packets;
-      summary = await runPipeline(files, analysis.pipeline, {
-        stdin: Readable.from([]),
-        ...(p ? { afterChunk: () => p.maybeFlush() } : {}),
-        ...(tee ? { onFileBytes: tee.update } : {}),
-      });
+      summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]), ...(tee ? { onFileBytes: tee.update } : {}) });
     } catch (e) {
       w.close();
       const id = await hashed();
