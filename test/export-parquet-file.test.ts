@@ -249,3 +249,38 @@ describe.skipIf(duck === null)('export --packets parts', () => {
     }
   });
 });
+
+describe.skipIf(duck === null)('dictionary-encoded text', () => {
+  it.each([
+    ['1 value (one RLE run)', 1, 5000],
+    ['3 values (2-bit indices)', 3, 5000],
+    ['300 values (9-bit indices, across bytes)', 300, 7001],
+    ['all distinct (PLAIN: the dictionary would not be smaller)', 1_000_000, 300],
+  ])('%s: every value back, nulls kept, two row groups', async (_n, distinct, rows) => {
+    const file = path.join(tmp, `dict-${distinct}.parquet`);
+    const cols: FileColumn[] = [{ name: 's', type: 'VARCHAR' }];
+    const f = new ParquetFile(file, cols, 'mpcap test');
+    const b = new ColumnBuffer('VARCHAR');
+    const value = (i: number): string | null => (i % 11 === 0 ? null : `addr-${(i * 7919) % distinct}-é`);
+    for (let i = 0; i < rows; i++) {
+      const v = value(i);
+      if (v === null) b.null();
+      else b.string(v);
+      if (i === 99) f.writeRowGroup([b]);
+    }
+    f.writeRowGroup([b]);
+    f.close();
+    const d = duck as NonNullable<typeof duck>;
+    const inst = await d.DuckDBInstance.create(':memory:');
+    const c = await inst.connect();
+    try {
+      const got = (await c.runAndReadAll(`SELECT s FROM read_parquet('${file}')`)).getRows().map((r) => r[0]);
+      expect(got).toEqual(Array.from({ length: rows }, (_, i) => value(i)));
+      const enc = (await c.runAndReadAll(`SELECT DISTINCT encodings FROM parquet_metadata('${file}')`)).getRows().map((r) => String(r[0]));
+      expect(enc.some((e) => e.includes('RLE_DICTIONARY'))).toBe(distinct < rows);
+    } finally {
+      c.closeSync();
+      inst.closeSync();
+    }
+  });
+});

@@ -9,6 +9,19 @@ import { endianness } from 'node:os';
 import type { ColumnType } from './columns.js';
 
 const TWO_32 = 4294967296;
+/**
+ * A text column's distinct values kept for its dictionary, at most: past it the column is PLAIN
+ * (indices of up to 16 bits). The dictionary is used when it makes the page smaller.
+ */
+const MAX_DICTIONARY = 1 << 16;
+
+/** A data page's body, and the dictionary page's when the values are dictionary indices. */
+export interface Pages {
+  data: Buffer;
+  /** PLAIN values of the dictionary (null: the data page holds PLAIN values). */
+  dictionary: Buffer | null;
+  dictionarySize: number;
+}
 
 /** PLAIN is little-endian; the DataView calls say so, the checks below rely on the machine's order nowhere else. */
 if (endianness() !== 'LE') throw new Error('mpcap export: the Parquet writer needs a little-endian machine');
@@ -31,6 +44,12 @@ export class ColumnBuffer {
   private readonly unsigned: boolean;
   private readonly ranged: boolean;
   private seen = false;
+  /** Text: value → dictionary index, the dictionary's PLAIN bytes, each non-null value's index. */
+  private dict: Map<string, number> | null = null;
+  private dictBytes = Buffer.allocUnsafe(0);
+  private dictLen = 0;
+  private idx = new Uint16Array(0);
+  private nIdx = 0;
   private minHi = 0;
   private minLo = 0;
   private maxHi = 0;
@@ -39,6 +58,11 @@ export class ColumnBuffer {
   constructor(readonly type: ColumnType) {
     this.unsigned = type === 'UBIGINT' || type === 'UINTEGER';
     this.ranged = type !== 'DOUBLE' && type !== 'BOOLEAN' && type !== 'VARCHAR';
+    if (type === 'VARCHAR') {
+      this.dict = new Map();
+      this.dictBytes = Buffer.allocUnsafe(256);
+      this.idx = new Uint16Array(256);
+    }
   }
 
   private range(hi: number, lo: number): void {
@@ -156,13 +180,80 @@ export class ColumnBuffer {
   string(s: string): void {
     this.def(1);
     this.grow(4 + s.length * 3);
-    const n = this.values.write(s, this.len + 4, 'utf8');
-    this.view.setUint32(this.len, n, true);
+    const start = this.len;
+    const n = this.values.write(s, start + 4, 'utf8');
+    this.view.setUint32(start, n, true);
     this.len += 4 + n;
+    const d = this.dict;
+    if (d === null) return;
+    let k = d.get(s);
+    if (k === undefined) {
+      k = d.size;
+      if (k === MAX_DICTIONARY) {
+        this.dict = null;
+        return;
+      }
+      d.set(s, k);
+      if (this.dictLen + 4 + n > this.dictBytes.length) {
+        const b = Buffer.allocUnsafe(Math.max(this.dictBytes.length * 2, this.dictLen + 4 + n));
+        this.dictBytes.copy(b, 0, 0, this.dictLen);
+        this.dictBytes = b;
+      }
+      this.values.copy(this.dictBytes, this.dictLen, start, start + 4 + n);
+      this.dictLen += 4 + n;
+    }
+    if (this.nIdx === this.idx.length) {
+      const i = new Uint16Array(this.idx.length * 2);
+      i.set(this.idx);
+      this.idx = i;
+    }
+    this.idx[this.nIdx++] = k;
   }
 
-  /** Definition levels (RLE / bit-packed hybrid, width 1) then the values: the page's body before compression. */
-  page(): Buffer {
+  /**
+   * The data page's body (definition levels, then PLAIN values or dictionary indices: bit width in
+   * one byte, then the RLE / bit-packed hybrid: one RLE run for a constant column, bit-packed
+   * otherwise), and the dictionary page's body when the dictionary makes them smaller.
+   */
+  pages(): Pages {
+    const d = this.dict;
+    if (d !== null && d.size === 1) {
+      // one value (a constant column): one RLE run, header (count << 1), then the index 0 in one byte
+      const run = Buffer.from([1, ...uleb(this.nIdx * 2), 0]);
+      return { data: this.withLevels(run, run.length), dictionary: Buffer.from(this.dictBytes.subarray(0, this.dictLen)), dictionarySize: 1 };
+    }
+    if (d !== null && d.size > 1) {
+      const n = this.nIdx;
+      const width = 32 - Math.clz32(d.size - 1);
+      const groups = Math.ceil(n / 8);
+      const head = uleb(groups * 2 + 1);
+      const indexBytes = 1 + head.length + groups * width;
+      if (this.dictLen + indexBytes < this.len) {
+        const packed = Buffer.alloc(indexBytes);
+        packed[0] = width;
+        packed.set(head, 1);
+        // LSB first, 8 values in `width` bytes per group; the last group padded with 0s
+        const ix = this.idx;
+        let o = 1 + head.length;
+        let acc = 0;
+        let bits = 0;
+        for (let j = 0; j < groups * 8; j++) {
+          acc |= (j < n ? (ix[j] as number) : 0) << bits;
+          bits += width;
+          while (bits >= 8) {
+            packed[o++] = acc & 0xff;
+            acc >>>= 8;
+            bits -= 8;
+          }
+        }
+        return { data: this.withLevels(packed, packed.length), dictionary: Buffer.from(this.dictBytes.subarray(0, this.dictLen)), dictionarySize: d.size };
+      }
+    }
+    return { data: this.withLevels(this.values, this.len), dictionary: null, dictionarySize: 0 };
+  }
+
+  /** Definition levels (RLE / bit-packed hybrid, width 1, with their 4-byte length) then `len` bytes of `values`. */
+  private withLevels(values: Buffer, len: number): Buffer {
     const rows = this.rows;
     let levels: Buffer;
     if (this.nulls === 0) {
@@ -176,15 +267,18 @@ export class ColumnBuffer {
       const d = this.defs;
       for (let i = 0; i < rows; i++) if (d[i] === 1) levels[head.length + (i >>> 3)] = (levels[head.length + (i >>> 3)] as number) | (1 << (i & 7));
     }
-    const body = Buffer.allocUnsafe(4 + levels.length + this.len);
+    const body = Buffer.allocUnsafe(4 + levels.length + len);
     body.writeUInt32LE(levels.length, 0);
     levels.copy(body, 4);
-    this.values.copy(body, 4 + levels.length, 0, this.len);
+    values.copy(body, 4 + levels.length, 0, len);
     return body;
   }
 
   reset(): void {
     this.seen = false;
+    if (this.type === 'VARCHAR') this.dict = new Map();
+    this.dictLen = 0;
+    this.nIdx = 0;
     this.len = 0;
     this.bits = 0;
     this.rows = 0;

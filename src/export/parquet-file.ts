@@ -23,7 +23,7 @@ const PHYSICAL = { BOOLEAN: 0, INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 } as
 /** parquet.thrift `ConvertedType` (still written beside the logical type, for older readers). */
 const CONVERTED = { UTF8: 0, UINT_32: 13, UINT_64: 14, INT_32: 17, INT_64: 18 } as const;
 const OPTIONAL = 1;
-const ENCODING = { PLAIN: 0, RLE: 3 } as const;
+const ENCODING = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
 const CODEC = { UNCOMPRESSED: 0, GZIP: 2 } as const;
 /**
  * A page smaller than this is written uncompressed (the codec is per column chunk): a zlib stream
@@ -32,6 +32,7 @@ const CODEC = { UNCOMPRESSED: 0, GZIP: 2 } as const;
  */
 const MIN_COMPRESS_BYTES = 4096;
 const DATA_PAGE = 0;
+const DICTIONARY_PAGE = 2;
 const MAGIC = Buffer.from('PAR1', 'latin1');
 /** Level 1: most of level 6's size on these columns at a fraction of its CPU (docs/dataset.md). */
 const GZIP_LEVEL = 1;
@@ -72,6 +73,9 @@ function physical(t: ColumnType): Physical {
 
 interface ChunkMeta {
   offset: number;
+  /** The data page's offset (after the dictionary page, when there is one). */
+  dataOffset: number;
+  dictionary: boolean;
   stats: { min: Buffer; max: Buffer } | null;
   codec: number;
   compressed: number;
@@ -129,21 +133,46 @@ export class ParquetFile {
     for (let i = 0; i < bufs.length; i++) {
       const b = bufs[i] as ColumnBuffer;
       if (b.rows !== rows) throw new Error(`parquet: column ${this.columns[i]?.name} has ${b.rows} rows, not ${rows}`);
-      const body = b.page();
-      const codec = body.length >= MIN_COMPRESS_BYTES ? CODEC.GZIP : CODEC.UNCOMPRESSED;
-      const packed = codec === CODEC.GZIP ? gzipSync(body, { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }) : body;
+      const p = b.pages();
+      const body = p.data;
+      // one codec for the column chunk's pages
+      const codec = body.length + (p.dictionary?.length ?? 0) >= MIN_COMPRESS_BYTES ? CODEC.GZIP : CODEC.UNCOMPRESSED;
+      const pack = (x: Buffer): Buffer => (codec === CODEC.GZIP ? gzipSync(x, { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }) : x);
+      const offset = at;
+      let compressed = 0;
+      let uncompressed = 0;
+      if (p.dictionary !== null) {
+        const dict = p.dictionary;
+        const packedDict = pack(dict);
+        const size = p.dictionarySize;
+        const dh = this.thrift.message((w) =>
+          w
+            .i32(1, DICTIONARY_PAGE)
+            .i32(2, dict.length)
+            .i32(3, packedDict.length)
+            .struct(7, (d) => d.i32(1, size).i32(2, ENCODING.PLAIN)),
+        );
+        pieces.push(Buffer.from(dh), packedDict);
+        at += dh.length + packedDict.length;
+        compressed += dh.length + packedDict.length;
+        uncompressed += dh.length + dict.length;
+      }
+      const dataOffset = at;
+      const packed = pack(body);
+      const encoding = p.dictionary !== null ? ENCODING.RLE_DICTIONARY : ENCODING.PLAIN;
       const header = this.thrift.message((w) =>
         w
           .i32(1, DATA_PAGE)
           .i32(2, body.length)
           .i32(3, packed.length)
-          .struct(5, (d) => d.i32(1, rows).i32(2, ENCODING.PLAIN).i32(3, ENCODING.RLE).i32(4, ENCODING.RLE)),
+          .struct(5, (d) => d.i32(1, rows).i32(2, encoding).i32(3, ENCODING.RLE).i32(4, ENCODING.RLE)),
       );
-      const offset = at;
       // the header is a view of the Thrift writer's buffer, reused for the next one
       pieces.push(Buffer.from(header), packed);
       at += header.length + packed.length;
-      group.chunks.push({ offset, stats: b.stats(), codec, compressed: header.length + packed.length, uncompressed: header.length + body.length, values: rows, nulls: b.nulls });
+      compressed += header.length + packed.length;
+      uncompressed += header.length + body.length;
+      group.chunks.push({ offset, dataOffset, dictionary: p.dictionary !== null, stats: b.stats(), codec, compressed, uncompressed, values: rows, nulls: b.nulls });
     }
     this.writeAll(pieces, at - this.pos);
     for (const b of bufs) b.reset();
@@ -178,13 +207,14 @@ export class ParquetFile {
                 cc.i64(2, ch.offset).struct(3, (m) =>
                   m
                     .i32(1, physical(c.type).type)
-                    .i32List(2, [ENCODING.PLAIN, ENCODING.RLE])
+                    .i32List(2, ch.dictionary ? [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY] : [ENCODING.PLAIN, ENCODING.RLE])
                     .stringList(3, [c.name])
                     .i32(4, ch.codec)
                     .i64(5, ch.values)
                     .i64(6, ch.uncompressed)
                     .i64(7, ch.compressed)
-                    .i64(9, ch.offset)
+                    .i64(9, ch.dataOffset)
+                    .i64If(11, ch.dictionary ? ch.offset : null)
                     .struct(12, (st) => {
                       st.i64(3, ch.nulls);
                       const r = ch.stats;

@@ -84,6 +84,11 @@ export class ThriftWriter {
     return this;
   }
 
+  /** An optional i64 field: written only when there is a value. */
+  i64If(id: number, v: number | null): this {
+    return v === null ? this : this.i64(id, v);
+  }
+
   i8(id: number, v: number): this {
     this.field(id, CT.I8);
     this.byte(v & 0xff);
