@@ -4,7 +4,7 @@
  * usage errors, the install hint (exit 6) without DuckDB, the three output forms of query, and
  * --jobs 2 (worker threads, the built CLI) writing the same rows as --jobs 1.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,18 @@ describe('export', () => {
     expect(forced.stderr).toMatch(/1 capture exported/);
     const q = await runMain(['query', '--json', 'SELECT count(*) AS n FROM captures', ds]);
     expect(JSON.parse(q.stdout)).toEqual([{ n: 2 }]);
+  });
+
+  it('the same bytes under two names in one run into a new dataset: exported once, then seen as there', async () => {
+    const dir = path.join(tmp, 'dup');
+    const copy = path.join(tmp, 'two-paths-copy.pcap');
+    writeFileSync(copy, readFileSync(twoPaths));
+    // jobs 1: the copy's ID is known only after its analysis (hashed from its read), then found exported
+    const r = await runMain(['export', '--jobs', '1', '-o', dir, twoPaths, copy]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 capture exported, 1 already there/);
+    expect(readdirSync(path.join(dir, 'captures'))).toEqual([`capture=${await captureId([twoPaths])}`]);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
   it('records a capture that cannot be read, with its error and exit code, and goes on', async () => {
@@ -79,8 +91,12 @@ describe('export', () => {
     expect((await runMain(['export', '-o', path.join(tmp, 'x'), path.join(tmp, 'nothing-*.pcap')])).stderr).toMatch(/no file matches/);
   });
 
-  it('without DuckDB, export and query say how to install it and exit 6', async () => {
-    for (const argv of [['export', '-o', path.join(tmp, 'y'), twoPaths], ['query', 'SELECT 1', ds]]) {
+  it('export needs no DuckDB (its own Parquet writer); query says how to install it and exits 6', async () => {
+    const y = path.join(tmp, 'y');
+    const e = await runMain(['export', '-o', y, twoPaths], { env: { MPCAP_NO_DUCKDB: '1' } });
+    expect(e.code, e.stderr).toBe(0);
+    expect(readdirSync(path.join(y, 'subflows')).filter((d) => d.startsWith('capture='))).toHaveLength(1);
+    for (const argv of [['query', 'SELECT 1', ds], ['query', 'SELECT 1', twoPaths]]) {
       const r = await runMain(argv, { env: { MPCAP_NO_DUCKDB: '1' } });
       expect(r.code).toBe(6);
       expect(r.stderr).toMatch(/npm install @duckdb\/node-api/);

@@ -1,4 +1,4 @@
-/** DuckDB for `export` and `query`, or the CommandFailure (exit 6) that says how to install it. */
+/** DuckDB for `query`, or the CommandFailure (exit 6) that says how to install it. */
 import { DUCKDB_MODULE, loadDuckdb, NO_DUCKDB_EXIT, type DuckApi } from '../export/duckdb.js';
 import { CommandFailure } from './errors.js';
 

@@ -4,11 +4,10 @@
  */
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { exportCaptureSet, recordFailure, type ExportResult } from '../export/capture-set.js';
+import { exportCaptureSet, hasCaptures, recordFailure, type ExportResult } from '../export/capture-set.js';
 import { runPool } from '../export/pool.js';
 import { captureSets, SetError } from '../export/sets.js';
 import { plural } from '../analysis/plural.js';
-import { requireDuckdb } from './duckdb.js';
 import { UsageError, type SetExit } from './errors.js';
 import { version } from './version.js';
 import { ExitCode, prepareDirectory, type CliIo } from './io.js';
@@ -45,8 +44,8 @@ Examples:
   mpcap query "SELECT count(*) FROM subflows" ds/
 
 Layout: DIR/TABLE/capture=ID/part-0.parquet, ID the first 16 hex digits of the SHA-256 of the
-capture's bytes; see docs/dataset.md for every column. Needs the optional dependency @duckdb/node-api
-(exit 6 with an install hint when it is missing).`,
+capture's bytes; see docs/dataset.md for every column. mpcap writes the Parquet files itself:
+export needs no DuckDB (query does: the optional dependency @duckdb/node-api).`,
     )
     .action(async (captures: string[], opts: ExportOptions) => {
       setExit(await runExport(captures, opts, io));
@@ -76,7 +75,6 @@ async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promis
     return ExitCode.OK;
   }
   await prepareDirectory(opts.output, '-o');
-  const duck = await requireDuckdb('export', io.env);
   const generator = `mpcap ${version()}`;
   const out = opts.output;
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && io.env.CI === undefined;
@@ -88,13 +86,14 @@ async function runExport(args: string[], opts: ExportOptions, io: CliIo): Promis
     if (r.exitCode !== 0) code = Math.max(code, r.exitCode);
     if (r.error !== null) io.stderr.write(`${tty ? '\r\x1b[K' : ''}mpcap: ${r.files.join(' + ')}: ${r.status === 'failed' ? 'not exported' : 'warning'}: ${r.error}\n`);
     // a set whose worker died has no row yet: record it here
-    if (r.id === '') pending.push(recordFailure(duck, r.files, out, r.error ?? 'failed', r.exitCode, generator).then(() => undefined));
+    if (r.id === '') pending.push(recordFailure(r.files, out, r.error ?? 'failed', r.exitCode, generator).then(() => undefined));
     if (tty) io.stderr.write(`\r\x1b[Kexport: ${counts.exported + counts.skipped + counts.failed}/${sets.length} captures (${counts.failed} failed)`);
   };
+  const options = { force: opts.force === true, packets: opts.packets === true, generator, datasetHadCaptures: await hasCaptures(out) };
   if (jobs === 1 || sets.length === 1) {
-    for (const s of sets) done(await exportCaptureSet(duck, s, out, { force: opts.force === true, packets: opts.packets === true, generator }));
+    for (const s of sets) done(await exportCaptureSet(s, out, options));
   } else {
-    await runPool(duck, sets, out, { force: opts.force === true, packets: opts.packets === true, generator }, jobs, done);
+    await runPool(sets, out, options, jobs, done);
   }
   await Promise.all(pending);
   if (tty) io.stderr.write('\r\x1b[K');

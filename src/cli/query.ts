@@ -78,7 +78,7 @@ async function runQuery(sql: string, inputs: string[], opts: QueryOptions, io: C
     }
     temp = dir = await mkdtemp(join(tmpdir(), 'mpcap-query-'));
     for (const s of sets) {
-      const r = await exportCaptureSet(duck, s, dir, { force: false, packets: true, generator: `mpcap ${version()}` });
+      const r = await exportCaptureSet(s, dir, { force: false, packets: true, generator: `mpcap ${version()}` });
       if (r.error !== null) io.stderr.write(`mpcap: ${s.join(' + ')}: ${r.status === 'failed' ? 'not read' : 'warning'}: ${r.error}\n`);
       code = Math.max(code, r.exitCode);
     }

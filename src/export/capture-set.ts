@@ -11,9 +11,8 @@ import { Readable } from 'node:stream';
 import { Analysis } from '../analysis/analysis.js';
 import { runPipeline } from '../analysis/pipeline.js';
 import { CaptureFormatError, InputError } from '../dissect/errors.js';
-import { hashSet, unreadableId } from './capture-id.js';
+import { hashSet, IdTee, unreadableId } from './capture-id.js';
 import { TABLES } from './columns.js';
-import type { DuckApi } from './duckdb.js';
 import { PACKETS_TABLE, PacketRows } from './packets.js';
 import { ParquetCaptureWriter } from './parquet-writer.js';
 import { failedCaptureRow, reportRows } from './rows.js';
@@ -35,7 +34,7 @@ export function partitionDir(out: string, table: string, id: string): string {
 export { captureId } from './capture-id.js';
 
 /** Whether the dataset has any capture yet (none: nothing can be skipped, the hash need not come first). */
-async function hasCaptures(out: string): Promise<boolean> {
+export async function hasCaptures(out: string): Promise<boolean> {
   return ((await readdir(join(out, 'captures')).catch(() => [] as string[])).some((n) => n.startsWith('capture=')));
 }
 
@@ -49,52 +48,65 @@ export interface ExportOptions {
   packets: boolean;
   /** What wrote the dataset ("mpcap VERSION"), as analyze --json's generator. */
   generator: string;
+  /**
+   * Whether the dataset had a capture when this run began (the CLI looks once). When it had none,
+   * no set can be skipped before it is read (only one this run exported already, seen after its
+   * analysis), so the hash is made from the bytes the analysis reads. Unset: looked at per set.
+   */
+  datasetHadCaptures?: boolean;
 }
 
-export async function exportCaptureSet(duck: DuckApi, files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
+export async function exportCaptureSet(files: string[], out: string, opts: ExportOptions): Promise<ExportResult> {
   const force = opts.force;
-  // the hash, on its own thread for a big set (capture-id.ts), while the analysis reads the files;
-  // first when the dataset may have this capture already (then skipped unread, unless --force)
-  const hashing = hashSet(files).then(
-    (id) => ({ id, error: null }),
-    (e: unknown) => ({ id: null, error: e instanceof Error ? e.message : String(e) }),
-  );
+  // first when the dataset may have this capture already (then skipped unread, unless --force);
+  // otherwise one file is hashed from the bytes the analysis reads (no second read), several on
+  // the hash thread for a big set (capture-id.ts) while the analysis reads them
+  let hashing: Promise<{ id: string | null; error: string | null }> | null = null;
+  const startHash = (): Promise<{ id: string | null; error: string | null }> =>
+    (hashing ??= hashSet(files).then(
+      (id) => ({ id, error: null }),
+      (e: unknown) => ({ id: null, error: e instanceof Error ? e.message : String(e) }),
+    ));
   const hashed = async (): Promise<ExportResult | string> => {
-    const h = await hashing;
+    const h = await startHash();
     // unreadable: recorded under the hash of its names, so that a re-run records it once
-    return h.id ?? (await writeFailed(duck, files, out, unreadableId(files), h.error as string, 3, opts.generator));
+    return h.id ?? (await writeFailed(files, out, unreadableId(files), h.error as string, 3, opts.generator));
   };
-  if (!force && (await hasCaptures(out))) {
+  const first = !force && (opts.datasetHadCaptures ?? (await hasCaptures(out)));
+  if (first) {
     const id = await hashed();
     if (typeof id !== 'string') return id;
     if (await isExported(out, id)) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
   }
+  const tee = !first && files.length === 1 ? await IdTee.of(files[0] as string) : null;
+  if (!first && tee === null) void startHash();
   const analysis = new Analysis();
   const staging = await makeStaging(out);
-  const w = await ParquetCaptureWriter.create(duck);
+  const w = new ParquetCaptureWriter(staging, opts.generator);
   try {
     let packets: PacketRows | null = null;
     if (opts.packets) {
       await mkdir(join(staging, PACKETS_TABLE.name));
-      packets = await PacketRows.create(duck, w.connection, join(staging, PACKETS_TABLE.name));
+      packets = new PacketRows(join(staging, PACKETS_TABLE.name), opts.generator);
       analysis.pipeline.subscribe(packets);
     }
     let summary;
     try {
       // never standard input ('-' is refused: a capture is named by its bytes); no process.stdin in a worker
-      const p = packets;
-      summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]), ...(p ? { afterChunk: () => p.maybeFlush() } : {}) });
+      summary = await runPipeline(files, analysis.pipeline, { stdin: Readable.from([]), ...(tee ? { onFileBytes: tee.update } : {}) });
     } catch (e) {
       w.close();
       const id = await hashed();
       if (typeof id !== 'string') return id;
-      if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(duck, files, out, id, e.message, 3, opts.generator);
+      if (e instanceof InputError || e instanceof CaptureFormatError) return await writeFailed(files, out, id, e.message, 3, opts.generator);
       // a bug on one capture is recorded with it (exit 1, as analyze's) and the others go on
-      return await writeFailed(duck, files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1, opts.generator);
+      return await writeFailed(files, out, id, `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1, opts.generator);
     }
-    await packets?.finish();
-    const id = await hashed();
+    packets?.finish();
+    const id = tee?.digest() ?? (await hashed());
     if (typeof id !== 'string') return id;
+    // exported meanwhile by this run (the same bytes under another name)
+    if (!first && !force && (await isExported(out, id))) return { id, files, status: 'skipped', exitCode: 0, error: null, packets: 0 };
     let exitCode = 0;
     let error: string | null = null;
     for (const input of summary.inputs) {
@@ -106,7 +118,7 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
     }
     const parts = analysis.parts(files[0] as string, summary, opts.generator);
     reportRows(parts, w, { error, exitCode });
-    await w.finish(staging);
+    w.finish();
     await place(staging, out, id, packets !== null);
     return { id, files, status: 'exported', exitCode, error, packets: summary.frames };
   } finally {
@@ -116,17 +128,17 @@ export async function exportCaptureSet(duck: DuckApi, files: string[], out: stri
 }
 
 /** Record a set that could not be exported (its worker died) under the hash of its names. */
-export function recordFailure(duck: DuckApi, files: string[], out: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
-  return writeFailed(duck, files, out, unreadableId(files), error, exitCode, generator);
+export function recordFailure(files: string[], out: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
+  return writeFailed(files, out, unreadableId(files), error, exitCode, generator);
 }
 
 
-async function writeFailed(duck: DuckApi, files: string[], out: string, id: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
-  const w = await ParquetCaptureWriter.create(duck);
+async function writeFailed(files: string[], out: string, id: string, error: string, exitCode: number, generator: string): Promise<ExportResult> {
   const staging = await makeStaging(out);
+  const w = new ParquetCaptureWriter(staging, generator);
   try {
     failedCaptureRow({ file: files[0] as string, files: files.length, error, exitCode, generator }, w);
-    await w.finish(staging);
+    w.finish();
     await place(staging, out, id, false);
   } finally {
     w.close();

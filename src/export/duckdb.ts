@@ -1,7 +1,7 @@
 /**
- * DuckDB (`@duckdb/node-api`, an optional dependency) loaded only by `export` and `query`, as the
- * libpcap binding is only by `live`: without it the rest of mpcap works, and these two commands
- * say how to install it and exit 6 (src/cli/duckdb.ts).
+ * DuckDB (`@duckdb/node-api`, an optional dependency) loaded only by `query`, as the libpcap
+ * binding is only by `live`: without it the rest of mpcap works (`export` writes its Parquet files
+ * itself), and `query` says how to install it and exits 6 (src/cli/duckdb.ts).
  */
 import type * as Duck from '@duckdb/node-api';
 

@@ -1,20 +1,18 @@
 /**
  * `export --packets`: the per-packet MPTCP table, one row per packet of an MPTCP subflow or with
- * an MPTCP option, written while the capture is read, in bounded memory: rows are gathered in
- * column arrays of one DuckDB vector (2048 rows), appended as one data chunk (a few calls per
- * 2048 rows, not one per value), and every ROWS_PER_PART rows the table is copied out to
- * packets/part-N.parquet and emptied. Staging columns are numbers that fit a double; the 64-bit
- * ones (raw DSN and data ACK) are two 32-bit halves, put together by the COPY's SELECT.
+ * an MPTCP option, written while the capture is read, in bounded memory: each packet's values go
+ * straight into the column buffers of parquet-file.ts (PLAIN bytes: no object per packet, the
+ * 64-bit values from their 32-bit halves, no bigint), and every ROWS_PER_PART rows they are
+ * written out as packets/part-N.parquet (one row group) and reused.
  */
 import { join } from 'node:path';
-import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { PacketSubscriber } from '../analysis/pipeline.js';
 import type { Frame } from '../dissect/frame.js';
 import { DSS_WIRE, type Dss } from '../dissect/mptcp.js';
 import type { Segment } from '../dissect/segment.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
 import type { Table } from './columns.js';
-import { sqlString, type DuckApi } from './duckdb.js';
+import { ColumnBuffer, ParquetFile } from './parquet-file.js';
 
 export const PACKETS_TABLE: Table = {
   name: 'packets',
@@ -38,45 +36,24 @@ export const PACKETS_TABLE: Table = {
   ],
 };
 
-/** Rows per Parquet file: about 8 MB of staging in DuckDB (262,144 rows cost 55 MB more peak RSS on the 1 GB capture, docs/dataset.md). */
+/** Rows per Parquet file (one row group): ~6 MB of column buffers, reused part after part. */
 export const ROWS_PER_PART = 65_536;
-const VECTOR = 2048;
 
-/** Staging columns: name, DuckDB type. */
-const STAGING: Array<[string, string]> = [
-  ['frame', 'UINTEGER'], ['tsSec', 'DOUBLE'], ['tsNsec', 'UINTEGER'], ['tcpStream', 'INTEGER'], ['mptcpStream', 'INTEGER'], ['subtypes', 'VARCHAR'],
-  ['tcpFlags', 'INTEGER'], ['dsn', 'DOUBLE'], ['seqHi', 'UINTEGER'], ['seqLo', 'UINTEGER'], ['subflowSeq', 'UINTEGER'], ['dataLen', 'INTEGER'],
-  ['ackHi', 'UINTEGER'], ['ackLo', 'UINTEGER'], ['dataFin', 'BOOLEAN'], ['payloadLen', 'INTEGER'], ['problems', 'INTEGER'],
-];
-
-const CREATE_STAGING = `CREATE TEMP TABLE packets_staging (${STAGING.map(([n, t]) => `"${n}" ${t}`).join(', ')})`;
-
-const SELECT = `SELECT frame, make_timestamp_ns(CAST(tsSec AS BIGINT) * 1000000000 + tsNsec) AS "time", "tcpStream", "mptcpStream", subtypes, "tcpFlags",
-  CAST(dsn AS UBIGINT) AS dsn, (CAST("seqHi" AS UBIGINT) << 32) | "seqLo" AS "dataSeq", "subflowSeq", "dataLen",
-  (CAST("ackHi" AS UBIGINT) << 32) | "ackLo" AS "dataAck", "dataFin", "payloadLen", problems FROM packets_staging`;
+const enum C {
+  frame, time, tcpStream, mptcpStream, subtypes, tcpFlags, dsn, dataSeq, subflowSeq, dataLen, dataAck, dataFin, payloadLen, problems,
+}
 
 export class PacketRows implements PacketSubscriber {
-  private readonly cols: DuckDBValue[][] = STAGING.map(() => []);
-  private n = 0;
-  private chunk: DuckDBDataChunk | null = null;
-  private inTable = 0;
+  private readonly cols: ColumnBuffer[] = PACKETS_TABLE.columns.map((c) => new ColumnBuffer(c.type));
+  private inPart = 0;
   private part = 0;
   rows = 0;
-  private constructor(
-    private readonly duck: DuckApi,
-    private readonly conn: DuckDBConnection,
-    private appender: DuckDBAppender,
-    private readonly types: DuckDBType[],
-    private readonly dir: string,
-  ) {}
 
-  /** Staging table in `conn`; Parquet files into dir/packets/. */
-  static async create(duck: DuckApi, conn: DuckDBConnection, dir: string): Promise<PacketRows> {
-    await conn.run(CREATE_STAGING);
-    const a = await conn.createAppender('packets_staging');
-    const types = STAGING.map((_, i) => a.columnType(i));
-    return new PacketRows(duck, conn, a, types, dir);
-  }
+  /** Parquet files into dir (the staging packets/ directory). */
+  constructor(
+    private readonly dir: string,
+    private readonly createdBy: string,
+  ) {}
 
   packet(frame: Frame, seg: Segment, info: PacketInfo): void {
     if (!seg.isTcp || (!seg.hasMptcpOption && info.mptcpStream === null)) return;
@@ -92,62 +69,48 @@ export class PacketRows implements PacketSubscriber {
     }
     const w = dss === null ? null : dss[DSS_WIRE];
     const c = this.cols;
-    const k = this.n;
-    c[0]![k] = frame.number;
-    c[1]![k] = frame.tsSec;
-    c[2]![k] = frame.tsNsec;
-    c[3]![k] = info.tcpStream;
-    c[4]![k] = info.mptcpStream;
-    c[5]![k] = subtypes;
-    c[6]![k] = seg.flags;
-    c[7]![k] = info.dsn;
-    c[8]![k] = w !== null && w.hasSeq ? w.seqHi : null;
-    c[9]![k] = w !== null && w.hasSeq ? w.seqLo : null;
-    c[10]![k] = dss === null ? null : dss.subflowSeq;
-    c[11]![k] = dss === null ? null : dss.dataLen;
-    c[12]![k] = w !== null && w.hasAck ? w.ackHi : null;
-    c[13]![k] = w !== null && w.hasAck ? w.ackLo : null;
-    c[14]![k] = dss === null ? null : dss.dataFin;
-    c[15]![k] = seg.payloadLen;
-    c[16]![k] = problems;
+    c[C.frame]!.int32(frame.number);
+    c[C.time]!.int64Ns(frame.tsSec, frame.tsNsec);
+    if (info.tcpStream === null) c[C.tcpStream]!.null();
+    else c[C.tcpStream]!.int32(info.tcpStream);
+    if (info.mptcpStream === null) c[C.mptcpStream]!.null();
+    else c[C.mptcpStream]!.int32(info.mptcpStream);
+    if (subtypes === null) c[C.subtypes]!.null();
+    else c[C.subtypes]!.string(subtypes);
+    c[C.tcpFlags]!.int32(seg.flags);
+    if (info.dsn === null) c[C.dsn]!.null();
+    else c[C.dsn]!.int64Number(info.dsn);
+    if (w !== null && w.hasSeq) c[C.dataSeq]!.int64(w.seqHi, w.seqLo);
+    else c[C.dataSeq]!.null();
+    if (dss === null || dss.subflowSeq === null) c[C.subflowSeq]!.null();
+    else c[C.subflowSeq]!.int32(dss.subflowSeq);
+    if (dss === null || dss.dataLen === null) c[C.dataLen]!.null();
+    else c[C.dataLen]!.int32(dss.dataLen);
+    if (w !== null && w.hasAck) c[C.dataAck]!.int64(w.ackHi, w.ackLo);
+    else c[C.dataAck]!.null();
+    if (dss === null) c[C.dataFin]!.null();
+    else c[C.dataFin]!.bool(dss.dataFin);
+    c[C.payloadLen]!.int32(seg.payloadLen);
+    c[C.problems]!.int32(problems);
     this.rows++;
-    if (++this.n === VECTOR) this.appendChunk();
+    // a full part goes to its file at once (the writer is synchronous): the buffers never grow past it
+    if (++this.inPart === ROWS_PER_PART) this.flush();
   }
 
-  private appendChunk(): void {
-    if (this.n === 0) return;
-    // one chunk, reset and refilled: a new one per 2048 rows is ~0.3 MB of native memory that only
-    // its finalizer frees, which V8 (seeing a small JS object) runs late: 150 MB more peak RSS on
-    // the 1 GB bench capture
-    const chunk = (this.chunk ??= this.duck.DuckDBDataChunk.create(this.types, VECTOR));
-    chunk.reset();
-    const cols = this.n === VECTOR ? this.cols : this.cols.map((c) => c.slice(0, this.n));
-    chunk.setColumns(cols);
-    this.appender.appendDataChunk(chunk);
-    this.inTable += this.n;
-    this.n = 0;
-  }
-
-  /** Between chunks of the capture: a full part goes to its Parquet file. */
-  async maybeFlush(): Promise<void> {
-    if (this.inTable >= ROWS_PER_PART) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    this.appendChunk();
-    this.appender.closeSync();
-    await this.conn.run(`COPY (${SELECT}) TO ${sqlString(join(this.dir, `part-${this.part++}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
-    // dropped and made again, not DELETEd: DuckDB keeps a deleted row's memory with its table
-    // (the staging table grew by 7.5 MB a part, to 88 MB on the 1 GB bench capture)
-    await this.conn.run('DROP TABLE packets_staging');
-    await this.conn.run(CREATE_STAGING);
-    this.appender = await this.conn.createAppender('packets_staging');
-    this.inTable = 0;
+  private flush(): void {
+    const f = new ParquetFile(join(this.dir, `part-${this.part++}.parquet`), PACKETS_TABLE.columns, this.createdBy);
+    try {
+      if (this.inPart > 0) f.writeRowGroup(this.cols);
+    } catch (e) {
+      f.abort();
+      throw e;
+    }
+    f.close();
+    this.inPart = 0;
   }
 
   /** The last part (also when there was no row: the file carries the schema). */
-  async finish(): Promise<void> {
-    if (this.inTable > 0 || this.n > 0 || this.part === 0) await this.flush();
-    this.appender.closeSync();
+  finish(): void {
+    if (this.inPart > 0 || this.part === 0) this.flush();
   }
 }

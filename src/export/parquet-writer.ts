@@ -1,139 +1,100 @@
 /**
- * One capture's tables written as Parquet through DuckDB: rows go into an in-memory table per
- * dataset table through an Appender (no SQL text per row), then `COPY … TO … (FORMAT parquet)`
- * writes each file. The choice, against a pure-JS writer, is measured in docs/dataset.md.
+ * One capture's tables written as Parquet (parquet-file.ts): each row's values go straight into
+ * its table's column buffers, a row group is written every ROW_GROUP_ROWS rows (so that a capture
+ * of a million connections is never held whole) and `finish` writes the rest and every footer:
+ * DIR/TABLE/part-0.parquet for every table, an empty table too (the file carries the schema).
+ * The choice of this writer over DuckDB's, measured, is in docs/dataset.md.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { TABLES, type ColumnType, type Table } from './columns.js';
-import { sqlName, sqlString, type DuckApi } from './duckdb.js';
+import { TABLES, type Table } from './columns.js';
+import { ColumnBuffer, ParquetFile } from './parquet-file.js';
 import type { RowSink, Value } from './rows.js';
 
-/** Parquet compression: zstd is ~30% smaller than snappy here and every reader named in the README reads it. */
-const COMPRESSION = 'zstd';
+/** Rows per row group (DuckDB's COPY wrote ~122,880): a few MB of buffers for the widest table. */
+export const ROW_GROUP_ROWS = 65_536;
 
-export function createTableSql(t: Table, name: string): string {
-  return `CREATE TEMP TABLE ${sqlName(name)} (${t.columns.map((c) => `${sqlName(c.name)} ${c.type}`).join(', ')})`;
-}
+type Put = (b: ColumnBuffer, v: Exclude<Value, null>) => void;
 
-type Append = (a: DuckDBAppender, v: Value) => void;
-
-function appender(type: ColumnType, duck: DuckApi): Append {
-  switch (type) {
-    case 'UBIGINT':
-      return (a, v) => a.appendUBigInt(v as bigint);
-    case 'BIGINT':
-      return (a, v) => a.appendBigInt(v as bigint);
-    case 'INTEGER':
-      return (a, v) => a.appendInteger(v as number);
-    case 'UINTEGER':
-      return (a, v) => a.appendUInteger(v as number);
-    case 'DOUBLE':
-      return (a, v) => a.appendDouble(v as number);
-    case 'BOOLEAN':
-      return (a, v) => a.appendBoolean(v as boolean);
-    case 'VARCHAR':
-      return (a, v) => a.appendVarchar(v as string);
-    case 'TIMESTAMP_NS':
-      return (a, v) => a.appendTimestampNanoseconds(duck.timestampNanosValue(v as bigint));
-  }
-}
-
-let instance: Promise<DuckDBInstance> | null = null;
-
-/**
- * One DuckDB thread: the parallelism is one capture per thread (--jobs), not inside DuckDB. Its
- * allocator (jemalloc) otherwise keeps up to 512 MB freed by a statement before giving it back:
- * at 1 MB, `export --packets` of the 1 GB bench capture peaks ~30 MB lower (docs/dataset.md).
- */
-const INSTANCE_OPTIONS: Record<string, string> = {
-  threads: '1',
-  allocator_bulk_deallocation_flush_threshold: '1MB',
-  ...(process.env.MPCAP_X ? (JSON.parse(process.env.MPCAP_X) as Record<string, string>) : {}),
+const PUT: Record<string, Put> = {
+  UBIGINT: (b, v) => b.int64Big(v as bigint),
+  BIGINT: (b, v) => b.int64Big(v as bigint),
+  TIMESTAMP_NS: (b, v) => b.int64Big(v as bigint),
+  INTEGER: (b, v) => b.int32(v as number),
+  UINTEGER: (b, v) => b.int32(v as number),
+  DOUBLE: (b, v) => b.double(v as number),
+  BOOLEAN: (b, v) => b.bool(v as boolean),
+  VARCHAR: (b, v) => b.string(v as string),
 };
 
-/**
- * One in-memory DuckDB per thread (main or --jobs worker), made once and kept: making and closing
- * one per capture cost ~18 ms each (20 % of a 4 MB capture's export).
- */
-function threadInstance(duck: DuckApi): Promise<DuckDBInstance> {
-  instance ??= duck.DuckDBInstance.create(':memory:', INSTANCE_OPTIONS).catch((e: unknown) => {
-    instance = null;
-    throw e;
-  });
-  return instance;
-}
-
-interface Open {
-  table: Table;
-  name: string;
-  appender: DuckDBAppender;
-  append: Append[];
-  rows: number;
-}
-
-/** Rows of one capture into DuckDB; `finish` writes DIR/TABLE/part-0.parquet for every table. */
-export class ParquetCaptureWriter implements RowSink {
-  private readonly open = new Map<Table, Open>();
-
-  private constructor(private readonly conn: DuckDBConnection) {}
-
-  static async create(duck: DuckApi): Promise<ParquetCaptureWriter> {
-    // a connection of this thread's instance: its TEMP tables are its own and go with it
-    const conn = await (await threadInstance(duck)).connect();
-    const w = new ParquetCaptureWriter(conn);
-    for (const t of TABLES) {
-      const name = `t_${t.name}`;
-      await conn.run(createTableSql(t, name));
-      const a = await conn.createAppender(name);
-      w.open.set(t, { table: t, name, appender: a, append: t.columns.map((c) => appender(c.type, duck)), rows: 0 });
-    }
-    return w;
+class TableOut {
+  readonly bufs: ColumnBuffer[];
+  readonly put: Put[];
+  file: ParquetFile | null = null;
+  rows = 0;
+  constructor(readonly table: Table) {
+    this.bufs = table.columns.map((c) => new ColumnBuffer(c.type));
+    this.put = table.columns.map((c) => PUT[c.type] as Put);
   }
+}
 
-  /** The connection the tables are in (the per-packet table stages its rows there too). */
-  get connection(): DuckDBConnection {
-    return this.conn;
+/** Rows of one capture; files under `dir` (the capture's staging directory). */
+export class ParquetCaptureWriter implements RowSink {
+  private readonly out = new Map<Table, TableOut>();
+  private closed = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly createdBy: string,
+  ) {
+    for (const t of TABLES) this.out.set(t, new TableOut(t));
   }
 
   row(table: Table, values: Value[]): void {
-    const o = this.open.get(table) as Open;
-    const a = o.appender;
+    const o = this.out.get(table) as TableOut;
+    const bufs = o.bufs;
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as Value;
-      if (v === null) a.appendNull();
-      else (o.append[i] as Append)(a, v);
+      const b = bufs[i] as ColumnBuffer;
+      if (v === null) b.null();
+      else (o.put[i] as Put)(b, v);
     }
-    a.endRow();
     o.rows++;
+    if ((bufs[0] as ColumnBuffer).rows >= ROW_GROUP_ROWS) this.flush(o);
   }
 
-  /** Rows appended to a table so far. */
+  /** Rows given to a table so far. */
   rows(name: string): number {
-    for (const o of this.open.values()) if (o.table.name === name) return o.rows;
+    for (const o of this.out.values()) if (o.table.name === name) return o.rows;
     return 0;
   }
 
-  /** Write every table to dir/TABLE/part-0.parquet (an empty table too: the file carries the schema). */
-  async finish(dir: string): Promise<void> {
-    try {
-      for (const o of this.open.values()) {
-        o.appender.closeSync();
-        const tdir = join(dir, o.table.name);
-        await mkdir(tdir, { recursive: true });
-        await this.conn.run(`COPY ${sqlName(o.name)} TO ${sqlString(join(tdir, 'part-0.parquet'))} (FORMAT parquet, COMPRESSION ${COMPRESSION})`);
-      }
-    } finally {
-      this.close();
+  private flush(o: TableOut): void {
+    if (o.file === null) {
+      const tdir = join(this.dir, o.table.name);
+      mkdirSync(tdir, { recursive: true });
+      o.file = new ParquetFile(join(tdir, 'part-0.parquet'), o.table.columns, this.createdBy);
     }
+    if ((o.bufs[0] as ColumnBuffer).rows > 0) o.file.writeRowGroup(o.bufs);
   }
 
-  private closed = false;
+  /** The last row group and the footer of every table's file. */
+  finish(): void {
+    for (const o of this.out.values()) {
+      this.flush(o);
+      (o.file as ParquetFile).close();
+    }
+    this.closed = true;
+  }
 
+  /** After an error: files closed without a footer and removed. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.conn.closeSync();
+    for (const o of this.out.values()) {
+      if (o.file === null) continue;
+      o.file.abort();
+      rmSync(join(this.dir, o.table.name), { recursive: true, force: true });
+    }
   }
 }

@@ -6,7 +6,7 @@
  *
  * Why the main thread takes sets too: every thread is its own V8 isolate, which loads the modules
  * and optimises the hot path again (~0.6 s of TurboFan CPU on the 2-core VM, docs/dataset.md), and
- * the main thread has DuckDB loaded already. N workers beside an idle main thread paid that once
+ * the main thread has the modules loaded already. N workers beside an idle main thread paid that once
  * more than needed. Sets go largest first, so that a big one does not start last and run alone.
  */
 import { existsSync } from 'node:fs';
@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import { keepV8Flags } from '../analysis/v8-flags.js';
 import { Worker } from 'node:worker_threads';
 import { exportCaptureSet, type ExportOptions, type ExportResult } from './capture-set.js';
-import type { DuckApi } from './duckdb.js';
 import type { ResultMessage, TaskMessage } from './worker.js';
 
 /** The compiled worker: beside this file in dist/, or dist/ when this file runs from src/ (tests). */
@@ -38,7 +37,7 @@ export async function largestFirst(sets: string[][]): Promise<string[][]> {
   return sized.map((s) => s.files);
 }
 
-export async function runPool(duck: DuckApi, sets: string[][], out: string, opts: ExportOptions, jobs: number, done: (r: ExportResult) => void): Promise<void> {
+export async function runPool(sets: string[][], out: string, opts: ExportOptions, jobs: number, done: (r: ExportResult) => void): Promise<void> {
   const queue = await largestFirst(sets);
   let next = 0;
   const url = workerUrl();
@@ -73,7 +72,7 @@ export async function runPool(duck: DuckApi, sets: string[][], out: string, opts
     while (next < queue.length) {
       const files = queue[next++] as string[];
       // as a worker's: an error outside the capture's own (recorded by exportCaptureSet) fails this set only
-      const r = await exportCaptureSet(duck, files, out, opts).catch(
+      const r = await exportCaptureSet(files, out, opts).catch(
         (e: unknown): ExportResult => ({ id: '', files, status: 'failed', exitCode: 1, error: `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, packets: 0 }),
       );
       done(r);

@@ -37,6 +37,11 @@ export interface ReadCaptureOptions {
    * back-pressure, once per chunk rather than per packet.
    */
   afterChunk?: () => Promise<void> | void;
+  /**
+   * Each chunk of a file's own bytes (before any gunzip), in order, as it is read: `export` hashes
+   * the capture in the same pass (src/export/capture-id.ts). Valid only during the call.
+   */
+  onFileBytes?: (bytes: Uint8Array) => void;
 }
 
 export type ReadCaptureSummary = CaptureSummary & { compressed: boolean };
@@ -63,7 +68,7 @@ export async function readCapture(path: string, onFrame: FrameHandler, opts: Rea
     } catch (e) {
       throw new InputError(`cannot open ${shownName}: ${describeIoError(e)}`, path, e);
     }
-    file = new FileChunks(handle, chunkBytes, path, shownName);
+    file = new FileChunks(handle, chunkBytes, path, shownName, opts.onFileBytes ?? null);
   }
 
   const chunks = file !== null ? file.chunks() : readChunks(raw as NodeJS.ReadableStream, path, shownName);
@@ -141,6 +146,7 @@ class FileChunks {
     private readonly size: number,
     private readonly path: string,
     private readonly shownName: string,
+    private readonly onBytes: ((bytes: Uint8Array) => void) | null,
   ) {
     this.buffers = [new Uint8Array(size), new Uint8Array(size)];
   }
@@ -153,6 +159,7 @@ class FileChunks {
         const n = await pending;
         if (n === 0) return;
         const cur = (this.buffers[i] as Uint8Array).subarray(0, n);
+        this.onBytes?.(cur);
         const out = this.reuse ? cur : Uint8Array.from(cur);
         i ^= 1;
         pending = this.read(i);
