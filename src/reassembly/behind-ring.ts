@@ -125,9 +125,11 @@ export class BehindRing {
     const cap = this.cap === 0 ? FIRST_CAPACITY : this.cap * 2;
     const buf = new Float64Array(cap * STRIDE);
     const gaps = this.gaps === null ? null : new Array<Gap | null>(cap).fill(null);
+    const old = this.buf;
     for (let i = 0; i < this.size; i++) {
       const s = this.slot(i);
-      buf.set(this.buf.subarray(s * STRIDE, s * STRIDE + STRIDE), i * STRIDE);
+      // element by element: a subarray per range was garbage the size of the ring at each doubling
+      for (let k = 0; k < STRIDE; k++) buf[i * STRIDE + k] = old[s * STRIDE + k] as number;
       if (gaps !== null) gaps[i] = (this.gaps as Array<Gap | null>)[s] ?? null;
     }
     this.buf = buf;

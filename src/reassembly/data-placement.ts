@@ -22,7 +22,7 @@ import {
 } from './data-records.js';
 import { Behind, BehindRing } from './behind-ring.js';
 import { DataTally } from './data-tally.js';
-import { HeldSegments, type Piece } from './held-segments.js';
+import { HeldSegments, NONE } from './held-segments.js';
 
 /** Contiguous ranges from one subflow are merged when sent within this long of each other. */
 const MERGE_WINDOW_SEC = 0.0002;
@@ -103,8 +103,9 @@ export abstract class DataPlacement extends DataTally {
     if (end > this.maxRelEnd) this.maxRelEnd = end;
     if (start === this.nextRel) {
       // The common case: in order, nothing held that it overlaps. No search.
-      const ahead = this.held.first();
-      if (ahead === null || ahead.start >= end) {
+      const h = this.held;
+      const ahead = h.first();
+      if (ahead === NONE || h.start(ahead) >= end) {
         this.fresh(start, end, start, bytes, subflow, time, capturedLen);
         this.prune();
         return;
@@ -161,24 +162,26 @@ export abstract class DataPlacement extends DataTally {
    */
   private ahead(cur: number, end: number, start: number, bytes: Uint8Array, subflow: number, time: number, capturedLen: number): number {
     // Past everything held (the usual out-of-order arrival): nothing to overlap, no search.
-    const top = this.held.last();
-    let node = top === null || top.end <= cur ? null : this.held.firstEndingAfter(cur);
+    const h = this.held;
+    const top = h.last();
+    let node = top === NONE || h.end(top) <= cur ? NONE : h.firstEndingAfter(cur);
     while (cur < end) {
-      if (node === null || node.start >= end) {
+      if (node === NONE || h.start(node) >= end) {
         this.fresh(cur, end, start, bytes, subflow, time, capturedLen);
         return end;
       }
-      if (node.start > cur) {
+      const nodeStart = h.start(node);
+      if (nodeStart > cur) {
         const delivers = cur === this.nextRel;
-        this.fresh(cur, node.start, start, bytes, subflow, time, capturedLen);
-        cur = node.start;
+        this.fresh(cur, nodeStart, start, bytes, subflow, time, capturedLen);
+        cur = nodeStart;
         // delivering drained `node` and what follows it: the rest is behind the point now
         if (delivers) return cur;
       }
-      const ovEnd = Math.min(end, node.end);
-      this.duplicate(node.subflow, node.time, ovEnd - cur, subflow, time);
+      const ovEnd = Math.min(end, h.end(node));
+      this.duplicate(h.subflow(node), h.time(node), ovEnd - cur, subflow, time);
       cur = ovEnd;
-      node = this.held.next(node);
+      node = h.next(node);
     }
     return cur;
   }
@@ -251,7 +254,7 @@ export abstract class DataPlacement extends DataTally {
     this.proofFillReady = -Infinity;
     for (;;) {
       const p = this.held.first();
-      const gapEnd = p === null ? target : Math.min(p.start, target);
+      const gapEnd = p === NONE ? target : Math.min(this.held.start(p), target);
       if (gapEnd > this.nextRel) this.gap(this.nextRel, gapEnd, kind, time, frame);
       this.drain(time, kind === Behind.NotCaptured ? Made.Proof : Made.Skip);
       if (this.nextRel >= target) break;
@@ -305,23 +308,30 @@ export abstract class DataPlacement extends DataTally {
 
   /** Deliver the held pieces that start at the in-order point, one after another. */
   private drain(time: number, made: Made): void {
-    let p = this.held.first();
-    while (p !== null && p.start === this.nextRel) {
-      const n = p.end - p.start;
-      this.countSnapLost(n, p.captured);
-      if (this.sink !== null && p.bytes !== null) this.writeSink(p.bytes, n, this.fillHoles);
+    const h = this.held;
+    let p = h.first();
+    while (p !== NONE && h.start(p) === this.nextRel) {
+      const pStart = h.start(p);
+      const pEnd = h.end(p);
+      const pTime = h.time(p);
+      const n = pEnd - pStart;
+      this.countSnapLost(n, h.captured(p));
+      if (this.sink !== null) {
+        const copy = h.copy(p);
+        if (copy !== null) this.writeSink(copy, n, this.fillHoles);
+      }
       let delay = -1;
-      if (made === Made.Fill) delay = time > p.time ? time - p.time : 0;
-      else if (made === Made.Proof) delay = this.proofDelay(p, time);
+      if (made === Made.Fill) delay = time > pTime ? time - pTime : 0;
+      else if (made === Made.Proof) delay = this.proofDelay(pTime, time);
       if (delay >= 0) {
         this.waited(n, delay);
         if (made === Made.Proof && this.waitedForProof) this.releasedByCaptureGapBytes += n;
       }
       this.deliveredBytes += n;
-      this.nextRel = p.end;
-      this.behind.push(p.start, p.end, Behind.Received, p.subflow, p.time, null);
-      this.held.release();
-      p = this.held.first();
+      this.nextRel = pEnd;
+      this.behind.push(pStart, pEnd, Behind.Received, h.subflow(p), pTime, null);
+      h.release();
+      p = h.first();
     }
     this.record(time);
   }
@@ -333,20 +343,20 @@ export abstract class DataPlacement extends DataTally {
    * been). Waiting for a piece that arrived later is a real fill; waiting only for the proof
    * counts when the receiver's ACKs showed it stuck at the gap after this piece arrived.
    */
-  private proofDelay(p: Piece, provenAt: number): number {
+  private proofDelay(arrived: number, provenAt: number): number {
     const fillReady = this.proofFillReady;
-    if (p.time > this.proofFillReady) this.proofFillReady = p.time;
-    const proofCounts = p.time <= this.stillMissingAt && provenAt > p.time;
+    if (arrived > this.proofFillReady) this.proofFillReady = arrived;
+    const proofCounts = arrived <= this.stillMissingAt && provenAt > arrived;
     this.waitedForProof = proofCounts && provenAt > fillReady;
-    if (fillReady > p.time) return (this.waitedForProof ? provenAt : fillReady) - p.time;
-    return proofCounts ? provenAt - p.time : -1;
+    if (fillReady > arrived) return (this.waitedForProof ? provenAt : fillReady) - arrived;
+    return proofCounts ? provenAt - arrived : -1;
   }
 
   /** Past a cap: skip the oldest gap (the one at the in-order point) until back under. */
   private enforceCaps(time: number): void {
     // A proof waiting for its grace goes first: those gaps are known capture gaps, not skips.
     if (this.provenTo > this.nextRel && this.held.overCap) this.applyProof();
-    while (this.held.segments > 0 && this.held.overCap) this.skipTo((this.held.first() as Piece).start, Behind.Skipped, time, null);
+    while (this.held.segments > 0 && this.held.overCap) this.skipTo(this.held.start(this.held.first()), Behind.Skipped, time, null);
   }
 
   /** `view` holds the captured part of `len` bytes at the sink's position. */

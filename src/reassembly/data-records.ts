@@ -2,6 +2,7 @@
  * The records of the data level (data-stream.ts) that others read or pass in: reinjections, holes
  * and gaps, where extracted bytes go, and the caps on what a stream may hold ahead of a gap.
  */
+import { SegmentSlots } from './segment-slots.js';
 
 export interface Reinjection {
   /** Subflow (tcp.stream) that carried the first copy, and the one that carried it again. */
@@ -41,6 +42,8 @@ export interface DataSink {
 export class BufferBudget {
   bytes = 0;
   segments = 0;
+  /** Where the held segments of every stream given this budget are kept. */
+  readonly slots = new SegmentSlots();
   constructor(
     readonly maxBytes = DEFAULT_TOTAL_BUFFERED_BYTES,
     readonly maxSegments = DEFAULT_TOTAL_BUFFERED_SEGMENTS,

@@ -9,9 +9,9 @@
  * duplicate and reinjection attribution) or gaps the point moved past, in a ring
  * (behind-ring.ts), forgotten beyond MAX_RANGES_BEHIND. Ahead of it: the segments held after a
  * gap ("pending", with a copy of their bytes only when this direction is extracted), in an
- * ordered list of disjoint intervals (ordered-intervals.ts, O(log n)). What is held ahead is
- * capped (per stream and in a budget shared by the streams that were given the same
- * BufferBudget); past a cap the oldest gap is skipped and reported, never silently.
+ * ordered list of disjoint intervals (held-segments.ts: a skip list in typed arrays, O(log n)).
+ * What is held ahead is capped (per stream and in a budget shared by the streams that were given
+ * the same BufferBudget); past a cap the oldest gap is skipped and reported, never silently.
  *
  * Out of order / head-of-line delay are counted at delivery, by what made the bytes deliverable:
  * a fill counts; a DATA_ACK proof counts only the bytes the receiver's ACKs show waited (see
@@ -31,6 +31,7 @@
  */
 import type { Hole } from './data-records.js';
 import { Behind } from './behind-ring.js';
+import { NONE } from './held-segments.js';
 import { DataPlacement, MAX_ACK_LEAD, MAX_REL, PROOF_GRACE_SEC } from './data-placement.js';
 
 export { BufferBudget, HOL_BUCKETS } from './data-records.js';
@@ -115,9 +116,10 @@ export class DataStream extends DataPlacement {
     const end = Math.max(this.maxRelEnd, this.dataFinRel ?? 0);
     const out: Array<Hole & { seenAfter: number | null }> = [];
     let cur = this.nextRel;
-    for (let p = this.held.first(); p !== null; p = this.held.next(p)) {
-      if (p.start > cur) out.push({ start: cur, end: p.start, seenAfter: p.time });
-      cur = p.end;
+    const h = this.held;
+    for (let p = h.first(); p !== NONE; p = h.next(p)) {
+      if (h.start(p) > cur) out.push({ start: cur, end: h.start(p), seenAfter: h.time(p) });
+      cur = h.end(p);
     }
     if (cur < end) out.push({ start: cur, end, seenAfter: null });
     return out;
@@ -129,21 +131,24 @@ export class DataStream extends DataPlacement {
     if (this.sink === null) return;
     const sink = this.sink;
     let cur = this.nextRel;
-    for (let p = this.held.first(); p !== null; p = this.held.next(p)) {
+    const h = this.held;
+    for (let p = h.first(); p !== NONE; p = h.next(p)) {
       if (this.sinkStoppedAt !== null) return;
-      if (p.start > cur) {
+      const pStart = h.start(p);
+      const pEnd = h.end(p);
+      if (pStart > cur) {
         if (!fillHoles) {
           this.sinkStoppedAt = cur;
           return;
         }
-        this.missing(cur, p.start - cur, true);
+        this.missing(cur, pStart - cur, true);
       }
-      const n = p.end - p.start;
-      this.countSnapLost(n, p.captured);
-      const view = p.bytes ?? new Uint8Array(0);
+      const n = pEnd - pStart;
+      this.countSnapLost(n, h.captured(p));
+      const view = h.copy(p) ?? new Uint8Array(0);
       if (view.length > 0) sink.write(view);
-      if (view.length < n) this.missing(p.start + view.length, n - view.length, fillHoles);
-      cur = p.end;
+      if (view.length < n) this.missing(pStart + view.length, n - view.length, fillHoles);
+      cur = pEnd;
     }
     const finEnd = this.dataFinRel ?? cur;
     if (finEnd > cur && this.sinkStoppedAt === null) {
