@@ -13,6 +13,7 @@
 // Files (big size, small size):
 //   syn-scan-1m       SYNs from 1 M distinct 4-tuples, raw IPv4 (LINKTYPE_RAW)          / 3000
 //   syn-scan-2m       the same with 2 M                                                   / 4000
+//   syn-scan-v6       SYNs from 1 M distinct IPv6 sources (2001:db8::/32), raw IPv6       / 3000
 //   mpc-syn-flood     1 M SYNs with MP_CAPABLE, distinct 4-tuples, raw IPv4              / 3000
 //   mpc-handshakes    300 k full MP_CAPABLE handshakes (SYN, SYN/ACK, ACK: 900 k packets) / 1000
 //   joins             one MP_CAPABLE connection, then 200 k MP_JOIN handshakes to its token
@@ -34,6 +35,7 @@ const TCP_ACK = 0x10;
 const FILES = {
   'syn-scan-1m': { big: 1_000_000, small: 3000, make: synScan },
   'syn-scan-2m': { big: 2_000_000, small: 4000, make: synScan },
+  'syn-scan-v6': { big: 1_000_000, small: 3000, make: synScanV6 },
   'mpc-syn-flood': { big: 1_000_000, small: 3000, make: mpcSynFlood },
   'mpc-handshakes': { big: 300_000, small: 1000, make: mpcHandshakes },
   joins: { big: 200_000, small: 1000, make: joins },
@@ -131,6 +133,34 @@ function synScan(file, n) {
     const at = out.record(40);
     ipv4Tcp(out.buf, at, clientAddr(i), SERVER, clientPort(i), 80, i * 7919, 0, TCP_SYN);
   }
+  return out.close();
+}
+
+/** IPv6 (40 bytes, no extension headers) + a bare TCP SYN at `at`, from 2001:db8::i to 2001:db8:ffff::1. */
+function ipv6Syn(b, at, i, sport, dport, seq) {
+  b.fill(0, at, at + 60);
+  b[at] = 0x60;
+  b.writeUInt16BE(20, at + 4); // payload length
+  b[at + 6] = 6; // next header: TCP
+  b[at + 7] = 64;
+  b.writeUInt32BE(0x20010db8, at + 8);
+  b.writeUInt32BE(Math.floor(i / 2 ** 32) >>> 0, at + 16);
+  b.writeUInt32BE(i >>> 0, at + 20);
+  b.writeUInt32BE(0x20010db8, at + 24);
+  b.writeUInt32BE(0xffff0000, at + 28);
+  b.writeUInt32BE(1, at + 36);
+  const t = at + 40;
+  b.writeUInt16BE(sport, t);
+  b.writeUInt16BE(dport, t + 2);
+  b.writeUInt32BE(seq >>> 0, t + 4);
+  b[t + 12] = 5 << 4;
+  b[t + 13] = TCP_SYN;
+  b.writeUInt16BE(65535, t + 14);
+}
+
+function synScanV6(file, n) {
+  const out = new PcapOut(file, LINKTYPE_RAW);
+  for (let i = 0; i < n; i++) ipv6Syn(out.buf, out.record(60), i + 1, clientPort(i), 80, i * 7919);
   return out.close();
 }
 

@@ -27,6 +27,7 @@ afterAll(() => {
 const CASES: Array<[string, number, number, number]> = [
   ['syn-scan-1m', 3000, 0, 3000],
   ['syn-scan-2m', 4000, 0, 4000],
+  ['syn-scan-v6', 3000, 0, 3000],
   ['mpc-syn-flood', 3000, 0, 3000],
   ['mpc-handshakes', 3000, 1000, 1000],
   ['joins', 3003, 2, 1001],
