@@ -38,7 +38,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** One run each (joins-refused may take 3); small transfers keep the whole file near 40 s. `expect` lists counter => kernel value wanted (a number, or '>0'). */
 const SCENARIOS: Array<{ name: string; paths: number; bytes: number; env: Record<string, string>; expect: Record<string, number | '>0'>; attempts?: number }> = [
   // server capture: handshakes, joins, ADD_ADDR echoes, duplicate data, subflow bytes, data-level ack
-  { name: 'server-signal', paths: 3, bytes: 200_000, env: { SIGNAL: '1' }, expect: { MPCapableSYNRX: 1, MPJoinSynRx: '>0', MPJoinAckRx: '>0', EchoAdd: 2 } },
+  // (up to 3 runs: on a loaded machine the 200 kB can be through before the client echoes both
+  // ADD_ADDRs; seen once in CI with EchoAdd below 2 while every counter compared agreed)
+  { name: 'server-signal', paths: 3, bytes: 200_000, env: { SIGNAL: '1' }, attempts: 3, expect: { MPCapableSYNRX: 1, MPJoinSynRx: '>0', MPJoinAckRx: '>0', EchoAdd: 2 } },
   // client capture with loss: ADD_ADDR received, bytes acked/sent, RTT, data-level retransmissions
   { name: 'client-loss', paths: 2, bytes: 300_000, env: { CAPTURE_AT: 'client', SIGNAL: '1', LOSS: '0 3', OFFLOAD: '0' }, expect: { MPCapableSYNACKRX: 1, MPJoinSynAckRx: '>0', AddAddr: 1 } },
   // DSS checksums on, then a fast close: MP_FASTCLOSE received, no checksum error
