@@ -97,25 +97,17 @@ describe('long arrays of primitives and short arrays are written without a strin
   const parts = { head: { schemaVersion: 1, generator: 'test' }, connections: () => [conn], sizes: () => [], endpoints: long, unansweredCapable: [] };
   const whole = { ...parts.head, connections: [conn], endpoints: long, unansweredCapable: [] };
 
-  it('pretty (analyze --json)', async () => {
-    const { writeReportJson } = await import('../src/analysis/report-json.ts');
+  it.each([
+    ['pretty (analyze --json)', 'writeReportJson', (v: unknown) => JSON.stringify(v, null, 2)],
+    ['one line (live --json summary)', 'writeReportJsonLine', (v: unknown) => JSON.stringify(v)],
+  ] as const)('%s', async (_what, writer, stringify) => {
+    const json = await import('../src/analysis/report-json.ts');
     const { OutputSink } = await import('../src/analysis/output-sink.ts');
     const { TextSink } = await import('./helpers/cli.ts');
     const sink = new TextSink();
     const out = new OutputSink(sink);
-    await writeReportJson(parts as never, out);
+    await json[writer](parts as never, out);
     await out.end();
-    expect(sink.text).toBe(JSON.stringify(whole, null, 2));
-  });
-
-  it('one line (live --json summary)', async () => {
-    const { writeReportJsonLine } = await import('../src/analysis/report-json.ts');
-    const { OutputSink } = await import('../src/analysis/output-sink.ts');
-    const { TextSink } = await import('./helpers/cli.ts');
-    const sink = new TextSink();
-    const out = new OutputSink(sink);
-    await writeReportJsonLine(parts as never, out);
-    await out.end();
-    expect(sink.text).toBe(JSON.stringify(whole));
+    expect(sink.text).toBe(stringify(whole));
   });
 });

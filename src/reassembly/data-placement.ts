@@ -309,9 +309,8 @@ export abstract class DataPlacement extends DataTally {
   /** Deliver the held pieces that start at the in-order point, one after another. */
   private drain(time: number, made: Made): void {
     const h = this.held;
-    let p = h.first();
-    while (p !== NONE && h.start(p) === this.nextRel) {
-      const pStart = h.start(p);
+    for (let p = h.first(); p !== NONE && h.start(p) === this.nextRel; p = h.first()) {
+      const pStart = this.nextRel;
       const pEnd = h.end(p);
       const pTime = h.time(p);
       const n = pEnd - pStart;
@@ -331,7 +330,6 @@ export abstract class DataPlacement extends DataTally {
       this.nextRel = pEnd;
       this.behind.push(pStart, pEnd, Behind.Received, h.subflow(p), pTime, null);
       h.release();
-      p = h.first();
     }
     this.record(time);
   }

@@ -98,7 +98,8 @@ export class HeldSegments {
   /** Hold [start, end), which overlaps nothing held. */
   hold(start: number, end: number, subflow: number, time: number, bytes: Uint8Array | null, captured: number): void {
     const slots = this.slots;
-    const s = slots.take();
+    const budget = this.limits.budget;
+    const s = slots.take(budget.segments + 1);
     slots.startOf[s] = start;
     slots.endOf[s] = end;
     slots.timeOf[s] = time;
@@ -109,8 +110,8 @@ export class HeldSegments {
     const n = end - start;
     this.bytes += n;
     this.segments++;
-    this.limits.budget.bytes += n;
-    this.limits.budget.segments++;
+    budget.bytes += n;
+    budget.segments++;
   }
 
   /** The first held segment was delivered: forget it (read its fields before). */
@@ -118,11 +119,12 @@ export class HeldSegments {
     const s = this.shift();
     if (s === NONE) return;
     const n = this.end(s) - this.start(s);
+    const budget = this.limits.budget;
     this.bytes -= n;
     this.segments--;
-    this.limits.budget.bytes -= n;
-    this.limits.budget.segments--;
-    this.slots.give(s);
+    budget.bytes -= n;
+    budget.segments--;
+    this.slots.give(s, budget.segments);
   }
 
   /** Past this stream's cap, or the shared budget's. */

@@ -39,12 +39,12 @@ export class SegmentSlots {
   /** Slots handed out so far (those below it are taken or on the free list). */
   private used = 0;
   private freeHead = NONE;
-  /** Slots taken now, and the most since none were. */
-  private taken = 0;
+  /** The most segments held at once since none were. */
   private burstPeak = 0;
 
-  take(): number {
-    if (++this.taken > this.burstPeak) this.burstPeak = this.taken;
+  /** A free slot; `held`: segments held under the budget with it (the budget counts them). */
+  take(held: number): number {
+    if (held > this.burstPeak) this.burstPeak = held;
     const f = this.freeHead;
     if (f !== NONE) {
       this.freeHead = this.links[f * MAX_LEVEL] as number;
@@ -54,12 +54,12 @@ export class SegmentSlots {
     return this.used++;
   }
 
-  /** Slot `s` is free again (its fields are not read after). */
-  give(s: number): void {
+  /** Slot `s` is free again (its fields are not read after); `held`: segments still held. */
+  give(s: number, held: number): void {
     if (this.copies !== null) this.copies[s] = null;
     this.links[s * MAX_LEVEL] = this.freeHead;
     this.freeHead = s;
-    if (--this.taken > 0) return;
+    if (held > 0) return;
     // Nothing held: a capture that keeps missing a subflow holds as many again at its next
     // DATA_ACK proof (keep the columns); one early burst does not keep them to the end.
     if (this.cap > KEEP_CAPACITY && 4 * this.burstPeak < this.cap) this.letGo();
