@@ -55,6 +55,14 @@ describe('tables fit the terminal', () => {
     expect(r.stdout).toMatch(/--wide shows all/);
   });
 
+  it('an IPv6 endpoint wider than its column is wrapped onto lines, never cut off', async () => {
+    const r = await runMain(['analyze', path.join(pcapsDir, 'ipv6.pcap')], { env: { COLUMNS: '60' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('left out to fit 60 columns');
+    expect(r.stdout).not.toContain('…');
+    expect(Math.max(...r.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(60);
+  });
+
   it('counts have thousands separators', async () => {
     const r = await runMain(['analyze', THREE], { env: { COLUMNS: '200' } });
     expect(r.stdout).toMatch(/│ 300,000 +│/);

@@ -48,7 +48,8 @@ function fitTable(st: Style, cols: Col[], rows: string[][], indent = ''): string
   let shown = cols.map((_, i) => i);
   const render = (idx: number[], widths?: number[]): string => {
     const t = table(st, idx.map((i) => (cols[i] as Col).head), widths);
-    for (const r of rows) t.push(idx.map((i) => r[i] ?? ''));
+    // wrapped cells: a word wider than its column (an IPv6 endpoint) is cut into lines, not cut off
+    for (const r of rows) t.push(idx.map((i, k) => (widths ? breakLongWords(r[i] ?? '', (widths[k] as number) - 2) : (r[i] ?? ''))));
     return t.toString().split('\n').map((l) => indent + l).join('\n');
   };
   let text = render(shown);
@@ -74,6 +75,15 @@ function fitTable(st: Style, cols: Col[], rows: string[][], indent = ''): string
     text += '\n' + wrapText(note, st.width, indent + ' ');
   }
   return text;
+}
+
+/** `s` with every word wider than `width` cut into lines of `width` (words with colour codes stay whole). */
+function breakLongWords(s: string, width: number): string {
+  if (width < 1 || s.length <= width || s.includes('\x1b')) return s;
+  return s
+    .split(' ')
+    .map((w) => (w.length <= width ? w : (w.match(new RegExp(`.{1,${width}}`, 'g')) as string[]).join('\n')))
+    .join(' ');
 }
 
 /** Words onto lines of at most `width` (a word longer than the width gets a line of its own). */
