@@ -27,7 +27,8 @@ async function analyze(args: string[]): Promise<Rep> {
   return j;
 }
 
-const FILE = hasCorpus ? corpusFile('inversekey-multipath/speedtest.pcap') : path.join(pcapsDir, 'three-paths-signal.pcap');
+// several connections, some with several subflows (without the corpus: the crafted joins capture)
+const FILE = hasCorpus ? corpusFile('inversekey-multipath/speedtest.pcap') : path.join(repoRoot, 'fixtures', 'crafted', 'joins.pcap');
 
 const CASES: ReadonlyArray<[string, string]> = [
   [FILE, 'ip.addr == 192.168.0.0/16 and tcp.len > 1000'],

@@ -228,13 +228,15 @@ describe.skipIf(!hasTshark)('tshark -o mptcp.analyze_mappings:TRUE -o mptcp.inte
   it('the comparison is not empty: each field has values on some capture (reinjected_in: none in one pass)', () => {
     const count = new Map<string, number>();
     for (const r of results.values()) for (const row of r.tshark) for (const f of MAPPING_FIELDS) if ((row[col(f)] ?? '') !== '') count.set(f, (count.get(f) ?? 0) + 1);
-    expect(count.get('mptcp.rawdsn64')).toBeGreaterThan(20_000);
-    expect(count.get('mptcp.dsn')).toBeGreaterThan(10_000); // only where the sender's DSN base is known
-    expect(count.get('mptcp.related_mapping')).toBeGreaterThan(5_000);
+    // the fixtures alone (no ../shared/corpus beside the repository) have ~2,100 DSS rows
+    expect(count.get('mptcp.rawdsn64')).toBeGreaterThan(hasCorpus ? 20_000 : 1_000);
+    expect(count.get('mptcp.dsn')).toBeGreaterThan(hasCorpus ? 10_000 : 1_000); // only where the sender's DSN base is known
+    expect(count.get('mptcp.related_mapping')).toBeGreaterThan(hasCorpus ? 5_000 : 500);
     // the corpus pair client_2 / server_2 has 87; the kernel fixtures only what their runs happened to reinject
-    expect(count.get('mptcp.reinjection_of')).toBeGreaterThan(hasCorpus ? 50 : 0);
-    expect(count.get('mptcp.dss.missing_mapping')).toBeGreaterThan(1_000);
-    expect(count.get('mptcp.connection.echoed_key_mismatch')).toBeGreaterThan(0);
+    expect(count.get('mptcp.reinjection_of') ?? 0).toBeGreaterThan(hasCorpus ? 50 : -1);
+    expect(count.get('mptcp.dss.missing_mapping')).toBeGreaterThan(hasCorpus ? 1_000 : 50);
+    // only the corpus has a final ACK whose keys differ from the SYN's (dpi-mptcp/mp_key_change.pcap)
+    if (hasCorpus) expect(count.get('mptcp.connection.echoed_key_mismatch')).toBeGreaterThan(0);
     expect(count.get('mptcp.connection.missing_algorithm')).toBeGreaterThan(0);
     expect(count.get('mptcp.dss.infinite_mapping')).toBeGreaterThan(0);
     expect(count.get('mptcp.connection.unsupported_algorithm')).toBeGreaterThan(0);
