@@ -150,7 +150,7 @@ const MARK_RE = /"\\u0000long:(\d+)"/;
 /**
  * JSON.stringify(v, null, 2), nested at `pad`, written in pieces: long arrays are left out of the
  * one string (a marker stands in their place while it is made) and written element by element, so
- * that a connection with eight 20,000-point series is never one 10 MB string.
+ * that a connection with eight 10,000-point series is never one 5 MB string.
  */
 async function writeValue(v: unknown, pad: string, out: OutputSink): Promise<void> {
   if (isLong(v)) {

@@ -274,7 +274,7 @@ function rttStats(x: Samples | undefined): RttStatsJson {
   };
 }
 
-function subflowJson(s: Subflow, st: SubflowStats | undefined, conn: Connection, totals: { packets: number; bytes: number }, lazy = false): SubflowJson {
+function subflowJson(s: Subflow, st: SubflowStats | undefined, conn: Connection, totals: { packets: number; bytes: number }, lazy = false, withSeries = true): SubflowJson {
   const j = s.join;
   const packets = s.packets.client + s.packets.server;
   const bytes = s.payloadBytes.client + s.payloadBytes.server;
@@ -321,8 +321,8 @@ function subflowJson(s: Subflow, st: SubflowStats | undefined, conn: Connection,
     joinLatencySec: s.establishedTime === null ? null : round6(s.establishedTime - conn.startTime),
     bytesBeforeEstablished: s.bytesBeforeEstablished,
     series: {
-      cumulativeBytes: seriesJson(st?.cumulative, (t, v) => [round6(t), v], lazy),
-      rttUs: seriesJson(st?.rttSeries, (t, v) => [round6(t), Math.round(v * 10) / 10], lazy),
+      cumulativeBytes: withSeries ? seriesJson(st?.cumulative, (t, v) => [round6(t), v], lazy) : [],
+      rttUs: withSeries ? seriesJson(st?.rttSeries, (t, v) => [round6(t), Math.round(v * 10) / 10], lazy) : [],
     },
   };
 }
@@ -440,7 +440,11 @@ function derivedProblems(subs: Subflow[]): Array<{ frame: number; kind: string; 
 /** Subflows past this many are made one by one as they are written (lazy), not all at once. */
 const LAZY_SUBFLOWS = 256;
 
-export function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null, lazy = false): ConnectionJson {
+/**
+ * `lazy`: see ReportParts.connections. `withSeries` false (the tables, which show no time series):
+ * every series is left empty instead of made, 20,000 [t, v] pairs each on a long capture.
+ */
+export function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null, lazy = false, withSeries = true): ConnectionJson {
   const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
   const totals = subs.reduce((a, s) => ({ packets: a.packets + s.packets.client + s.packets.server, bytes: a.bytes + s.payloadBytes.client + s.payloadBytes.server }), { packets: 0, bytes: 0 });
   return {
@@ -454,7 +458,7 @@ export function connectionJson(tracker: MptcpTracker, conn: Connection, stats: S
     lastTime: round6(conn.lastTime),
     firstFrame: conn.firstFrame,
     subflowCount: subs.length,
-    subflows: subflowList(shown === null ? subs : subs.filter((s) => shown.has(s.tcpStream)), (s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals, lazy), lazy),
+    subflows: subflowList(shown === null ? subs : subs.filter((s) => shown.has(s.tcpStream)), (s) => subflowJson(s, stats?.subflows[s.tcpStream], conn, totals, lazy, withSeries), lazy),
     addresses: conn.addresses.map((a) => ({
       addrId: a.addrId,
       address: a.address,
@@ -479,8 +483,8 @@ export function connectionJson(tracker: MptcpTracker, conn: Connection, stats: S
     closing: closing(conn, subs),
     series: {
       cumulativeBytes: {
-        c2s: deliverySeries(conn.data.peek('c2s'), lazy),
-        s2c: deliverySeries(conn.data.peek('s2c'), lazy),
+        c2s: withSeries ? deliverySeries(conn.data.peek('c2s'), lazy) : [],
+        s2c: withSeries ? deliverySeries(conn.data.peek('s2c'), lazy) : [],
       },
     },
     headOfLineBlame: {
@@ -538,9 +542,10 @@ export interface ReportParts {
   /**
    * The connections listed (or only those in `only`), built one at a time as the iterator is walked;
    * `lazy` (for the streaming JSON writers only): a connection's long subflow list is a LazyList,
-   * and a connection written out early is its text (RawJson).
+   * and a connection written out early is its text (RawJson). `withSeries` false (the tables, which
+   * show none): the time series of connections still held are left empty, not made.
    */
-  connections(only?: ReadonlySet<number>, lazy?: boolean): Iterable<ConnectionJson>;
+  connections(only?: ReadonlySet<number>, lazy?: boolean, withSeries?: boolean): Iterable<ConnectionJson>;
   /** Payload bytes of each listed connection (all its subflows, both ways), by index, without building them. */
   sizes(): Array<{ index: number; bytes: number }>;
   endpoints: Report['endpoints'];
@@ -604,14 +609,14 @@ export function reportParts(tracker: MptcpTracker, meta: CaptureMeta, stats: Sta
       };
     }
   };
-  const connections = function* (only?: ReadonlySet<number>, lazy = false): Iterable<ConnectionJson> {
+  const connections = function* (only?: ReadonlySet<number>, lazy = false, withSeries = true): Iterable<ConnectionJson> {
     const early = spooled(only)[Symbol.iterator]();
     let next = early.next();
     for (const conn of tracker.heldConnections()) {
       for (; !next.done && next.value.index < conn.index; next = early.next()) yield next.value.json(lazy);
       if (only !== undefined && !only.has(conn.index)) continue;
       if (!kept(conn.index) || (!list && unanswered(tracker, conn))) continue;
-      yield connectionJson(tracker, conn, stats, blame, meta.lastTime, shown, lazy);
+      yield connectionJson(tracker, conn, stats, blame, meta.lastTime, shown, lazy, withSeries);
     }
     for (; !next.done; next = early.next()) yield next.value.json(lazy);
   };
@@ -746,7 +751,7 @@ function deliverySeries(d: DataStream | null, lazy: boolean): Array<[number, num
 
 /**
  * A series as [t, v] pairs for the report; `lazy` (the streaming JSON writers): a long one is a
- * LazyList made as it is written — the 20,000 points of each of a long connection's series, built
+ * LazyList made as it is written — the 10,000 points of each of a long connection's series, built
  * all at once, were the peak of `analyze` on a 5 GB capture.
  */
 function seriesJson(s: { readonly length: number; t(i: number): number; v(i: number): number } | undefined, pair: (t: number, v: number) => [number, number], lazy: boolean): Array<[number, number]> {

@@ -99,7 +99,7 @@ interface CaptureRun {
 const RECORD_HEADER_ESTIMATE = 16;
 
 /** One pass over a capture (several files: one capture, merged by time): decode, track, reduce. */
-async function analyzeCapture(path: string | string[], io: Pick<CliIo, 'stdin' | 'stderr'>, limit: number, progress: Progress | null, filter: CompiledFilter | null = null, maxHeld = Infinity): Promise<CaptureRun> {
+export async function analyzeCapture(path: string | string[], io: Pick<CliIo, 'stdin' | 'stderr'>, limit: number, progress: Progress | null, filter: CompiledFilter | null = null, maxHeld = Infinity): Promise<CaptureRun> {
   const analysis = new Analysis();
   const pipeline = analysis.pipeline;
   const matches = filter === null ? null : new FilterMatches(filter, new LazyView(), pipeline);

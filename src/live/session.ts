@@ -246,8 +246,9 @@ export class LiveSession {
     const drops = this.drops;
     return {
       ...parts,
-      *connections(only?: ReadonlySet<number>) {
-        for (const c of parts.connections(only)) {
+      // (never lazy: the holes of a connection's text could not be relabelled)
+      *connections(only?: ReadonlySet<number>, _lazy?: boolean, withSeries?: boolean) {
+        for (const c of parts.connections(only, false, withSeries)) {
           const conn = tracker.connections[c.index];
           if (conn) relabelHoles(c, conn, drops);
           yield c;

@@ -17,8 +17,13 @@ export function appendSmall(a: number[], x: number): number[] {
   return out;
 }
 
-/** Points kept per series; past this the series halves its resolution. */
-export const MAX_SERIES_POINTS = 20_000;
+/**
+ * Points kept per series; past this the series halves its resolution. 10,000 is five times what
+ * the HTML report draws of a series (report/collect.ts), and writing them was most of what
+ * `analyze --json` added to its peak memory on a 5 GB capture (20,000: 80.6 MB against 67.9 MB
+ * for 100 MB; docs/benchmarks.md).
+ */
+export const MAX_SERIES_POINTS = 10_000;
 
 /**
  * A step series [t, value] sampled at most once per `step` seconds (the last value of each step
