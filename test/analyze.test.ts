@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { analyzeCapture, analyzeFile } from '../src/cli/analyze.ts';
+import type { ConnectionJson } from '../src/analysis/report.ts';
 import { runMain, TextSink } from './helpers/cli.ts';
 import {
   corpusDir, corpusFile, corpusFiles, craftedDir, craftedPcaps, findMptcpOptions, fixturePcaps, hasCorpus, hasTshark, pcapsDir,
@@ -383,7 +384,7 @@ describe('the tables build no time series', () => {
       const bare = [...parts.connections(undefined, false, false)];
       expect(bare.length, file).toBe(full.length);
       for (let i = 0; i < full.length; i++) {
-        const f = full[i] as Connection;
+        const f = full[i] as ConnectionJson;
         pointsLeftOut += f.series.cumulativeBytes.c2s.length + f.series.cumulativeBytes.s2c.length;
         f.series.cumulativeBytes = { c2s: [], s2c: [] };
         for (const s of f.subflows) {

@@ -16,13 +16,15 @@ import { HolBlameReducer } from './hol-blame.js';
 export class Analysis {
   readonly pipeline = new Pipeline();
   readonly tracker = this.pipeline.tracker;
-  readonly stats = new StatsReducer();
+  readonly stats: StatsReducer;
   readonly blame = new HolBlameReducer(this.tracker);
 
   /** Connections written out before the end (`analyze`: a bounded number of subflows held); null: all held. */
   private spool: ConnectionSpool | null = null;
 
-  constructor() {
+  /** `plots`: keep what only the HTML report draws (each subflow's timestamp RTT series). */
+  constructor(opts: { plots?: boolean } = {}) {
+    this.stats = new StatsReducer(opts.plots === true);
     this.pipeline.subscribe(this.stats);
     this.pipeline.subscribe(this.blame);
   }

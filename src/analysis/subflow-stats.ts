@@ -94,6 +94,9 @@ export class SubflowStats {
   private cumulativePoints: Series | null = null;
   cumulativeBytes = 0;
 
+  /** `rttTsSeries` is kept only when asked (the HTML report draws it; analyze --json has no such series). */
+  constructor(private readonly keepRttTsSeries = false) {}
+
   get rtt(): Samples {
     return this.rttSamples ?? NO_SAMPLES;
   }
@@ -103,7 +106,7 @@ export class SubflowStats {
   get rttSeries(): Series {
     return this.rttPoints ?? NO_SERIES;
   }
-  /** RTT from TCP timestamps over time (drawn by `report`; not in analyze --json). */
+  /** RTT from TCP timestamps over time (drawn by `report`; not in analyze --json): empty unless kept. */
   get rttTsSeries(): Series {
     return this.rttTsPoints ?? NO_SERIES;
   }
@@ -118,7 +121,7 @@ export class SubflowStats {
 
   addRttTs(t: number, us: number): void {
     (this.rttTsSamples ??= new Samples()).add(us);
-    (this.rttTsPoints ??= new Series(0.001)).push(t, us);
+    if (this.keepRttTsSeries) (this.rttTsPoints ??= new Series(0.001)).push(t, us);
   }
 
   addPayload(at: Clock, len: number): void {
@@ -129,6 +132,8 @@ export class SubflowStats {
 
 export class StatsReducer implements PacketSubscriber {
   readonly subflows: SubflowStats[] = [];
+  /** `keepRttTsSeries`: each subflow keeps its timestamp RTT series (for the HTML report). */
+  constructor(private readonly keepRttTsSeries = false) {}
   /** Packets and frame bytes per IP address (as source or destination), as Wireshark's Endpoints. */
   readonly endpoints = new EndpointTable();
   totalPackets = 0;
@@ -144,7 +149,7 @@ export class StatsReducer implements PacketSubscriber {
     if (!sub || info.tcpStream === null) return;
     let st = this.subflows[info.tcpStream];
     if (!st) {
-      st = new SubflowStats();
+      st = new SubflowStats(this.keepRttTsSeries);
       this.subflows[info.tcpStream] = st;
     }
     if (info.deferredSyn !== null) this.replaySyn(st, info.deferredSyn);

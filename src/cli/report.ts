@@ -93,7 +93,7 @@ async function runReport(files: string[], opts: ReportCmdOptions, io: CliIo): Pr
     const target = outs[i] as string;
     // a path that cannot be written is found before the capture is read
     const stream = await openOutput(target);
-    const analysis = new Analysis();
+    const analysis = new Analysis({ plots: true });
     const collector = new PlotCollector(analysis.tracker);
     analysis.pipeline.subscribe(collector);
     const matches = filter === null ? null : new FilterMatches(filter, new LazyView(), analysis.pipeline);
