@@ -442,7 +442,7 @@ const LAZY_SUBFLOWS = 256;
 
 /**
  * `lazy`: see ReportParts.connections. `withSeries` false (the tables, which show no time series):
- * every series is left empty instead of made, 20,000 [t, v] pairs each on a long capture.
+ * every series is left empty instead of made (up to 10,000 [t, v] pairs each on a long capture).
  */
 export function connectionJson(tracker: MptcpTracker, conn: Connection, stats: StatsReducer | null, blame: HolBlameReducer | null, endTime: number, shown: ReadonlySet<number> | null = null, lazy = false, withSeries = true): ConnectionJson {
   const subs = conn.subflows.map((i) => tracker.subflows[i]).filter((s): s is Subflow => s !== undefined);
