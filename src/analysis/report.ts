@@ -17,7 +17,7 @@ import { closing, type Closing } from './closing.js';
 import type { Samples } from './series.js';
 import type { StatsReducer, SubflowStats } from './subflow-stats.js';
 import { round6 } from './round.js';
-import { LazyList } from './lazy-list.js';
+import { LazyList, PointList } from './lazy-list.js';
 import { RawJson, type ConnectionSpool, type SpooledEntry } from './spool.js';
 import { emptyBlame, type HolBlameJson, type HolBlameReducer } from './hol-blame.js';
 
@@ -321,8 +321,8 @@ function subflowJson(s: Subflow, st: SubflowStats | undefined, conn: Connection,
     joinLatencySec: s.establishedTime === null ? null : round6(s.establishedTime - conn.startTime),
     bytesBeforeEstablished: s.bytesBeforeEstablished,
     series: {
-      cumulativeBytes: withSeries ? seriesJson(st?.cumulative, (t, v) => [round6(t), v], lazy) : [],
-      rttUs: withSeries ? seriesJson(st?.rttSeries, (t, v) => [round6(t), Math.round(v * 10) / 10], lazy) : [],
+      cumulativeBytes: withSeries ? seriesJson(st?.cumulative, asIs, lazy) : [],
+      rttUs: withSeries ? seriesJson(st?.rttSeries, tenth, lazy) : [],
     },
   };
 }
@@ -746,24 +746,26 @@ function dataJsonOf(d: DataStream | null): DataDirectionJson {
 }
 
 function deliverySeries(d: DataStream | null, lazy: boolean): Array<[number, number]> {
-  return d === null ? [] : seriesJson(d.deliverySeries, (t, v) => [round6(t), v], lazy);
+  return d === null ? [] : seriesJson(d.deliverySeries, asIs, lazy);
 }
 
+const asIs = (v: number): number => v;
+const tenth = (v: number): number => Math.round(v * 10) / 10;
+
 /**
- * A series as [t, v] pairs for the report; `lazy` (the streaming JSON writers): a long one is a
- * LazyList made as it is written — the 10,000 points of each of a long connection's series, built
- * all at once, were the peak of `analyze` on a 5 GB capture.
+ * A series as [t, v] pairs for the report, t rounded to the microsecond and v by `value`; `lazy`
+ * (the streaming JSON writers): a long one is a PointList made as it is written — the 10,000
+ * points of each of a long connection's series, built all at once, were the peak of `analyze` on a
+ * 5 GB capture.
  */
-function seriesJson(s: { readonly length: number; t(i: number): number; v(i: number): number } | undefined, pair: (t: number, v: number) => [number, number], lazy: boolean): Array<[number, number]> {
+function seriesJson(s: { readonly length: number; t(i: number): number; v(i: number): number } | undefined, value: (v: number) => number, lazy: boolean): Array<[number, number]> {
   if (s === undefined) return [];
   const n = s.length;
   if (lazy && n > LAZY_SERIES) {
-    return new LazyList(n, function* () {
-      for (let i = 0; i < n; i++) yield pair(s.t(i), s.v(i));
-    }) as unknown as Array<[number, number]>;
+    return new PointList(n, (i) => round6(s.t(i)), (i) => value(s.v(i))) as unknown as Array<[number, number]>;
   }
   const out = new Array<[number, number]>(n);
-  for (let i = 0; i < n; i++) out[i] = pair(s.t(i), s.v(i));
+  for (let i = 0; i < n; i++) out[i] = [round6(s.t(i)), value(s.v(i))];
   return out;
 }
 
