@@ -5,6 +5,7 @@
  * both are valid only for the duration of the callback. Whatever must outlive the callback
  * (a payload the reassembler keeps) must be copied by the one who keeps it.
  */
+import { storeAsDoubles } from './double-fields.js';
 export interface Frame {
   /** 1-based record number in the capture, as tshark's frame.number. */
   number: number;
@@ -46,6 +47,11 @@ export class FrameRecord implements Frame {
   bytes: Uint8Array = NO_BYTES;
   start = 0;
   private view: Uint8Array | null = NO_BYTES;
+
+  constructor() {
+    // seconds since 1970 are past 2^30 (double-fields.ts)
+    storeAsDoubles(this, ['tsSec', 'tsNsec']);
+  }
 
   get data(): Uint8Array {
     if (this.view === null) this.view = this.bytes.subarray(this.start, this.start + this.capLen);

@@ -11,6 +11,7 @@
 import { formatIpv4, formatIpv6 } from './address.js';
 import { hex, u16, u32, u64 } from './bytes.js';
 import { toBig } from './u64.js';
+import { storeAsDoubles } from './double-fields.js';
 
 /** RFC 8684 §3: subtype in the high nibble of byte 2. */
 export const MptcpSubtype = {
@@ -425,6 +426,7 @@ function decodeDss(opt: Uint8Array, offset: number): Dss | MpMalformed {
 /** An empty DSS record (for readDss to fill: the hot path reuses one). */
 export function newDss(): Dss {
   const wire: DssWire = { hasAck: false, ackHi: 0, ackLo: 0, hasSeq: false, seqHi: 0, seqLo: 0 };
+  storeAsDoubles(wire, ['ackHi', 'ackLo', 'seqHi', 'seqLo']);
   return {
     subtype: 'DSS',
     offset: 0,

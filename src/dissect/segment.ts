@@ -17,6 +17,7 @@ import { EtherType } from './link.js';
 import { decodeMptcpOption, MptcpSubtype, newDss, readDss, type Dss, type MptcpOption } from './mptcp.js';
 import { decodePacket, type Packet } from './packet.js';
 import { TcpOptionKind } from './tcp.js';
+import { storeAsDoubles } from './double-fields.js';
 
 // Link headers (see ethernet.ts, sll.ts, loopback.ts).
 const ETH_HEADER = 14;
@@ -108,6 +109,11 @@ export class Segment {
    * if an MPTCP option's layout does not fit the segment (`problem` set on that option).
    */
   fast = false;
+
+  constructor() {
+    // 32-bit sequence numbers and timestamps outgrow small integers (double-fields.ts)
+    storeAsDoubles(this, ['seq', 'ack', 'tsVal', 'tsEcr']);
+  }
 }
 
 const EMPTY = new Uint8Array(0);

@@ -3,6 +3,7 @@
  * BigInt arithmetic allocates on every step (a DSN, a data ACK and their widening made some ten
  * BigInts a packet). The BigInt forms stay at the edges (keys, IDSNs, output).
  */
+import { storeAsDoubles } from './double-fields.js';
 
 const TWO32 = 2 ** 32;
 const TWO31 = 2 ** 31;
@@ -29,6 +30,11 @@ export class U64 {
   known = false;
   hi = 0;
   lo = 0;
+
+  constructor() {
+    // 32-bit halves outgrow small integers (double-fields.ts)
+    storeAsDoubles(this, ['hi', 'lo']);
+  }
 
   set(hi: number, lo: number): void {
     this.known = true;

@@ -22,6 +22,7 @@ import {
 } from './data-records.js';
 import { Behind, BehindRing } from './behind-ring.js';
 import { DataTally } from './data-tally.js';
+import { storeAsDoubles } from '../dissect/double-fields.js';
 import { HeldSegments, NONE } from './held-segments.js';
 
 /** Contiguous ranges from one subflow are merged when sent within this long of each other. */
@@ -79,6 +80,7 @@ export abstract class DataPlacement extends DataTally {
 
   constructor(limits: Partial<DataStreamLimits> = {}) {
     super();
+    storeAsDoubles(this, ['provenTo', 'provenAt', 'prunedBelow']);
     this.held = new HeldSegments({
       maxBufferedBytes: limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
       maxBufferedSegments: limits.maxBufferedSegments ?? DEFAULT_MAX_BUFFERED_SEGMENTS,

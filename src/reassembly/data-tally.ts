@@ -6,11 +6,19 @@
  */
 import { HOL_BUCKETS, type DataSink, type Gap, type Reinjection } from './data-records.js';
 import { diff64, hiOf, loOf, U64 } from '../dissect/u64.js';
+import { storeAsDoubles } from '../dissect/double-fields.js';
 import { Series } from './series.js';
 
 /** Gaps and DATA_FIN conflicts listed per direction (the counts go on). */
 export const MAX_LISTED_GAPS = 100;
 export const MAX_LISTED_DATA_FINS = 100;
+
+/** The byte and DSN counters of a direction that outgrow small integers on a long stream. */
+const GROWING = [
+  'nextRel', 'deliveredBytes', 'retransmittedBytes', 'reinjectedBytes', 'duplicateUnattributedBytes', 'holDelaySumSec', 'holDelayMaxSec',
+  'maxRelEnd', 'notCapturedBytes', 'skippedBytes', 'lateBytes', 'releasedByCaptureGapBytes', 'bytesBeforeStart', 'peakBufferedBytes',
+  'unmappedBytes', 'snapLost', 'oooBytesDelivered',
+];
 
 export abstract class DataTally {
   /** What is held ahead of the in-order point now (held-segments.ts). */
@@ -110,6 +118,10 @@ export abstract class DataTally {
   protected finFirst: number | null = null;
   protected finFirstFrame = 0;
   protected finOthers: number[] | null = null;
+
+  constructor() {
+    storeAsDoubles(this, GROWING);
+  }
 
   /** Segments that arrived ahead of a gap and waited for a real fill (or still wait, ahead of a hole). */
   get outOfOrderSegments(): number {

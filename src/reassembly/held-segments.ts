@@ -12,6 +12,7 @@
  * there. Levels come from a seeded xorshift, so that runs are reproducible.
  */
 import type { DataStreamLimits } from './data-records.js';
+import { storeAsDoubles } from '../dissect/double-fields.js';
 import { MAX_LEVEL, NONE, type SegmentSlots } from './segment-slots.js';
 
 export { NONE } from './segment-slots.js';
@@ -30,6 +31,7 @@ export class HeldSegments {
 
   constructor(private readonly limits: DataStreamLimits) {
     this.slots = limits.budget.slots;
+    storeAsDoubles(this, ['bytes']);
   }
 
   first(): number {
