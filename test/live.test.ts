@@ -189,12 +189,23 @@ describe.skipIf(netnsReason !== null)(`live -i any on real MPTCP traffic between
   it('finds the connection, every subflow and announced address, with the packet and byte counts of analyze on its own -w file', async () => {
     const out = path.join(tmp, 'live.pcap');
     // The scenario starts the capturer, waits 5 s, runs the transfer (well under a second here),
-    // waits 1 s more, then waits for the capturer to end by itself.
-    const scenario = await runScenario(out, 3, 200_000, {
-      SIGNAL: '1',
-      CAPTURE_CMD: `${JSON.stringify(process.execPath)} ${JSON.stringify(binPath)} live -i any -f tcp --json -w "$OUT" --duration 9`,
-      TIMEOUT: '30',
-    });
+    // waits 1 s more, then waits for the capturer to end by itself. Once in CI live's report had
+    // none of the joins: the kernel's path manager may not make them all before 200 kB are through,
+    // and what the kernel did is what the -w file holds. So when that file has fewer than the 4
+    // joins the run is made again (at most 3 times); live must agree with its own file every time.
+    const joinsInFile = async (): Promise<number> => {
+      const r = await run(['analyze', '--json', out]);
+      const c = (JSON.parse(r.stdout) as Json).connections.find((x: Json) => x.server.port === 5201) as Json | undefined;
+      return c === undefined ? 0 : c.subflows.filter((f: Json) => f.kind === 'join').length;
+    };
+    const capture = (): ReturnType<typeof runScenario> =>
+      runScenario(out, 3, 200_000, {
+        SIGNAL: '1',
+        CAPTURE_CMD: `${JSON.stringify(process.execPath)} ${JSON.stringify(binPath)} live -i any -f tcp --json -w "$OUT" --duration 9`,
+        TIMEOUT: '30',
+      });
+    let scenario = await capture();
+    for (let attempt = 2; attempt <= 3 && scenario.code === 0 && (await joinsInFile()) < 4; attempt++) scenario = await capture();
     expect(scenario.code, scenario.stderr).toBe(0);
     const side = scenario.sidecar;
     expect(side).not.toBeNull();
@@ -248,5 +259,5 @@ describe.skipIf(netnsReason !== null)(`live -i any on real MPTCP traffic between
     const counts = (c: Json): unknown => c.subflows.map((s: Json) => [s.tcpStream, s.packets, s.payloadBytes, s.packetsByDirection, s.payloadBytesByDirection]);
     expect(counts(conn)).toEqual(counts(fileConn));
     expect(summary.report.connections).toEqual(report.connections);
-  }, 90_000);
+  }, 240_000);
 });
