@@ -132,12 +132,13 @@ export class SubflowStats {
 
 export class StatsReducer implements PacketSubscriber {
   readonly subflows: SubflowStats[] = [];
-  /** `keepRttTsSeries`: each subflow keeps its timestamp RTT series (for the HTML report). */
-  constructor(private readonly keepRttTsSeries = false) {}
   /** Packets and frame bytes per IP address (as source or destination), as Wireshark's Endpoints. */
   readonly endpoints = new EndpointTable();
   totalPackets = 0;
   ipPackets = 0;
+
+  /** `keepRttTsSeries`: each subflow keeps its timestamp RTT series (for the HTML report). */
+  constructor(private readonly keepRttTsSeries = false) {}
 
   packet(frame: Frame, tcp: Segment, info: PacketInfo): void {
     this.totalPackets++;
