@@ -309,7 +309,7 @@ function* renderPieces(parts: ReportParts, st: Style): Generator<string, void, u
     { head: 'server token', keep: 4 }, { head: 'subflows', keep: 1 }, { head: 'checksums', keep: 5 }, { head: 'ended', keep: 2 },
   ];
   let rows: string[][] = [];
-  for (const k of parts.connections(only, false, false)) {
+  for (const k of parts.connections(only, false, false /* no series: the tables show none */)) {
     rows.push([String(k.index), `v${k.version ?? '?'}`, `${ep(k.client)} → ${ep(k.server)}`, tokenText(k.client.token), tokenText(k.server.token), String(k.subflowCount), k.checksums ? 'on' : 'off', k.end.how]);
     if (rows.length === ROWS_PER_TABLE) {
       yield fitTable(st, head, rows) + '\n';
@@ -317,7 +317,7 @@ function* renderPieces(parts: ReportParts, st: Style): Generator<string, void, u
     }
   }
   if (rows.length > 0) yield fitTable(st, head, rows) + '\n';
-  for (const k of parts.connections(only, false, false)) {
+  for (const k of parts.connections(only, false, false /* no series: the tables show none */)) {
     yield '\n' + renderConnection(k, st) + '\n';
     yield CONNECTION_DONE;
   }

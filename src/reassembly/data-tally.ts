@@ -13,7 +13,7 @@ import { Series } from './series.js';
 export const MAX_LISTED_GAPS = 100;
 export const MAX_LISTED_DATA_FINS = 100;
 
-/** The byte and DSN counters of a direction that outgrow small integers on a long stream. */
+/** A direction's byte and DSN counters (past 2^30 on a long stream) and sums of seconds (fractional). */
 const GROWING = [
   'nextRel', 'deliveredBytes', 'retransmittedBytes', 'reinjectedBytes', 'duplicateUnattributedBytes', 'holDelaySumSec', 'holDelayMaxSec',
   'maxRelEnd', 'notCapturedBytes', 'skippedBytes', 'lateBytes', 'releasedByCaptureGapBytes', 'bytesBeforeStart', 'peakBufferedBytes',
