@@ -82,6 +82,22 @@ describe('the data level says what "delivered" meant', () => {
     expect(r.stdout).toContain(`${(d?.receivedBytes ?? 0).toLocaleString('en-US')}`);
     expect(r.stdout).toMatch(/in order: bytes delivered in DSN order up to the first hole/);
   });
+
+  it.skipIf(!hasCorpus)('a connection that fell back to TCP with payload says where its bytes went, not a table of zeros', async () => {
+    const file = corpusFile('inversekey-multipath/speedtest.pcap');
+    type J = { connections: Array<{ index: number; fallback: boolean; subflows: Array<{ payloadBytes: number }>; data: Record<'c2s' | 's2c', { receivedBytes: number }> }> };
+    const j = JSON.parse((await runMain(['analyze', '--json', file])).stdout) as J;
+    const payload = (c: J['connections'][number]): number => c.subflows.reduce((n, s) => n + s.payloadBytes, 0);
+    const fell = j.connections.find((c) => c.fallback && c.data.c2s.receivedBytes + c.data.s2c.receivedBytes === 0 && payload(c) > 0);
+    const mapped = j.connections.find((c) => !c.fallback && c.data.c2s.receivedBytes > 0);
+    expect(fell).toBeDefined();
+    expect(mapped).toBeDefined();
+    const text = async (n: number): Promise<string> => (await runMain(['analyze', '--connection', String(n), file], { env: { COLUMNS: '200' } })).stdout;
+    const f = await text(fell!.index);
+    expect(f).toContain(`data level: none — the connection fell back to plain TCP before any data was mapped; its ${payload(fell!).toLocaleString('en-US')} bytes of payload went as plain TCP`);
+    expect(f).not.toContain('in order (B)');
+    expect(await text(mapped!.index)).toContain('in order (B)');
+  });
 });
 
 describe.skipIf(!hasCorpus)('consistency between the tables and the CSV', () => {

@@ -221,9 +221,15 @@ export function renderConnection(c: ConnectionJson, st: Style): string {
       d.dataFin === null ? 'no' : 'yes',
     ];
   });
-  out.push('  data level (in order: bytes delivered in DSN order up to the first hole; received: all bytes that arrived):');
-  out[out.length - 1] = say(st, out[out.length - 1]!.trimStart(), '  ');
-  out.push(fitTable(st, dataCols, dataRows));
+  const payload = c.subflows.reduce((n, s) => n + s.payloadBytes, 0);
+  if (c.fallback && c.data.c2s.receivedBytes === 0 && c.data.s2c.receivedBytes === 0 && payload > 0) {
+    // a table of zeros read as if the data were lost: it went as plain TCP
+    out.push(say(st, `data level: none — the connection fell back to plain TCP before any data was mapped; its ${num(payload)} bytes of payload went as plain TCP (the subflow table above)`, '  '));
+  } else {
+    out.push('  data level (in order: bytes delivered in DSN order up to the first hole; received: all bytes that arrived):');
+    out[out.length - 1] = say(st, out[out.length - 1]!.trimStart(), '  ');
+    out.push(fitTable(st, dataCols, dataRows));
+  }
   if (c.closing.anomalies.length > 0) {
     out.push(paint(st, 'yellow', '  closing (RFC 8684 §3.3.3):'));
     for (const a of c.closing.anomalies) out.push(say(st, a, '    '));
