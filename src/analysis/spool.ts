@@ -81,7 +81,8 @@ export class ConnectionSpool {
   private subCount = 0;
   private fd: number | null = null;
   private written = 0;
-  private pending: string[] = [];
+  /** Entries not yet written to the file, as UTF-8 (one write per WRITE_CHUNK bytes, no string joined). */
+  private pending = Buffer.allocUnsafe(2 * WRITE_CHUNK);
   private pendingBytes = 0;
   private order: Int32Array | null = null;
   /** The source address of each unanswered attempt spooled (a Map would grow with a scan of distinct sources: capped by the report). */
@@ -142,7 +143,12 @@ export class ConnectionSpool {
       this.subs.set(this.subCount++, s ? s.tcpStream : -1);
     }
     this.subStart.set(n + 1, this.subCount);
-    const len = Buffer.byteLength(text);
+    // UTF-8 takes at most 3 bytes a UTF-16 unit
+    if (this.pendingBytes + 3 * text.length > this.pending.length) {
+      this.flushPending();
+      if (3 * text.length > this.pending.length) this.pending = Buffer.allocUnsafe(3 * text.length);
+    }
+    const len = this.pending.write(text, this.pendingBytes, 'utf8');
     this.index.set(n, c.index);
     this.offset.set(n, this.written + this.pendingBytes);
     this.length.set(n, len);
@@ -153,15 +159,13 @@ export class ConnectionSpool {
       const first = t.subflows[c.subflows[0] ?? -1];
       if (first) this.attemptSources.push({ addr: first.client.addr, startTime: first.startTime });
     }
-    this.pending.push(text);
     this.pendingBytes += len;
     if (this.pendingBytes >= WRITE_CHUNK) this.flushPending();
     t.release(c, frame, time);
   }
 
   private flushPending(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.join('');
+    if (this.pendingBytes === 0) return;
     let n: number;
     try {
       if (this.fd === null) {
@@ -170,13 +174,12 @@ export class ConnectionSpool {
         this.fd = openSync(join(dir, 'connections.ndjson'), 'w+');
         rmSync(dir, { recursive: true, force: true });
       }
-      n = writeSync(this.fd, text, this.written, 'utf8');
+      n = writeSync(this.fd, this.pending, 0, this.pendingBytes, this.written);
     } catch (e) {
       throw new SpoolError(`cannot write connections out to a temporary file in ${tmpdir()} (more than ${this.budget} subflows held: set TMPDIR, or raise --max-held): ${(e as Error).message}`);
     }
     if (n !== this.pendingBytes) throw new SpoolError(`cannot write connections out to a temporary file in ${tmpdir()}: wrote ${n} of ${this.pendingBytes} bytes (disk full?)`);
     this.written += n;
-    this.pending = [];
     this.pendingBytes = 0;
   }
 

@@ -11,7 +11,7 @@ import type { Frame } from '../dissect/frame.js';
 import type { Segment } from '../dissect/segment.js';
 import { TcpFlag } from '../dissect/tcp.js';
 import type { PacketInfo } from '../reassembly/tracker.js';
-import { seqDiff } from '../reassembly/seq.js';
+import { asInt32, seqDiff } from '../reassembly/seq.js';
 import type { Clock } from '../reassembly/clock.js';
 import { EndpointTable } from './endpoints.js';
 import type { PacketSubscriber } from './pipeline.js';
@@ -77,6 +77,12 @@ export class DirectionStats {
   tsSent: TsvalRing | null = null;
 }
 
+/** Where an RTT sample is read: the ring that measured it (UnackedSegments, TsvalRing). */
+export interface RttSample {
+  /** The last sample, in µs. */
+  readonly sampleUs: number;
+}
+
 // Read by subflows that have none of their own; never added to.
 const NO_SAMPLES = new Samples();
 const NO_SERIES = new Series();
@@ -114,14 +120,17 @@ export class SubflowStats {
     return this.cumulativePoints ?? NO_SERIES;
   }
 
-  addRtt(t: number, us: number): void {
+  /** `from`'s sample, taken at `at.time` (both read here: a double argument is boxed, clock.ts). */
+  addRtt(at: Clock, from: RttSample): void {
+    const us = from.sampleUs;
     (this.rttSamples ??= new Samples()).add(us);
-    (this.rttPoints ??= new Series(0.001)).push(t, us);
+    (this.rttPoints ??= new Series(0.001)).push(at.time, us);
   }
 
-  addRttTs(t: number, us: number): void {
+  addRttTs(at: Clock, from: RttSample): void {
+    const us = from.sampleUs;
     (this.rttTsSamples ??= new Samples()).add(us);
-    if (this.keepRttTsSeries) (this.rttTsPoints ??= new Series(0.001)).push(t, us);
+    if (this.keepRttTsSeries) (this.rttTsPoints ??= new Series(0.001)).push(at.time, us);
   }
 
   addPayload(at: Clock, len: number): void {
@@ -154,33 +163,34 @@ export class StatsReducer implements PacketSubscriber {
       this.subflows[info.tcpStream] = st;
     }
     if (info.deferredSyn !== null) this.replaySyn(st, info.deferredSyn);
-    const t = info.time;
     const d = info.fromClient ? 0 : 1;
     const fwd = st.dir[d];
     const rev = st.dir[d === 0 ? 1 : 0];
     const syn = (tcp.flags & TcpFlag.SYN) !== 0;
     const fin = (tcp.flags & TcpFlag.FIN) !== 0;
     const segLen = tcp.payloadLen + (syn ? 1 : 0) + (fin ? 1 : 0);
+    // 32-bit numbers go on as int32 (seq.ts: asInt32)
+    const seq = asInt32(tcp.seq);
 
     if (tcp.payloadLen > 0) st.addPayload(info, tcp.payloadLen);
     if (segLen > 0) {
-      const end = (tcp.seq + segLen) >>> 0;
+      const end = asInt32(seq + segLen);
       // A retransmission carries sequence space seen before; a reordered segment does not.
-      const overlap = fwd.overlapAndAdd(tcp.seq, segLen);
+      const overlap = fwd.overlapAndAdd(seq, segLen);
       const retrans = overlap > 0;
       if (retrans) {
         fwd.retransmittedBytes += Math.min(overlap, tcp.payloadLen);
         fwd.retransmittedSegments++;
       }
-      if (retrans) fwd.unacked.markRetransmitted(tcp.seq, end);
-      else fwd.unacked.push(tcp.seq, end, info);
+      if (retrans) fwd.unacked.markRetransmitted(seq, end);
+      else fwd.unacked.push(seq, end, info);
     }
     if (tcp.flags & TcpFlag.ACK) {
-      if (rev.unacked.ack(tcp.ack, info)) st.addRtt(t, rev.unacked.sampleUs);
+      if (rev.unacked.ack(asInt32(tcp.ack), info)) st.addRtt(info, rev.unacked);
     }
     if (tcp.hasTimestamps) {
-      (fwd.tsSent ??= new TsvalRing()).sent(tcp.tsVal, info);
-      if (tcp.flags & TcpFlag.ACK && rev.tsSent !== null && rev.tsSent.echoed(tcp.tsEcr, info)) st.addRttTs(t, rev.tsSent.sampleUs);
+      (fwd.tsSent ??= new TsvalRing()).sent(asInt32(tcp.tsVal), info);
+      if (tcp.flags & TcpFlag.ACK && rev.tsSent !== null && rev.tsSent.echoed(asInt32(tcp.tsEcr), info)) st.addRttTs(info, rev.tsSent);
     }
   }
 
@@ -192,9 +202,9 @@ export class StatsReducer implements PacketSubscriber {
   /** The SYN the tracker only counted (PacketInfo.deferredSyn), as packet() would have seen it. */
   private replaySyn(st: SubflowStats, syn: NonNullable<PacketInfo['deferredSyn']>): void {
     const c = st.dir[0];
-    c.overlapAndAdd(syn.seq, 1);
-    const end = (syn.seq + 1) >>> 0;
-    c.unacked.push(syn.seq, end, syn);
-    if (syn.tsVal !== null) (c.tsSent ??= new TsvalRing()).sent(syn.tsVal, syn);
+    const seq = asInt32(syn.seq);
+    c.overlapAndAdd(seq, 1);
+    c.unacked.push(seq, asInt32(seq + 1), syn);
+    if (syn.tsVal !== null) (c.tsSent ??= new TsvalRing()).sent(asInt32(syn.tsVal), syn);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { seqBefore, seqDiff } from '../reassembly/seq.js';
 import type { Clock } from '../reassembly/clock.js';
+import { packedZeros } from '../dissect/double-fields.js';
 
 /** TSvals remembered per direction awaiting their echo (the oldest go first). */
 const MAX_TSVALS = 4096;
@@ -29,7 +30,7 @@ export class TsvalRing {
   }
 
   /**
-   * A segment sent with `tsVal` at `time`. Only a TSval past the last one starts an entry; the
+   * A segment sent with `tsVal` (as int32: seq.ts asInt32) at `at.time`. Only a TSval past the last one starts an entry; the
    * same TSval again (a clock tick spans many segments) keeps the first time, unless that one was
    * already echoed: then it counts from now, for the next echo.
    */
@@ -87,7 +88,7 @@ export class TsvalRing {
 
   private grow(): void {
     const cap = Math.max(INITIAL, this.cap * 2);
-    const ring = new Array<number>(cap * 2).fill(0);
+    const ring = packedZeros(cap * 2);
     const mask = this.cap - 1;
     for (let k = 0; k < this.n; k++) {
       const o = ((this.head + k) & mask) * 2;

@@ -6,6 +6,7 @@
  */
 import { seqBefore } from '../reassembly/seq.js';
 import type { Clock } from '../reassembly/clock.js';
+import { packedZeros } from '../dissect/double-fields.js';
 
 /** Unacknowledged segments remembered per direction. */
 const MAX_UNACKED = 65_536;
@@ -32,7 +33,7 @@ export class UnackedSegments {
     return this.n;
   }
 
-  /** [seq, nextSeq) sent at `at.time`. */
+  /** [seq, nextSeq) sent at `at.time` (as int32: seq.ts asInt32). */
   push(seq: number, nextSeq: number, at: Clock): void {
     if (this.n === this.cap) {
       if (this.n >= MAX_UNACKED) return;
@@ -91,7 +92,7 @@ export class UnackedSegments {
 
   private grow(): void {
     const cap = Math.max(INITIAL, this.cap * 2);
-    const ring = new Array<number>(cap * W).fill(0);
+    const ring = packedZeros(cap * W);
     const mask = this.cap - 1;
     for (let k = 0; k < this.n; k++) {
       const from = ((this.head + k) & mask) * W;

@@ -10,6 +10,7 @@ import { U64 } from '../dissect/u64.js';
 import { newMappingAt, sumBytes, type Mapping } from './mapping.js';
 import type { Side, Subflow } from './model.js';
 import { seqDiff } from './seq.js';
+import type { Clock } from './clock.js';
 
 const DSN_SCRATCH = new U64();
 
@@ -88,7 +89,7 @@ function checksumResult(stream: DataStream, m: Mapping, sub: Subflow, ok: boolea
  * connection side that sent it (its IDSN is the stream's base). Returns the relative DSN of the
  * first byte, or null when no mapping covers it.
  */
-export function placePayload(tcp: Segment, sub: Subflow, fromClient: boolean, stream: DataStream, sender: Side, packetMappings: Mapping[], time: number, place = true): number | null {
+export function placePayload(tcp: Segment, sub: Subflow, fromClient: boolean, stream: DataStream, sender: Side, packetMappings: Mapping[], now: Clock, place = true): number | null {
   const len = tcp.payloadLen;
   let isn = fromClient ? sub.isn.client : sub.isn.server;
   if (isn === null) {
@@ -136,7 +137,7 @@ export function placePayload(tcp: Segment, sub: Subflow, fromClient: boolean, st
     const to = Math.min(off + take, tcp.capturedPayload);
     // A view only where the bytes are read (extract's sink, the DSS checksum): none per packet else.
     const view = stream.sink !== null || m.checksum !== null ? tcp.payload.subarray(from, to) : NO_BYTES;
-    if (place) stream.add(dsnRel, take, view, sub.tcpStream, time, to - from);
+    if (place) stream.add(dsnRel, take, view, sub.tcpStream, now, to - from);
     if (m.checksum !== null) {
       const verdict = sumBytes(m, into, view, take);
       if (verdict !== null) checksumResult(stream, m, sub, verdict);

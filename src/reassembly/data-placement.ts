@@ -24,6 +24,7 @@ import { Behind, BehindRing } from './behind-ring.js';
 import { DataTally } from './data-tally.js';
 import { storeAsDoubles } from '../dissect/double-fields.js';
 import { HeldSegments, NONE } from './held-segments.js';
+import type { Clock } from './clock.js';
 
 /** Contiguous ranges from one subflow are merged when sent within this long of each other. */
 const MERGE_WINDOW_SEC = 0.0002;
@@ -95,20 +96,21 @@ export abstract class DataPlacement extends DataTally {
    * `capturedLen` says how many were captured when `bytes` is not given (no sink: the bytes are
    * not needed, so the caller need not make a view per packet).
    */
-  add(start: number, len: number, bytes: Uint8Array, subflow: number, time: number, capturedLen = bytes.length): void {
+  add(start: number, len: number, bytes: Uint8Array, subflow: number, now: Clock, capturedLen = bytes.length): void {
     // (the caller keeps DSNs within ±2^52 of the start; anything else would lose integer precision)
     if (len <= 0 || !(Math.abs(start) < MAX_REL)) return;
     const end = start + len;
+    const time = now.time;
     if (this.provenTo > this.nextRel && time >= this.provenAt + PROOF_GRACE_SEC) this.applyProof();
-    if (this.firstTime === null) this.firstTime = time;
-    this.lastTime = time;
+    if (Number.isNaN(this.firstTimeAt)) this.firstTimeAt = time;
+    this.lastTimeAt = time;
     if (end > this.maxRelEnd) this.maxRelEnd = end;
     if (start === this.nextRel) {
       // The common case: in order, nothing held that it overlaps. No search.
       const h = this.held;
       const ahead = h.first();
       if (ahead === NONE || h.start(ahead) >= end) {
-        this.fresh(start, end, start, bytes, subflow, time, capturedLen);
+        this.fresh(start, end, start, bytes, subflow, now, capturedLen);
         this.prune();
         return;
       }
@@ -131,7 +133,7 @@ export abstract class DataPlacement extends DataTally {
       if (cur >= end) return;
     }
     while (cur < end) {
-      cur = cur < this.nextRel ? this.again(cur, end, subflow, time) : this.ahead(cur, end, start, bytes, subflow, time, capturedLen);
+      cur = cur < this.nextRel ? this.again(cur, end, subflow, time) : this.ahead(cur, end, start, bytes, subflow, now, capturedLen);
     }
     this.enforceCaps(time);
     this.prune();
@@ -162,20 +164,21 @@ export abstract class DataPlacement extends DataTally {
    * Bytes [cur, end) at or past the in-order point, of a segment that starts at `start`. Returns
    * where it stopped: at `end`, or where delivering moved the in-order point past what follows.
    */
-  private ahead(cur: number, end: number, start: number, bytes: Uint8Array, subflow: number, time: number, capturedLen: number): number {
+  private ahead(cur: number, end: number, start: number, bytes: Uint8Array, subflow: number, now: Clock, capturedLen: number): number {
+    const time = now.time;
     // Past everything held (the usual out-of-order arrival): nothing to overlap, no search.
     const h = this.held;
     const top = h.last();
     let node = top === NONE || h.end(top) <= cur ? NONE : h.firstEndingAfter(cur);
     while (cur < end) {
       if (node === NONE || h.start(node) >= end) {
-        this.fresh(cur, end, start, bytes, subflow, time, capturedLen);
+        this.fresh(cur, end, start, bytes, subflow, now, capturedLen);
         return end;
       }
       const nodeStart = h.start(node);
       if (nodeStart > cur) {
         const delivers = cur === this.nextRel;
-        this.fresh(cur, nodeStart, start, bytes, subflow, time, capturedLen);
+        this.fresh(cur, nodeStart, start, bytes, subflow, now, capturedLen);
         cur = nodeStart;
         // delivering drained `node` and what follows it: the rest is behind the point now
         if (delivers) return cur;
@@ -189,7 +192,8 @@ export abstract class DataPlacement extends DataTally {
   }
 
   /** Bytes [a, b) never received before, from a segment that starts at `segStart`. */
-  private fresh(a: number, b: number, segStart: number, bytes: Uint8Array, subflow: number, time: number, capturedLen: number): void {
+  private fresh(a: number, b: number, segStart: number, bytes: Uint8Array, subflow: number, now: Clock, capturedLen: number): void {
+    const time = now.time;
     const captured = Math.min(b - segStart, capturedLen) - Math.min(a - segStart, capturedLen);
     const from = Math.min(a - segStart, bytes.length);
     const to = Math.min(b - segStart, bytes.length);

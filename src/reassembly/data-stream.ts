@@ -32,6 +32,7 @@
 import type { Hole } from './data-records.js';
 import { Behind } from './behind-ring.js';
 import { NONE } from './held-segments.js';
+import type { Clock } from './clock.js';
 import { DataPlacement, MAX_ACK_LEAD, MAX_REL, PROOF_GRACE_SEC } from './data-placement.js';
 
 export { BufferBudget, HOL_BUCKETS } from './data-records.js';
@@ -55,11 +56,12 @@ export class DataStream extends DataPlacement {
   }
 
   /** Highest data ACK for this direction (acks come from the other side); `frame` when known. */
-  ack(rel: number, time: number, frame: number | null = null): void {
+  ack(rel: number, now: Clock, frame: number | null = null): void {
     if (!(Math.abs(rel) < MAX_REL)) return; // a corrupt ACK petabytes away: not a position
-    if (this.dataAckRel === null || rel > this.dataAckRel) {
-      this.dataAckRel = rel;
-      this.dataAckTime = time;
+    const time = now.time;
+    if (!(rel <= this.dataAckRelAt)) {
+      this.dataAckRelAt = rel;
+      this.dataAckTimeAt = time;
     }
     // At exactly the in-order point: the receiver had everything before the gap, not the gap (an
     // ACK below it may only lag: Linux acknowledges data when it reaches the connection's queue).

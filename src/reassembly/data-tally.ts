@@ -6,7 +6,7 @@
  */
 import { HOL_BUCKETS, type DataSink, type Gap, type Reinjection } from './data-records.js';
 import { diff64, hiOf, loOf, U64 } from '../dissect/u64.js';
-import { storeAsDoubles } from '../dissect/double-fields.js';
+import { packedZeros, storeAsDoubles } from '../dissect/double-fields.js';
 import { Series } from './series.js';
 
 /** Gaps and DATA_FIN conflicts listed per direction (the counts go on). */
@@ -46,13 +46,23 @@ export abstract class DataTally {
   duplicateUnattributedBytes = 0;
   readonly reinjections = new Map<string, Reinjection>();
   /** Bytes × head-of-line delay histogram (HOL_BUCKETS), and totals: bytes that waited for a real fill. */
-  readonly holBytes = new Array<number>(HOL_BUCKETS.length).fill(0);
+  readonly holBytes = packedZeros(HOL_BUCKETS.length);
   holDelaySumSec = 0;
   holDelayMaxSec = 0;
   maxRelEnd = 1;
+  // Numbers that may be "none yet" are kept as NaN, read as null through the getters: a field
+  // that holds null or a number stores boxed numbers, a new one at each store (per packet here).
+  protected dataAckRelAt = NaN;
+  protected dataAckTimeAt = NaN;
+  protected firstTimeAt = NaN;
+  protected lastTimeAt = NaN;
   /** Highest data ACK seen for this direction (relative), and when. */
-  dataAckRel: number | null = null;
-  dataAckTime: number | null = null;
+  get dataAckRel(): number | null {
+    return orNull(this.dataAckRelAt);
+  }
+  get dataAckTime(): number | null {
+    return orNull(this.dataAckTimeAt);
+  }
   /** Capture gaps (proven by the DATA_ACK) and cap skips, listed up to MAX_LISTED_GAPS. */
   readonly captureGaps: Gap[] = [];
   captureGapCount = 0;
@@ -107,8 +117,13 @@ export abstract class DataTally {
   readonly mappingConflicts: Array<{ frame: number; message: string }> = [];
   infiniteMapping: { frame: number; subflow: number } | null = null;
   readonly mpFail: Array<{ frame: number; dsn: string }> = [];
-  firstTime: number | null = null;
-  lastTime: number | null = null;
+  /** Capture times of the first and last payload placed. */
+  get firstTime(): number | null {
+    return orNull(this.firstTimeAt);
+  }
+  get lastTime(): number | null {
+    return orNull(this.lastTimeAt);
+  }
   /** Payload bytes the capture did not hold (snaplen) inside delivered (or flushed) ranges. */
   snapLost = 0;
 
@@ -222,7 +237,7 @@ export abstract class DataTally {
   /** A point of the delivery series at `time`. */
   protected record(time: number): void {
     // a proof applied late is timed when it was seen, but the series only moves forward
-    this.deliverySeries.push(this.lastTime !== null && this.lastTime > time ? this.lastTime : time, this.deliveredBytes);
+    this.deliverySeries.push(this.lastTimeAt > time ? this.lastTimeAt : time, this.deliveredBytes);
   }
 
   /** A gap of `n` bytes the in-order point moves past: counted, listed up to MAX_LISTED_GAPS. */
@@ -237,4 +252,9 @@ export abstract class DataTally {
       if (this.skippedGaps.length < MAX_LISTED_GAPS) this.skippedGaps.push(rec);
     }
   }
+}
+
+/** NaN ("none yet") as null. */
+function orNull(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
 }

@@ -43,7 +43,7 @@ export function onDss(state: ConnectionState, m: Dss, sub: Subflow, fromClient: 
       else wide.setWidened(w.ackLo, ref.hi, ref.lo);
     }
     acked.lastAck.copy(wide);
-    if (acked.baseAt.known) acked.ack(acked.relOf(wide.hi, wide.lo), info.time, frame);
+    if (acked.baseAt.known) acked.ack(acked.relOf(wide.hi, wide.lo), info, frame);
     if (receiver.idsn !== null || receiver.dsn64Seen) {
       // mptcp.ack as Wireshark: relative to the receiver's IDSN (0 when only a 64-bit DSN was seen)
       if (!info.dataAckAbs.known) {

@@ -8,6 +8,7 @@
  * chained hash over numeric keys (addresses as AddressTable keys), so the hot path makes no strings.
  */
 import type { Segment } from '../dissect/segment.js';
+import type { Clock } from './clock.js';
 import { TcpFlag } from '../dissect/tcp.js';
 
 const PAGE_BITS = 16;
@@ -74,7 +75,7 @@ export class FlowTable {
   }
 
   /** The stream of a TCP segment (creating it if new), and the direction it goes; addresses as AddressTable keys. */
-  lookup(seg: Segment, srcKey: number, dstKey: number, time: number): FlowHit {
+  lookup(seg: Segment, srcKey: number, dstKey: number, now: Clock): FlowHit {
     const frame = seg.frame as NonNullable<Segment['frame']>;
     const sp = seg.srcPort;
     const dp = seg.dstPort;
@@ -118,7 +119,7 @@ export class FlowTable {
     const out = this.hit;
     out.isNew = found < 0;
     if (found < 0) {
-      found = this.add(src32, dst32, v6, fwdPorts, h, frame.number, time);
+      found = this.add(src32, dst32, v6, fwdPorts, h, frame.number, now.time);
       dir = 0;
       if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
         const p = this.pages[found >>> PAGE_BITS] as Page;

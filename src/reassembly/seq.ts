@@ -6,6 +6,16 @@
 
 const TWO31 = 2 ** 31;
 
+/**
+ * A 32-bit sequence number (or TSval) as a signed int32, the form it crosses function calls in on
+ * the hot path: V8 keeps an int32 unboxed (a small integer), where a uint32 at or past 2^31 is a
+ * new heap number at every call that is not inlined (a few per packet, ~16 bytes each). Compare
+ * such values only through seqBefore/seqDiff or with ===, never with < against uint32 ones.
+ */
+export function asInt32(x: number): number {
+  return x | 0;
+}
+
 /** a is before b in 32-bit sequence space. */
 export function seqBefore(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;

@@ -11,10 +11,9 @@
 export const SMALL = 8;
 
 export function appendSmall(a: number[], x: number): number[] {
-  const out = new Array<number>(a.length + 1);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
-  out[a.length] = x;
-  return out;
+  // packed (double-fields.ts packedZeros says why), exactly sized
+  const n = a.length;
+  return Array.from({ length: n + 1 }, (_, i) => (i < n ? (a[i] as number) : x));
 }
 
 /**

@@ -8,8 +8,10 @@ import { TcpFlag } from '../dissect/tcp.js';
 import type { ConnectionState } from './connections.js';
 import { MappingTable } from './mapping.js';
 import type { Subflow } from './model.js';
+import type { Clock } from './clock.js';
 
-export function onTcpFlags(state: ConnectionState, tcp: Segment, sub: Subflow, fromClient: boolean, hasCapable: boolean, tcpRst: { reason: number; transient: boolean } | null, frame: number, time: number): void {
+export function onTcpFlags(state: ConnectionState, tcp: Segment, sub: Subflow, fromClient: boolean, hasCapable: boolean, tcpRst: { reason: number; transient: boolean } | null, frame: number, now: Clock): void {
+  const time = now.time;
   const flags = tcp.flags;
   const syn = (flags & TcpFlag.SYN) !== 0;
   const ack = (flags & TcpFlag.ACK) !== 0;

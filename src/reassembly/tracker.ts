@@ -118,7 +118,7 @@ export class MptcpTracker {
     info.dstKey = this.addresses.key(seg, false);
     if (!seg.isTcp) return info;
     const tcp = seg;
-    const hit = this.flows.lookup(seg, info.srcKey, info.dstKey, time);
+    const hit = this.flows.lookup(seg, info.srcKey, info.dstKey, now);
     info.tcpStream = hit.stream;
     let sub = this.subflows[hit.stream];
     if (!sub) {
@@ -227,10 +227,10 @@ export class MptcpTracker {
           break;
       }
     }
-    onTcpFlags(this.state, seg, sub, fromClient, hasCapable, tcpRst, f.number, info.time);
+    onTcpFlags(this.state, seg, sub, fromClient, hasCapable, tcpRst, f.number, info);
     const payloadConn = this.state.conn(sub);
     if (payloadConn && tcp.payloadLen > 0 && this.placeData) {
-      const d = placePayload(seg, sub, fromClient, this.state.stream(payloadConn, sub, fromClient), this.state.side(payloadConn, sub, fromClient), this.packetMappings, info.time, this.placeBytes);
+      const d = placePayload(seg, sub, fromClient, this.state.stream(payloadConn, sub, fromClient), this.state.side(payloadConn, sub, fromClient), this.packetMappings, info, this.placeBytes);
       if (d !== null) info.dsn = d;
     }
     const conn = this.state.conn(sub);

@@ -18,7 +18,7 @@ function stream(withSink = true): { s: DataStream; out: CollectSink } {
 
 /** add() the pattern bytes of [rel, rel+len). */
 function put(s: DataStream, rel: number, len: number, subflow: number, time: number): void {
-  s.add(rel, len, patternAtRel(rel, len), subflow, time);
+  s.add(rel, len, patternAtRel(rel, len), subflow, { time });
 }
 
 describe('in-order delivery', () => {
@@ -45,7 +45,7 @@ describe('in-order delivery', () => {
 
   it('len 0 is ignored', () => {
     const { s } = stream();
-    s.add(1, 0, new Uint8Array(0), 0, 0);
+    s.add(1, 0, new Uint8Array(0), 0, { time: 0 });
     expect(s.firstTime).toBeNull();
     expect(s.deliveredBytes).toBe(0);
   });
@@ -189,7 +189,7 @@ describe('holes', () => {
   it('bytes held ahead of a hole are copies: the caller may reuse its buffer', () => {
     const { s, out } = stream();
     const buf = patternAtRel(101, 100);
-    s.add(101, 100, buf, 0, 0);
+    s.add(101, 100, buf, 0, { time: 0 });
     buf.fill(0xee); // a capture reader reuses its chunk buffer
     put(s, 1, 100, 0, 1);
     expect(out.bytes).toEqual(patternAtRel(1, 200));
@@ -238,7 +238,7 @@ describe('captured length shorter than the segment (snaplen)', () => {
   it('with fillHoles, the missing tail is written as zeros and counted in snapLost', () => {
     const { s, out } = stream();
     s.fillHoles = true;
-    s.add(1, 100, patternAtRel(1, 60), 0, 0);
+    s.add(1, 100, patternAtRel(1, 60), 0, { time: 0 });
     put(s, 101, 10, 0, 0);
     expect(s.deliveredBytes).toBe(110);
     expect(s.snapLost).toBe(40);
@@ -251,7 +251,7 @@ describe('captured length shorter than the segment (snaplen)', () => {
   // said it had written "only the bytes before the first hole". A snap-cut byte is a missing byte.
   it('without fillHoles, the sink stops at the first byte the snap length cut', () => {
     const { s, out } = stream();
-    s.add(1, 100, patternAtRel(1, 60), 0, 0);
+    s.add(1, 100, patternAtRel(1, 60), 0, { time: 0 });
     put(s, 101, 10, 0, 0);
     put(s, 211, 10, 0, 0); // held ahead of a hole: no copy kept once the sink has stopped
     expect(s.deliveredBytes).toBe(110);
@@ -272,7 +272,7 @@ describe('captured length shorter than the segment, ahead of a hole', () => {
   it('flush(true) zero-fills the uncaptured tail of a held segment and counts it', () => {
     const { s, out } = stream();
     put(s, 1, 100, 0, 0);
-    s.add(201, 100, patternAtRel(201, 60), 0, 0);
+    s.add(201, 100, patternAtRel(201, 60), 0, { time: 0 });
     put(s, 301, 10, 0, 0);
     s.flush(true);
     const want = patternAtRel(1, 310);
@@ -285,7 +285,7 @@ describe('captured length shorter than the segment, ahead of a hole', () => {
   it('with fillHoles, the same segment drained when the hole fills is zero-filled and counted', () => {
     const { s, out } = stream();
     s.fillHoles = true;
-    s.add(101, 100, patternAtRel(101, 60), 0, 0);
+    s.add(101, 100, patternAtRel(101, 60), 0, { time: 0 });
     put(s, 201, 10, 0, 0);
     put(s, 1, 100, 0, 1);
     const want = patternAtRel(1, 210);
@@ -324,9 +324,9 @@ describe('relative DSNs', () => {
 
   it('the data ACK only moves forward', () => {
     const s = new DataStream();
-    s.ack(100, 1);
-    s.ack(50, 2);
-    s.ack(200, 3);
+    s.ack(100, { time: 1 });
+    s.ack(50, { time: 2 });
+    s.ack(200, { time: 3 });
     expect(s.dataAckRel).toBe(200);
     expect(s.dataAckTime).toBe(3);
   });
@@ -338,7 +338,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     put(r.s, 1, 100, 0, 0);
     put(r.s, 201, 100, 0, 0.1); // [101,201) never captured
     put(r.s, 301, 50, 1, 0.2);
-    r.s.ack(351, 0.3, 42);
+    r.s.ack(351, { time: 0.3 }, 42);
     r.s.settle(); // the end of the capture: the proof is applied (else after PROOF_GRACE_SEC)
     return r;
   }
@@ -367,9 +367,9 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     const { s } = stream();
     put(s, 1, 100, 0, 0);
     put(s, 201, 100, 0, 0.1); // [101,201) never captured
-    s.ack(101, 0.15); // the receiver still lacks 101 after [201,301) arrived
+    s.ack(101, { time: 0.15 }); // the receiver still lacks 101 after [201,301) arrived
     put(s, 301, 50, 1, 0.2); // arrived after that ACK: nothing shows it waited
-    s.ack(351, 0.3);
+    s.ack(351, { time: 0.3 });
     s.settle();
     expect(s.outOfOrderBytes).toBe(100);
     expect(s.releasedByCaptureGapBytes).toBe(100);
@@ -392,7 +392,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     put(s, 1, 100, 0, 0);
     put(s, 201, 100, 0, 0.1);
     put(s, 101, 100, 1, 0.2); // the fill arrives
-    s.ack(301, 0.3);
+    s.ack(301, { time: 0.3 });
     expect(s.outOfOrderBytes).toBe(100);
     expect(s.captureGaps).toEqual([]);
     expect(s.notCapturedBytes).toBe(0);
@@ -405,7 +405,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     r.s.fillHoles = true;
     put(r.s, 1, 100, 0, 0);
     put(r.s, 201, 100, 0, 0.1);
-    r.s.ack(301, 0.3);
+    r.s.ack(301, { time: 0.3 });
     put(r.s, 301, 50, 1, 0.6); // past the grace: the proof is applied first
     const want = patternAtRel(1, 350);
     want.fill(0, 100, 200);
@@ -431,7 +431,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
   it('bytes that turn up within the grace after the ACK (a capture not in time order) are placed in order', () => {
     const { s, out } = stream();
     put(s, 1, 100, 0, 1.0);
-    s.ack(301, 1.1); // seen before the data it acknowledges
+    s.ack(301, { time: 1.1 }); // seen before the data it acknowledges
     put(s, 201, 100, 1, 1.05); // older timestamps, later in the file
     put(s, 101, 100, 0, 1.04);
     expect(s.captureGaps).toEqual([]);
@@ -446,7 +446,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     const { s } = stream();
     put(s, 1, 100, 0, 0);
     put(s, 201, 100, 0, 0.1); // [101,201) never captured
-    s.ack(301, 0.2); // proves it
+    s.ack(301, { time: 0.2 }); // proves it
     put(s, 401, 100, 1, 0.25); // ahead of a real hole [301,401)
     put(s, 301, 100, 0, 0.3); // the real fill, within the grace
     s.settle();
@@ -461,7 +461,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     const { s } = stream();
     put(s, 1, 100, 0, 0);
     put(s, 201, 100, 0, 0.1);
-    s.ack(301, 0.2);
+    s.ack(301, { time: 0.2 });
     expect(s.nextRel).toBe(101);
     put(s, 301, 10, 0, 0.2 + 0.3);
     expect(s.captureGaps).toEqual([{ start: 101, end: 201, bytes: 100, time: 0.2, frame: null }]);
@@ -471,7 +471,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
   it('a cap applies a waiting proof (a capture gap) before skipping anything', () => {
     const s = new DataStream({ maxBufferedSegments: 3 });
     put(s, 1, 10, 0, 0);
-    s.ack(21, 0.001); // [11,21) proven
+    s.ack(21, { time: 0.001 }); // [11,21) proven
     for (let i = 0; i < 5; i++) put(s, 21 + i * 10, 10, 0, 0.002);
     put(s, 121, 10, 0, 0.003); // behind a real hole [71,121)
     for (let i = 0; i < 4; i++) put(s, 131 + i * 10, 10, 0, 0.004);
@@ -483,7 +483,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
   it('an ACK further ahead than any receive window is no proof (a corrupt or misread ACK)', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 0);
-    s.ack(2 ** 40, 1);
+    s.ack(2 ** 40, { time: 1 });
     s.settle();
     expect(s.captureGaps).toEqual([]);
     expect(s.dataAckRel).toBe(2 ** 40);
@@ -492,8 +492,8 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
   it('a DATA_ACK moving on through bytes still not captured grows one gap', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 0);
-    s.ack(151, 1);
-    s.ack(201, 2);
+    s.ack(151, { time: 1 });
+    s.ack(201, { time: 2 });
     expect(s.captureGaps).toEqual([{ start: 101, end: 201, bytes: 100, time: 1, frame: null }]);
     expect(s.captureGapCount).toBe(1);
   });
@@ -502,7 +502,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     const { s } = stream();
     put(s, 1, 100, 0, 0);
     s.dataFin(101, 7);
-    s.ack(102, 1);
+    s.ack(102, { time: 1 });
     expect(s.captureGaps).toEqual([]);
     expect(s.nextRel).toBe(101);
   });
@@ -510,7 +510,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
   it('an ACK one past the last byte, no DATA_FIN seen, acknowledges a DATA_FIN the capture missed', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 0);
-    s.ack(102, 1);
+    s.ack(102, { time: 1 });
     s.settle();
     expect(s.captureGaps).toEqual([]);
     expect(s.nextRel).toBe(101);
@@ -519,7 +519,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
   it('a DATA_FIN learnt after the ACK gives its byte back', () => {
     const { s } = stream();
     put(s, 1, 100, 0, 0);
-    s.ack(152, 1); // 50 data bytes and the DATA_FIN, not captured
+    s.ack(152, { time: 1 }); // 50 data bytes and the DATA_FIN, not captured
     s.settle();
     expect(s.notCapturedBytes).toBe(51);
     s.dataFin(151, 9);
@@ -532,7 +532,7 @@ describe('capture gaps: the DATA_ACK proves the receiver had bytes the capture m
     const { s } = stream();
     put(s, 1, 100, 0, 0);
     s.dataFin(151, 9);
-    s.ack(101, 1);
+    s.ack(101, { time: 1 });
     expect(s.holes()).toEqual([{ start: 101, end: 151 }]);
     expect(s.notCapturedBytes).toBe(0);
   });
@@ -606,7 +606,7 @@ describe('DATA_FIN at different DSNs', () => {
     s.dataFin(109, 10);
     s.dataFin(101, 11);
     expect(s.dataFinRel).toBe(101); // the lowest at or past the data
-    s.ack(102, 1);
+    s.ack(102, { time: 1 });
     expect(s.dataFinRel).toBe(101);
     expect(s.captureGaps).toEqual([]);
   });
@@ -697,8 +697,8 @@ describe('performance', () => {
     const seg = patternAtRel(1, segLen);
     const holeLen = 1000;
     const t0 = performance.now();
-    for (let i = 0; i < 200_000; i++) s.add(holeLen + 1 + i * segLen, segLen, seg, i % 4, i * 1e-5);
-    s.add(1, holeLen, patternAtRel(1, holeLen), 0, 3);
+    for (let i = 0; i < 200_000; i++) s.add(holeLen + 1 + i * segLen, segLen, seg, i % 4, { time: i * 1e-5 });
+    s.add(1, holeLen, patternAtRel(1, holeLen), 0, { time: 3 });
     const ms = performance.now() - t0;
     const total = holeLen + 200_000 * segLen;
     expect(s.deliveredBytes).toBe(total);
@@ -714,7 +714,7 @@ describe('performance', () => {
 
   it('with the default caps the same stream stays bounded and the skipped hole is reported', () => {
     const s = new DataStream();
-    for (let i = 0; i < 200_000; i++) s.add(1001 + i * 1000, 1000, new Uint8Array(0), i % 4, i * 1e-5);
+    for (let i = 0; i < 200_000; i++) s.add(1001 + i * 1000, 1000, new Uint8Array(0), i % 4, { time: i * 1e-5 });
     expect(s.peakBufferedSegments).toBeLessThanOrEqual(32 * 1024 + 1);
     expect(s.skippedGaps).toEqual([{ start: 1, end: 1001, bytes: 1000, time: expect.any(Number) as number, frame: null }]);
     expect(s.deliveredBytes).toBe(200_000 * 1000);

@@ -30,11 +30,11 @@ describe('FlowTable', () => {
     const t = new FlowTable();
     const n = 200_000;
     let wrong = 0;
-    for (let i = 0; i < n; i++) if (t.lookup(seg(0x0a000000 + i, 1000 + (i % 50_000), 0xc0a80001, 80, SYN), 0x0a000000 + i, 0xc0a80001, 0).stream !== i) wrong++;
+    for (let i = 0; i < n; i++) if (t.lookup(seg(0x0a000000 + i, 1000 + (i % 50_000), 0xc0a80001, 80, SYN), 0x0a000000 + i, 0xc0a80001, { time: 0 }).stream !== i) wrong++;
     expect(wrong).toBe(0);
     expect(t.size).toBe(n);
     for (let i = 0; i < n; i += 997) {
-      const back = t.lookup(seg(0xc0a80001, 80, 0x0a000000 + i, 1000 + (i % 50_000), ACK), 0xc0a80001, 0x0a000000 + i, 1);
+      const back = t.lookup(seg(0xc0a80001, 80, 0x0a000000 + i, 1000 + (i % 50_000), ACK), 0xc0a80001, 0x0a000000 + i, { time: 1 });
       expect([back.stream, back.dir, back.isNew]).toEqual([i, 1, false]);
     }
     expect(t.size).toBe(n);
@@ -42,26 +42,26 @@ describe('FlowTable', () => {
 
   it('a SYN with another ISN on a known 4-tuple is a new stream (ports reused); a retransmitted SYN is not', () => {
     const t = new FlowTable();
-    const a = t.lookup(seg(1, 1000, 2, 80, SYN, 5000), 1, 2, 0).stream;
-    expect(t.lookup(seg(1, 1000, 2, 80, SYN, 5000), 1, 2, 1).stream).toBe(a);
-    const b = t.lookup(seg(1, 1000, 2, 80, SYN, 9000), 1, 2, 2).stream;
+    const a = t.lookup(seg(1, 1000, 2, 80, SYN, 5000), 1, 2, { time: 0 }).stream;
+    expect(t.lookup(seg(1, 1000, 2, 80, SYN, 5000), 1, 2, { time: 1 }).stream).toBe(a);
+    const b = t.lookup(seg(1, 1000, 2, 80, SYN, 9000), 1, 2, { time: 2 }).stream;
     expect(b).not.toBe(a);
-    expect(t.lookup(seg(2, 80, 1, 1000, ACK), 2, 1, 3).stream).toBe(b); // the newest stream of the tuple
+    expect(t.lookup(seg(2, 80, 1, 1000, ACK), 2, 1, { time: 3 }).stream).toBe(b); // the newest stream of the tuple
   });
 
   it('counts packets and payload bytes per direction', () => {
     const t = new FlowTable();
     const s1 = seg(1, 1000, 2, 80, ACK);
     s1.payloadLen = 100;
-    t.lookup(s1, 1, 2, 0);
-    t.lookup(seg(2, 80, 1, 1000, ACK), 2, 1, 0);
+    t.lookup(s1, 1, 2, { time: 0 });
+    t.lookup(seg(2, 80, 1, 1000, ACK), 2, 1, { time: 0 });
     expect([t.packets(0, 0), t.packets(0, 1), t.bytes(0, 0), t.bytes(0, 1)]).toEqual([1, 1, 100, 0]);
   });
 
   it('costs well under 100 bytes per stream (a million-SYN scan stays small)', () => {
     const before = process.memoryUsage().arrayBuffers;
     const t = new FlowTable();
-    for (let i = 0; i < 262_144; i++) t.lookup(seg(i, 1, 7, 80, SYN), i, 7, 0);
+    for (let i = 0; i < 262_144; i++) t.lookup(seg(i, 1, 7, 80, SYN), i, 7, { time: 0 });
     const perStream = (process.memoryUsage().arrayBuffers - before) / 262_144;
     expect(perStream).toBeLessThan(100);
   });
