@@ -59,7 +59,7 @@ export class DataStream extends DataPlacement {
   ack(rel: number, now: Clock, frame: number | null = null): void {
     if (!(Math.abs(rel) < MAX_REL)) return; // a corrupt ACK petabytes away: not a position
     const time = now.time;
-    if (!(rel <= this.dataAckRelAt)) {
+    if (!(rel <= this.dataAckRelAt)) { // (true while NaN: no data ACK yet)
       this.dataAckRelAt = rel;
       this.dataAckTimeAt = time;
     }

@@ -84,9 +84,9 @@ console.log(JSON.stringify({
 }));
 `;
 
-/** Run the child on `distDir`'s build (the test's own dist/; another build to calibrate by hand). */
-function garbage(path: string, frames: number, distDir = dist): { frames: number; measured: number; allocated: number; rtt: { n: number; min: number; max: number }; rttTs: { n: number; min: number; max: number }; retransmitted: number; delivered: number } {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child.replaceAll(dist, distDir), path, String(frames)], { encoding: 'utf8' });
+/** Run the child on the built dist/. */
+function garbage(path: string, frames: number): { frames: number; measured: number; allocated: number; rtt: { n: number; min: number; max: number }; rttTs: { n: number; min: number; max: number }; retransmitted: number; delivered: number } {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(frames)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
