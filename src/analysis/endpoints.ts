@@ -156,7 +156,7 @@ export class EndpointTable {
 
 /** A key (an AddressTable key: up to 2^33) spread over 32 bits. */
 function slot(key: number): number {
-  let x = (key % 4294967296) ^ Math.floor(key / 4294967296);
+  let x = (key >>> 0) ^ Math.floor(key / 4294967296); // key >>> 0: key % 2^32, without a float modulo
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
   return (x ^ (x >>> 16)) >>> 0;

@@ -292,7 +292,9 @@ function hash(a: number, b: number, pa: number, pb: number): number {
 }
 
 function mix(addr: number, port: number): number {
-  let x = (addr % IPV6_KEY_BASE) ^ Math.floor(addr / IPV6_KEY_BASE) ^ (port * 0x9e3779b1);
+  // addr >>> 0 is addr % 2^32 and Math.imul the low 32 bits of the product, as `^` would take
+  // them, without a floating-point modulo (a call into C) on every packet
+  let x = (addr >>> 0) ^ Math.floor(addr / IPV6_KEY_BASE) ^ Math.imul(port, 0x9e3779b1);
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
   return x ^ (x >>> 16);
