@@ -188,7 +188,10 @@ describe.skipIf(reason !== null)(`live -i: drops and timestamps on real traffic$
     const summary = events.at(-1) as Json;
     for (const e of events) expect(liveEventErrors(e), e.event).toBeNull();
     expect(summary).toMatchObject({ event: 'summary', timestamps: 'kernel', timestampPrecision: 'nano', kernelDropped: 0, interfaceDropped: 0 });
-    expect(summary.kernelReceived).toBe(summary.packets);
+    // every packet libpcap counted was read, but for the few still in the ring at the stop (as
+    // in the run with drops above; seen once: 1212 counted, 1210 read)
+    expect(summary.kernelReceived).toBeGreaterThanOrEqual(summary.packets);
+    expect(summary.kernelReceived as number).toBeLessThanOrEqual((summary.packets as number) + 8);
     expect(summary.report.capture.problems).toEqual([]);
     const stderr = readFileSync(`${out}.stderr`, 'utf8');
     expect(stderr).not.toContain('losing packets');
