@@ -195,7 +195,7 @@ describe.skipIf(reason !== null)(`live -i: drops and timestamps on real traffic$
     expect(summary.report.capture.problems).toEqual([]);
     const stderr = readFileSync(`${out}.stderr`, 'utf8');
     expect(stderr).not.toContain('losing packets');
-    expect(stderr).toContain(`mpcap: ${summary.packets} packets received by filter, 0 packets dropped by kernel, 0 packets dropped by interface`);
+    expect(stderr).toContain(`mpcap: ${summary.kernelReceived} packets received by filter, 0 packets dropped by kernel, 0 packets dropped by interface`);
 
     const mine = readPcap(out);
     const theirs = readPcap(`${out}.tcpdump`);
