@@ -35,6 +35,51 @@ const CASES: Array<[string, number, number, number]> = [
   ['caplen-bound', 8, 0, 1],
 ];
 
+describe('the endpoints of a scan (thousands of addresses: listed as they are written)', () => {
+  it('equal, row for row, what the packets say, in every output', async () => {
+    const file = path.join(dir, 'syn-scan-1m.pcap');
+    // the oracle: each packet's addresses and length, as dissect prints them
+    const fields = await runMain(['dissect', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'frame.len', file]);
+    expect(fields.code).toBe(0);
+    const want = new Map<string, { packets: number; bytes: number; txPackets: number; rxPackets: number; txBytes: number; rxBytes: number }>();
+    const row = (a: string) => want.get(a) ?? want.set(a, { packets: 0, bytes: 0, txPackets: 0, rxPackets: 0, txBytes: 0, rxBytes: 0 }).get(a)!;
+    let packets = 0;
+    for (const line of fields.stdout.split('\n').filter((l) => l !== '')) {
+      const [src, dst, len] = line.split('\t') as [string, string, string];
+      const n = Number(len);
+      packets++;
+      Object.assign(row(src), { packets: row(src).packets + 1, bytes: row(src).bytes + n, txPackets: row(src).txPackets + 1, txBytes: row(src).txBytes + n });
+      Object.assign(row(dst), { packets: row(dst).packets + 1, bytes: row(dst).bytes + n, rxPackets: row(dst).rxPackets + 1, rxBytes: row(dst).rxBytes + n });
+    }
+    expect(want.size).toBeGreaterThan(1000); // past the few hundred made at once
+    const expected = [...want]
+      .map(([address, r]) => ({ address, packets: r.packets, share: Math.round((r.packets / packets) * 1e6) / 1e6, bytes: r.bytes, txPackets: r.txPackets, rxPackets: r.rxPackets, txBytes: r.txBytes, rxBytes: r.rxBytes }))
+      .sort((a, b) => b.packets - a.packets || (a.address < b.address ? -1 : 1));
+
+    const json = await runMain(['analyze', '--json', file]);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as Json;
+    expect(report.summary.endpointsExact).toBe(true);
+    expect(report.endpoints).toEqual(expected);
+
+    // the one-line summary of live, and the tables' first rows and count of the rest
+    const { readFileSync: read } = await import('node:fs');
+    const live = await runMain(['live', '-r', '-', '--json'], { stdin: read(file) });
+    expect(live.code).toBe(0);
+    const summary = JSON.parse(live.stdout.trim().split('\n').at(-1) as string) as Json;
+    expect(summary.report.endpoints).toEqual(expected);
+    const tables = await runMain(['analyze', file]);
+    expect(tables.code).toBe(0);
+    const rest = /\.\.\. and ([\d,]+) more addresses/.exec(tables.stdout);
+    expect(rest, tables.stdout.slice(-2000)).not.toBeNull();
+    const shown = expected.length - Number((rest as RegExpExecArray)[1]!.replace(/,/g, ''));
+    expect(shown).toBeGreaterThan(0);
+    // the rows shown are the busiest, in order
+    const listed = expected.slice(0, shown).map((e) => tables.stdout.indexOf(` ${e.address} `));
+    expect(listed.every((at, i) => at > 0 && (i === 0 || at > (listed[i - 1] as number)))).toBe(true);
+  });
+});
+
 describe('adversarial scale inputs, small versions', () => {
   it.each(CASES)('%s: every command finishes with valid output', async (name, packets, connections, tcpStreams) => {
     const file = path.join(dir, `${name}.pcap`);

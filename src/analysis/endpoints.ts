@@ -66,6 +66,31 @@ export class EndpointTable {
     bump(c[RX_BYTES] as Float64Array, d, len);
   }
 
+  /** The address key of row i (0 ≤ i < size). */
+  keyAt(i: number): number {
+    return this.keys[i] as number;
+  }
+
+  /** Packets of row i. */
+  packetsAt(i: number): number {
+    return (this.cols[PACKETS] as Float64Array)[i] as number;
+  }
+
+  /** Row i as an object (made when asked: a scan's report makes them one at a time as it writes them). */
+  rowAt(i: number): EndpointRow {
+    const c = this.cols;
+    return {
+      key: this.keys[i] as number,
+      packets: (c[PACKETS] as Float64Array)[i] as number,
+      bytes: (c[BYTES] as Float64Array)[i] as number,
+      txPackets: (c[TX_PACKETS] as Float64Array)[i] as number,
+      rxPackets: (c[RX_PACKETS] as Float64Array)[i] as number,
+      txBytes: (c[TX_BYTES] as Float64Array)[i] as number,
+      rxBytes: (c[RX_BYTES] as Float64Array)[i] as number,
+      error: (c[ERROR] as Float64Array)[i] as number,
+    };
+  }
+
   rows(): EndpointRow[] {
     const out: EndpointRow[] = [];
     const c = this.cols.map((a) => a);
