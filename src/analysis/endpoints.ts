@@ -92,21 +92,7 @@ export class EndpointTable {
   }
 
   rows(): EndpointRow[] {
-    const out: EndpointRow[] = [];
-    const c = this.cols.map((a) => a);
-    for (let i = 0; i < this.n; i++) {
-      out.push({
-        key: this.keys[i] as number,
-        packets: c[PACKETS]?.[i] as number,
-        bytes: c[BYTES]?.[i] as number,
-        txPackets: c[TX_PACKETS]?.[i] as number,
-        rxPackets: c[RX_PACKETS]?.[i] as number,
-        txBytes: c[TX_BYTES]?.[i] as number,
-        rxBytes: c[RX_BYTES]?.[i] as number,
-        error: c[ERROR]?.[i] as number,
-      });
-    }
-    return out;
+    return Array.from({ length: this.n }, (_, i) => this.rowAt(i));
   }
 
   private row(key: number): number {

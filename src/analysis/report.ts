@@ -723,19 +723,18 @@ function endpointList(tracker: MptcpTracker, stats: StatsReducer): Report['endpo
 
 /** The endpoints in order, each made when reached; `slice` for the tables' first rows. */
 export class EndpointList extends LazyList<Report['endpoints'][number]> {
-  constructor(length: number, order: Uint32Array, json: (i: number) => Report['endpoints'][number]) {
+  constructor(
+    length: number,
+    private readonly order: Uint32Array,
+    private readonly json: (i: number) => Report['endpoints'][number],
+  ) {
     super(length, function* () {
-      for (let k = 0; k < order.length; k++) yield json(order[k] as number);
+      for (const i of order) yield json(i);
     });
-    this.pick = (k) => json(order[k] as number);
   }
 
-  private readonly pick: (k: number) => Report['endpoints'][number];
-
   slice(start: number, end: number): Array<Report['endpoints'][number]> {
-    const out: Array<Report['endpoints'][number]> = [];
-    for (let k = Math.max(0, start); k < Math.min(end, this.length); k++) out.push(this.pick(k));
-    return out;
+    return Array.from(this.order.subarray(start, end), this.json);
   }
 }
 

@@ -22,12 +22,9 @@ export function onDss(state: ConnectionState, m: Dss, sub: Subflow, fromClient: 
   const sender = state.side(conn, sub, fromClient);
   const receiver = state.side(conn, sub, !fromClient);
   if (m.dataSeq64) sender.dsn64Seen = true;
-  const role = state.role(sub, fromClient);
-  // A data ACK acknowledges the other direction's data. (Named loads: a computed 'c2s'/'s2c'
-  // key on these getters is a keyed load that V8 does not inline.)
-  const fromConnClient = role === 'client';
-  const acked = fromConnClient ? conn.data.s2c : conn.data.c2s;
-  const own = fromConnClient ? conn.data.c2s : conn.data.s2c;
+  // A data ACK acknowledges the other direction's data.
+  const acked = state.stream(conn, sub, !fromClient);
+  const own = state.stream(conn, sub, fromClient);
   if (!acked.baseAt.known && receiver.idsn !== null) {
     acked.base = receiver.idsn;
     acked.baseFromKey = true;
@@ -77,6 +74,7 @@ export function onDss(state: ConnectionState, m: Dss, sub: Subflow, fromClient: 
     addMapping(own, sub, fromClient, fields, packetMappings);
   }
   if (m.dataFin) {
+    const role = state.role(sub, fromClient);
     if (!conn.dataFin[role]) conn.dataFin[role] = { frame, time: info.time, dataSeq: m.dataSeq };
   }
 }

@@ -219,7 +219,7 @@ export class MptcpTracker {
           break;
         case 'MP_FAIL': {
           const conn = this.state.conn(sub);
-          if (conn) (this.state.role(sub, fromClient) === 'client' ? conn.data.s2c : conn.data.c2s).mpFail.push({ frame: f.number, dsn: m.dataSeq.toString() });
+          if (conn) this.state.stream(conn, sub, !fromClient).mpFail.push({ frame: f.number, dsn: m.dataSeq.toString() });
           break;
         }
         case 'MP_EXPERIMENTAL':
